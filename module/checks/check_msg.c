@@ -106,8 +106,10 @@ int main(void)
 	msg[len] = '\0';
 	memcpy(mem, msg, len + 1);
 
-	if (msync(mem, size, MS_SYNC) < 0)
-		fail("msync");
+	/*
+	 * No msync(): the mapping is the kernel buffer itself, and MS_SYNC on
+	 * a device without fsync fails with EINVAL for no fault of the module.
+	 */
 	printf("wrote: %s\n", msg);
 
 	if (munmap(mem, size) < 0)

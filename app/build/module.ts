@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LabError } from '../errors.js';
+import type { Kit } from '../kit/kit.js';
+import { cacheDir } from '../paths.js';
+import { parseDiagnostics, type Diagnostic } from './diagnostics.js';
+import type { Toolchain } from './toolchain.js';
+
+/** A kshram module builds in about a second; anything near this is stuck. */
+const MODULE_BUILD_TIMEOUT_MS = 120_000;
+/** Source files larger than this are not a student's module. */
+const MAX_SOURCE_BYTES = 1024 * 1024;
+
+export interface ModuleSource {
+  /** Directory with NAME.c (and any other .c/.h it needs). */
+  dir: string;
+  /** Module name: NAME.c builds NAME.ko. */
+  name: string;
+  /** Headers to supply when the directory lacks them (e.g. the seed's kshram.h). */
+  fallbackHeaders?: readonly string[];
+}
+
+export interface ModuleBuildOptions {
+  kit: Kit;
+  toolchain: Toolchain;
+  /** Extra compiler flags, passed as KCFLAGS. */
+  kcflags?: readonly string[];
+  /** Where the build directory goes; a fresh one under the cache by default. */
+  workDir?: string;
+}
+
+export interface ModuleBuildResult {
+  ok: boolean;
+  /** The built module, inside the build directory. */
+  koPath?: string;
+  buildDir: string;
+  log: string;
+  diagnostics: Diagnostic[];
+  elapsedMs: number;
+}
+
+/**
+ * Builds one out-of-tree module with kbuild in a private copy of its
+ * sources, so the user's folder never fills with build products and two
+ * builds never race. A generated Kbuild file names the one object; the
+ * user's Makefile is not used.
+ */
+export async function buildModule(source: ModuleSource, options: ModuleBuildOptions): Promise<ModuleBuildResult> {
+  const started = Date.now();
+  const buildDir = options.workDir ?? join(cacheDir(), 'builds', `${source.name}-${randomBytes(6).toString('hex')}`);
+  await rm(buildDir, { recursive: true, force: true });
+  await mkdir(buildDir, { recursive: true });
+  await copySources(source, buildDir);
+  await writeFile(join(buildDir, 'Kbuild'), `obj-m := ${source.name}.o\n`);
+
+  const command = ['make', '-C', options.kit.buildDirPath, `M=${buildDir}`, 'modules'];
+  const env = options.kcflags?.length ? { KCFLAGS: options.kcflags.join(' ') } : undefined;
+  const result = await options.toolchain.exec(command, {
+    cwd: buildDir,
+    mounts: [buildDir, options.kit.buildDirPath],
+    timeoutMs: MODULE_BUILD_TIMEOUT_MS,
+    env,
+  });
+  const koPath = join(buildDir, `${source.name}.ko`);
+  const log = result.timedOut ? `${result.output}\nbuild stopped after ${MODULE_BUILD_TIMEOUT_MS / 1000} s` : result.output;
+  const diagnostics = parseDiagnostics(log, buildDir, `${source.name}.c`);
+  const ok = result.code === 0 && existsSync(koPath);
+  if (!ok && !diagnostics.some((d) => d.severity === 'error')) {
+    // make failed without a located error (missing tool, timeout): keep the reason visible
+    const reason = log.trim().split('\n').slice(-3).join(' ').slice(0, 500) || `make exited with ${result.code}`;
+    diagnostics.push({ file: `${source.name}.c`, line: 1, column: 1, severity: 'error', message: reason });
+  }
+  return { ok, koPath: ok ? koPath : undefined, buildDir, log, diagnostics, elapsedMs: Date.now() - started };
+}
+
+async function copySources(source: ModuleSource, buildDir: string): Promise<void> {
+  const main = join(source.dir, `${source.name}.c`);
+  if (!existsSync(main)) {
+    throw new LabError('WORKSPACE_INVALID', `There is no ${source.name}.c in ${source.dir}.`, `Put your module's source in ${source.name}.c.`);
+  }
+  const names = await readdir(source.dir);
+  for (const name of names) {
+    if (!/\.[ch]$/.test(name)) continue;
+    const from = join(source.dir, name);
+    const info = await stat(from);
+    if (!info.isFile()) continue;
+    if (info.size > MAX_SOURCE_BYTES) {
+      throw new LabError('WORKSPACE_INVALID', `${name} is ${info.size} bytes, more than a module source can sensibly be.`, `Keep sources under ${MAX_SOURCE_BYTES / 1024} KiB.`);
+    }
+    await copyFile(from, join(buildDir, name));
+  }
+  for (const header of source.fallbackHeaders ?? []) {
+    const name = header.split('/').pop()!;
+    if (!names.includes(name)) await copyFile(header, join(buildDir, name));
+  }
+}

@@ -1,0 +1,91 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LabError } from '../errors.js';
+import { checksDir, guestResourcesDir, moduleDir, programsCacheDir } from '../paths.js';
+import type { Toolchain } from './toolchain.js';
+
+/** The grader's three check programs, in the order the checklist runs them. */
+export const CHECK_PROGRAMS = ['check_msg', 'check_resize', 'check_fork'] as const;
+export type CheckProgram = (typeof CHECK_PROGRAMS)[number];
+
+/** Static programs put into every guest, by their name in the guest's /bin. */
+export interface GuestPrograms {
+  agent: string;
+  peek: string;
+  checks: Record<CheckProgram, string>;
+}
+
+const COMPILE_TIMEOUT_MS = 120_000;
+
+interface ProgramSource {
+  name: string;
+  source: string;
+  includeDir: string;
+}
+
+/**
+ * Builds the guest's static programs, cached by the hash of their sources
+ * and the compiler, so a grade only compiles them the first time.
+ * `customChecksDir` holds check_*.c (and possibly kshram.h) to use instead
+ * of ours, e.g. the course's own programs.
+ */
+export async function buildGuestPrograms(toolchain: Toolchain, customChecksDir?: string): Promise<GuestPrograms> {
+  const checkSources = customChecksDir ?? checksDir;
+  const checkHeaders = existsSync(join(checkSources, 'kshram.h')) ? checkSources : moduleDir;
+  const sources: ProgramSource[] = [
+    { name: 'kshram-agent', source: join(guestResourcesDir, 'agent.c'), includeDir: moduleDir },
+    { name: 'kshram-peek', source: join(guestResourcesDir, 'peek.c'), includeDir: moduleDir },
+    ...CHECK_PROGRAMS.map((name) => ({ name, source: join(checkSources, `${name}.c`), includeDir: checkHeaders })),
+  ];
+  for (const { source } of sources) {
+    if (!existsSync(source)) {
+      throw new LabError('BAD_ARGUMENT', `Missing check program source ${source}.`, `A checks directory needs ${CHECK_PROGRAMS.map((n) => `${n}.c`).join(', ')}.`);
+    }
+  }
+
+  const hash = createHash('sha256').update(await toolchain.identity());
+  for (const { name, source, includeDir } of sources) {
+    hash.update(name).update(await readFile(source));
+    const header = join(includeDir, 'kshram.h');
+    if (existsSync(header)) hash.update(await readFile(header));
+  }
+  const outDir = join(programsCacheDir(), hash.digest('hex').slice(0, 16));
+  const path = (name: string): string => join(outDir, name);
+
+  if (!sources.every(({ name }) => existsSync(path(name)))) {
+    const staging = `${outDir}.${process.pid}.tmp`;
+    await rm(staging, { recursive: true, force: true });
+    await mkdir(staging, { recursive: true });
+    for (const program of sources) await compile(toolchain, program, staging);
+    await mkdir(programsCacheDir(), { recursive: true });
+    // another process may have finished the same build meanwhile; theirs is as good
+    await rename(staging, outDir).catch(() => rm(staging, { recursive: true, force: true }));
+  }
+  return {
+    agent: path('kshram-agent'),
+    peek: path('kshram-peek'),
+    checks: Object.fromEntries(CHECK_PROGRAMS.map((name) => [name, path(name)])) as Record<CheckProgram, string>,
+  };
+}
+
+async function compile(toolchain: Toolchain, program: ProgramSource, outDir: string): Promise<void> {
+  // the container sees only mounted directories: compile a copy in outDir
+  const source = join(outDir, `${program.name}.c`);
+  const includeDir = join(outDir, `${program.name}.include`);
+  await copyFile(program.source, source);
+  await mkdir(includeDir);
+  const header = join(program.includeDir, 'kshram.h');
+  if (existsSync(header)) await copyFile(header, join(includeDir, 'kshram.h'));
+  const result = await toolchain.exec(['cc', '-static', '-O2', '-s', `-I${includeDir}`, '-o', join(outDir, program.name), source], {
+    cwd: outDir,
+    mounts: [outDir],
+    timeoutMs: COMPILE_TIMEOUT_MS,
+  });
+  await rm(source);
+  await rm(includeDir, { recursive: true });
+  if (result.code !== 0) {
+    throw new LabError('BUILD_FAILED', `Compiling ${program.name} (${program.source}) failed:\n${result.output.trim()}`, 'Static linking needs libc6-dev (glibc static libraries); run npm run setup.');
+  }
+}

@@ -1,0 +1,14 @@
+/** kshram-lab: the command line. Each command lives in cli/, the work in the engine. */
+import { Command } from 'commander';
+import { bootCommand } from './cli/boot.js';
+import { gradeCommand } from './cli/grade.js';
+import { kitsCommand } from './cli/kits.js';
+
+const program = new Command('kshram-lab')
+  .description('Build, boot and grade the kshram kernel-module lab')
+  .showHelpAfterError()
+  .addCommand(gradeCommand())
+  .addCommand(bootCommand())
+  .addCommand(kitsCommand());
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,19 @@
+import pc from 'picocolors';
+import { toErrorData, type LabErrorCode } from '../errors.js';
+
+/** Exit statuses: 0 full marks / success, 1 graded below full marks, 2 could not run, 3 environment problem. */
+export const EXIT_OK = 0;
+export const EXIT_NOT_FULL_MARKS = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_ENVIRONMENT = 3;
+
+const ENVIRONMENT: ReadonlySet<LabErrorCode> = new Set(['KIT_MISSING', 'KIT_CORRUPT', 'KIT_INSTALL_FAILED', 'QEMU_MISSING', 'QEMU_FAILED', 'TOOLCHAIN_MISSING', 'DOCKER_UNAVAILABLE']);
+
+/** The one place the CLI turns an error into a message and an exit status. */
+export function handleError(err: unknown): never {
+  const data = toErrorData(err);
+  process.stderr.write(`${pc.red('error:')} ${data.message}\n`);
+  if (data.suggestion) process.stderr.write(`${pc.yellow('hint:')} ${data.suggestion}\n`);
+  if (data.code === 'INTERNAL' && err instanceof Error && process.env.KSHRAM_LAB_DEBUG) process.stderr.write(`${err.stack}\n`);
+  process.exit(ENVIRONMENT.has(data.code) ? EXIT_ENVIRONMENT : EXIT_USAGE);
+}

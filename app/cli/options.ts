@@ -1,0 +1,5 @@
+import { Option } from 'commander';
+
+export const kitOption = (): Option => new Option('--kit <name>', 'kit to build and boot with (default: debian-6.1)');
+export const accelOption = (): Option => new Option('--accel <accel>', 'QEMU accelerator').choices(['auto', 'kvm', 'tcg']).default('auto');
+export const toolchainOption = (): Option => new Option('--toolchain <name>', 'where modules are compiled').choices(['auto', 'native', 'docker']).default('auto');

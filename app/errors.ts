@@ -1,0 +1,51 @@
+/**
+ * Every failure a user can meet carries a stable code, a plain message and
+ * a suggestion of what to do next. Errors cross IPC and WebSocket as plain
+ * objects (see toJSON), so the UI shows the same text as the CLI.
+ */
+export type LabErrorCode =
+  | 'KIT_MISSING'
+  | 'KIT_CORRUPT'
+  | 'KIT_INSTALL_FAILED'
+  | 'QEMU_MISSING'
+  | 'QEMU_FAILED'
+  | 'TOOLCHAIN_MISSING'
+  | 'DOCKER_UNAVAILABLE'
+  | 'BUILD_FAILED'
+  | 'WORKSPACE_INVALID'
+  | 'PATH_OUTSIDE_WORKSPACE'
+  | 'SUBMISSION_INVALID'
+  | 'VM_NOT_RUNNING'
+  | 'AGENT_TIMEOUT'
+  | 'AGENT_GONE'
+  | 'BAD_ARGUMENT'
+  | 'INTERNAL';
+
+export interface LabErrorData {
+  code: LabErrorCode;
+  message: string;
+  suggestion?: string;
+}
+
+export class LabError extends Error implements LabErrorData {
+  readonly code: LabErrorCode;
+  readonly suggestion?: string;
+
+  constructor(code: LabErrorCode, message: string, suggestion?: string) {
+    super(message);
+    this.name = 'LabError';
+    this.code = code;
+    this.suggestion = suggestion;
+  }
+
+  toJSON(): LabErrorData {
+    return { code: this.code, message: this.message, suggestion: this.suggestion };
+  }
+}
+
+/** Any thrown value as a LabErrorData, for transports and reports. */
+export function toErrorData(err: unknown): LabErrorData {
+  if (err instanceof LabError) return err.toJSON();
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: 'INTERNAL', message, suggestion: 'This is a bug in kshram lab; please report it with the message above.' };
+}

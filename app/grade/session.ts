@@ -1,0 +1,115 @@
+import type { CommandResult } from '../guest/agent.js';
+import type { CrashReport } from '../vm/crash.js';
+import type { Vm, VmExit } from '../vm/vm.js';
+
+/** How a step in the guest ended. */
+export type StepOutcome =
+  | { kind: 'done'; result: CommandResult }
+  | { kind: 'crash'; crash: CrashReport }
+  | { kind: 'exit'; exit: VmExit }
+  | { kind: 'deadline' };
+
+/** A marker written to /dev/kmsg reaches the console in milliseconds. */
+const BARRIER_TIMEOUT_MS = 3_000;
+/** After an Oops starts, how long the rest of its report may take to arrive. */
+const CRASH_SETTLE_MS = 2_000;
+const CRASH_POLL_MS = 50;
+
+/**
+ * Runs the grader's commands in a guest, racing each against a kernel
+ * crash, QEMU exiting and the overall deadline, so a broken module ends
+ * the run at once instead of at a timeout.
+ */
+export class GuestSession {
+  private readonly crashed: Promise<CrashReport>;
+  private readonly exited: Promise<VmExit>;
+  private markers = 0;
+
+  constructor(
+    readonly vm: Vm,
+    private readonly deadline: number,
+  ) {
+    this.crashed = new Promise((resolve) => {
+      if (vm.crashes.crash) resolve(vm.crashes.crash);
+      vm.onCrash(resolve);
+    });
+    this.exited = vm.waitExit();
+  }
+
+  remainingMs(): number {
+    return this.deadline - Date.now();
+  }
+
+  /** Waits for the guest's agent; the result's output is the kernel release. */
+  async boot(timeoutMs: number): Promise<StepOutcome> {
+    const started = Date.now();
+    const ready = this.vm.agent.waitReady(Math.max(1, Math.min(timeoutMs, this.remainingMs()))).then(
+      (release): StepOutcome => ({ kind: 'done', result: { status: 0, output: release, timedOut: false, elapsedMs: Date.now() - started } }),
+      (): StepOutcome => (this.remainingMs() <= 0 ? { kind: 'deadline' } : { kind: 'done', result: { status: null, output: '', timedOut: true, elapsedMs: Date.now() - started } }),
+    );
+    return this.settle(await this.race(ready));
+  }
+
+  /**
+   * Runs a shell command in the guest. A command that finishes is followed
+   * by a console barrier, so an Oops it caused is seen before it is judged.
+   */
+  async exec(command: string, timeoutMs: number, onOutput?: (text: string) => void): Promise<StepOutcome> {
+    const budget = Math.min(timeoutMs, this.remainingMs());
+    if (budget <= 0) return { kind: 'deadline' };
+    const run = this.vm.agent.run(command, { timeoutMs: budget, onOutput }).then(
+      (result): StepOutcome => (result.timedOut && this.remainingMs() <= 0 ? { kind: 'deadline' } : { kind: 'done', result }),
+      (): StepOutcome => ({ kind: 'exit', exit: this.vm.exit ?? { reason: 'exited', exitCode: -1 } }),
+    );
+    const outcome = await this.race(run);
+    if (outcome.kind === 'done') await this.barrier();
+    return this.settle(outcome);
+  }
+
+  /** Writes a line to the kernel log, which shows on the console: "kshram-lab: item 5: check_msg". */
+  async note(text: string): Promise<void> {
+    await this.vm.agent.run(`echo '<5>kshram-lab: ${text.replace(/'/g, '')}' > /dev/kmsg`, { timeoutMs: BARRIER_TIMEOUT_MS }).catch(() => undefined);
+  }
+
+  /** Waits until everything the kernel printed so far has come through the console. */
+  private async barrier(): Promise<void> {
+    const marker = `kshram-lab: sync ${++this.markers}`;
+    let seen = '';
+    let listener: { dispose(): void } | undefined;
+    const arrived = new Promise<void>((resolve) => {
+      listener = this.vm.onConsoleData((text) => {
+        seen = (seen + text).slice(-(marker.length + 256));
+        if (seen.includes(marker)) resolve();
+      });
+    });
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, BARRIER_TIMEOUT_MS));
+    void this.vm.agent.run(`echo '<5>${marker}' > /dev/kmsg`, { timeoutMs: BARRIER_TIMEOUT_MS }).catch(() => undefined);
+    await Promise.race([arrived, timeout, this.exited]);
+    listener?.dispose();
+  }
+
+  private race(step: Promise<StepOutcome>): Promise<StepOutcome> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<StepOutcome>((resolve) => {
+      timer = setTimeout(() => resolve({ kind: 'deadline' }), Math.max(0, this.remainingMs()));
+    });
+    return Promise.race([
+      step,
+      this.crashed.then((crash): StepOutcome => ({ kind: 'crash', crash })),
+      this.exited.then((exit): StepOutcome => ({ kind: 'exit', exit })),
+      deadline,
+    ]).finally(() => clearTimeout(timer));
+  }
+
+  /**
+   * A crash seen at any point wins over what the step reported; its report
+   * gets a moment to arrive in full (QEMU may exit on the panic meanwhile).
+   */
+  private async settle(outcome: StepOutcome): Promise<StepOutcome> {
+    const crash = this.vm.crashes.crash;
+    if (!crash) return outcome;
+    const until = Date.now() + CRASH_SETTLE_MS;
+    while (!crash.complete && this.vm.running && Date.now() < until) await new Promise((r) => setTimeout(r, CRASH_POLL_MS));
+    return { kind: 'crash', crash };
+  }
+}

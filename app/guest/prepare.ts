@@ -1,0 +1,52 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildModule, type ModuleBuildResult } from '../build/module.js';
+import { buildGuestPrograms, type GuestPrograms } from '../build/programs.js';
+import type { Toolchain } from '../build/toolchain.js';
+import { LabError } from '../errors.js';
+import type { Kit } from '../kit/kit.js';
+import { helloModuleDir, moduleDir } from '../paths.js';
+import { composeInitramfs } from './initramfs.js';
+
+export interface PrepareOptions {
+  kit: Kit;
+  toolchain: Toolchain;
+  /** Directory with the user's kshram.c (and optionally kshram.h). */
+  workspaceDir: string;
+  /** Check programs to use instead of ours. */
+  checksDir?: string;
+  kcflags?: readonly string[];
+  /** Where the initramfs is written. */
+  runDir: string;
+}
+
+export interface PreparedGuest {
+  kshram: ModuleBuildResult;
+  hello: ModuleBuildResult;
+  programs: GuestPrograms;
+  initramfs: string;
+}
+
+/**
+ * Builds everything a guest needs from a workspace: the user's module (a
+ * failed build is a result, not an error: the guest boots without it), our
+ * hello module and programs, and the initramfs holding them all.
+ */
+export async function prepareGuest(options: PrepareOptions): Promise<PreparedGuest> {
+  const { kit, toolchain } = options;
+  if (!existsSync(join(options.workspaceDir, 'kshram.c'))) {
+    throw new LabError('WORKSPACE_INVALID', `There is no kshram.c in ${options.workspaceDir}.`, 'Open a folder that holds your kshram.c, or create one from a template.');
+  }
+  const [kshram, hello, programs] = await Promise.all([
+    buildModule({ dir: options.workspaceDir, name: 'kshram', fallbackHeaders: [join(moduleDir, 'kshram.h')] }, { kit, toolchain, kcflags: options.kcflags, workDir: join(options.runDir, 'kshram') }),
+    buildModule({ dir: helloModuleDir, name: 'hello' }, { kit, toolchain, workDir: join(options.runDir, 'hello') }),
+    buildGuestPrograms(toolchain, options.checksDir),
+  ]);
+  if (!hello.ok) {
+    throw new LabError('BUILD_FAILED', `The hello module does not build with the kit "${kit.name}":\n${hello.log.trim().split('\n').slice(-10).join('\n')}`, 'The kit\'s module build directory is broken; reinstall the kit.');
+  }
+  const modules: Record<string, string> = { 'hello.ko': hello.koPath! };
+  if (kshram.ok) modules['kshram.ko'] = kshram.koPath!;
+  const initramfs = await composeInitramfs(kit, { programs, modules }, join(options.runDir, 'initramfs.cpio'));
+  return { kshram, hello, programs, initramfs };
+}

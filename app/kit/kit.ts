@@ -1,0 +1,98 @@
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { LabError } from '../errors.js';
+import { kitsDir } from '../paths.js';
+
+/** The kit every command uses unless told otherwise. */
+export const DEFAULT_KIT = 'debian-6.1';
+
+/**
+ * Guest memory. The Debian kernels need 128 MiB for check_resize's eight
+ * physically contiguous ~1 MiB krealloc()s (at 96 MiB only four succeed);
+ * 256 MiB leaves room for a module that leaks or allocates generously.
+ */
+export const DEFAULT_MEMORY = '256M';
+
+const QemuSchema = z.object({
+  memory: z.string().regex(/^\d+[MG]$/).default(DEFAULT_MEMORY),
+  cpu: z.string().default('qemu64'),
+  smp: z.number().int().min(1).max(16).default(2),
+  /** Kernel command line; ours adds the console and crash settings. */
+  append: z.string().default(''),
+  /** Extra arguments from an imported qemu.sh, e.g. a machine type. */
+  extraArgs: z.array(z.string()).default([]),
+});
+
+export const KitManifestSchema = z.object({
+  name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/),
+  description: z.string().default(''),
+  kernelRelease: z.string(),
+  /** Relative to the kit directory unless absolute. */
+  kernelImage: z.string(),
+  buildDir: z.string(),
+  busybox: z.string().optional(),
+  /** A base initramfs (possibly compressed) that our files are appended to. */
+  baseInitramfs: z.string().optional(),
+  toolchain: z.enum(['native', 'docker']).default('native'),
+  qemu: QemuSchema.default(QemuSchema.parse({})),
+});
+
+export type KitManifest = z.infer<typeof KitManifestSchema>;
+
+export interface Kit extends KitManifest {
+  dir: string;
+  /** Absolute paths of the kit's files. */
+  kernelImagePath: string;
+  buildDirPath: string;
+  busyboxPath?: string;
+  baseInitramfsPath?: string;
+}
+
+const abs = (dir: string, p: string): string => (p.startsWith('/') ? p : join(dir, p));
+
+export function kitDir(name: string): string {
+  return join(kitsDir(), name);
+}
+
+export async function loadKit(name: string = DEFAULT_KIT): Promise<Kit> {
+  const dir = kitDir(name);
+  const manifestPath = join(dir, 'kit.json');
+  if (!existsSync(manifestPath)) {
+    throw new LabError('KIT_MISSING', `The kit "${name}" is not installed.`, `Run: kshram-lab kits install ${name}  (or npm run setup)`);
+  }
+  let manifest: KitManifest;
+  try {
+    manifest = KitManifestSchema.parse(JSON.parse(await readFile(manifestPath, 'utf8')));
+  } catch (err) {
+    throw new LabError('KIT_CORRUPT', `The kit "${name}" has an unreadable kit.json: ${(err as Error).message}`, `Reinstall it: kshram-lab kits remove ${name} && kshram-lab kits install ${name}`);
+  }
+  const kit: Kit = {
+    ...manifest,
+    dir,
+    kernelImagePath: abs(dir, manifest.kernelImage),
+    buildDirPath: abs(dir, manifest.buildDir),
+    busyboxPath: manifest.busybox ? abs(dir, manifest.busybox) : undefined,
+    baseInitramfsPath: manifest.baseInitramfs ? abs(dir, manifest.baseInitramfs) : undefined,
+  };
+  const missing = [
+    ['kernel image', kit.kernelImagePath],
+    ['module build directory', join(kit.buildDirPath, 'Makefile')],
+    ...(kit.busyboxPath ? [['busybox', kit.busyboxPath]] : []),
+    ...(kit.baseInitramfsPath ? [['base initramfs', kit.baseInitramfsPath]] : []),
+  ].filter(([, path]) => !existsSync(path!));
+  if (!kit.busyboxPath && !kit.baseInitramfsPath) missing.push(['busybox or base initramfs', '']);
+  if (missing.length) {
+    const what = missing.map(([label, path]) => `${label}${path ? ` (${path})` : ''}`).join(', ');
+    throw new LabError('KIT_CORRUPT', `The kit "${name}" is incomplete: missing ${what}.`, `Reinstall it: kshram-lab kits remove ${name} && kshram-lab kits install ${name}`);
+  }
+  return kit;
+}
+
+/** Names of the kits in the cache, installed or not loadable. */
+export async function listKitNames(): Promise<string[]> {
+  if (!existsSync(kitsDir())) return [];
+  const entries = await readdir(kitsDir(), { withFileTypes: true });
+  return entries.filter((e) => e.isDirectory() && !e.name.endsWith('.partial')).map((e) => e.name).sort();
+}

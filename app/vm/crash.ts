@@ -1,0 +1,104 @@
+/**
+ * Recognises kernel crashes in the serial console stream: the first line
+ * of an Oops, panic or lockup starts a report, the lines after it are
+ * collected until the kernel's end marker.
+ */
+
+export type CrashKind = 'oops' | 'panic' | 'lockup' | 'stall';
+
+export interface CrashReport {
+  kind: CrashKind;
+  /** The line that gave the crash away, e.g. "BUG: kernel NULL pointer dereference, address: 0000000000000000". */
+  title: string;
+  /** Where it happened, e.g. "kshram_ioctl+0x15/0x60 [kshram]". */
+  rip?: string;
+  text: string;
+  /** True once the kernel printed the end of the report. */
+  complete: boolean;
+}
+
+export interface KernelWarning {
+  title: string;
+  text: string;
+}
+
+const CRASH_STARTS: ReadonlyArray<[RegExp, CrashKind]> = [
+  [/BUG: (unable to handle|kernel NULL pointer dereference|kernel paging request)/, 'oops'],
+  [/\bOops: [0-9a-f]{4}/, 'oops'],
+  [/general protection fault/, 'oops'],
+  [/kernel BUG at /, 'oops'],
+  [/invalid opcode: [0-9a-f]{4}/, 'oops'],
+  [/Kernel panic - not syncing/, 'panic'],
+  [/BUG: soft lockup|Watchdog detected hard LOCKUP|hard LOCKUP/, 'lockup'],
+  [/rcu: INFO: rcu_(pre)?sched (self-)?detected stall/, 'stall'],
+];
+const WARNING_START = /WARNING: CPU: \d+ PID: \d+ at /;
+const REPORT_END = /---\[ end (trace|Kernel panic)/;
+const RIP = /RIP: [0-9a-f]{4}:(\S+(?: \[[^\]]+\])?)/;
+/** Reports longer than this are cut: the start holds what matters. */
+const MAX_REPORT_LINES = 120;
+
+export class CrashDetector {
+  private partial = '';
+  private report: CrashReport | undefined;
+  private readonly lines: string[] = [];
+  private warning: { title: string; lines: string[] } | undefined;
+  readonly warnings: KernelWarning[] = [];
+
+  get crash(): CrashReport | undefined {
+    return this.report;
+  }
+
+  /** Feeds console text; returns true when this chunk started a crash report. */
+  feed(text: string): boolean {
+    const lines = (this.partial + text).split('\n');
+    this.partial = lines.pop() ?? '';
+    let started = false;
+    for (const raw of lines) started = this.line(stripLine(raw)) || started;
+    return started;
+  }
+
+  private line(line: string): boolean {
+    if (this.report) {
+      if (this.report.complete || this.lines.length >= MAX_REPORT_LINES) return false;
+      this.lines.push(line);
+      const rip = RIP.exec(line);
+      if (rip && !this.report.rip) this.report.rip = rip[1];
+      if (this.report.kind !== 'panic' && /Kernel panic - not syncing/.test(line)) this.report.kind = 'panic';
+      this.report.text = this.lines.join('\n');
+      if (REPORT_END.test(line)) this.report.complete = true;
+      return false;
+    }
+    for (const [pattern, kind] of CRASH_STARTS) {
+      if (!pattern.test(line)) continue;
+      this.warning = undefined;
+      this.lines.push(line);
+      this.report = { kind, title: kernelText(line), text: line, complete: false };
+      return true;
+    }
+    this.trackWarning(line);
+    return false;
+  }
+
+  private trackWarning(line: string): void {
+    if (WARNING_START.test(line)) {
+      this.warning = { title: kernelText(line), lines: [line] };
+      return;
+    }
+    if (!this.warning) return;
+    this.warning.lines.push(line);
+    if (REPORT_END.test(line) || this.warning.lines.length >= MAX_REPORT_LINES) {
+      this.warnings.push({ title: this.warning.title, text: this.warning.lines.join('\n') });
+      this.warning = undefined;
+    }
+  }
+}
+
+function stripLine(raw: string): string {
+  return raw.replace(/\r/g, '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+}
+
+/** The message without the "[    1.234567] " timestamp. */
+function kernelText(line: string): string {
+  return line.replace(/^\s*\[\s*\d+\.\d+\]\s*/, '').trim();
+}

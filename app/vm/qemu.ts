@@ -1,0 +1,58 @@
+import type { Kit } from '../kit/kit.js';
+import { LabError } from '../errors.js';
+import { run } from '../process.js';
+import type { Accel } from './accel.js';
+
+export const QEMU_BINARY = process.env.KSHRAM_LAB_QEMU ?? 'qemu-system-x86_64';
+
+/**
+ * Kernel command line every guest gets: console on ttyS0, quiet boot
+ * (serial output is slow under TCG) and an immediate exit on panic, which
+ * -no-reboot turns into QEMU exiting.
+ */
+const BASE_APPEND = ['console=ttyS0', 'quiet', 'panic=-1'];
+
+export interface QemuLaunch {
+  accel: Accel;
+  initramfs: string;
+  /** Unix socket QEMU listens on for the agent's serial port (ttyS1). */
+  agentSocket: string;
+}
+
+/** Arguments in the spirit of the course's qemu.sh, with a second serial port for the agent. */
+export function qemuArgs(kit: Kit, launch: QemuLaunch): string[] {
+  const append = [...BASE_APPEND, kit.qemu.append].filter(Boolean).join(' ');
+  return [
+    '-accel', launch.accel,
+    '-cpu', launch.accel === 'kvm' ? 'host' : kit.qemu.cpu,
+    '-smp', String(kit.qemu.smp),
+    '-m', kit.qemu.memory,
+    '-nodefaults', '-no-user-config', '-display', 'none',
+    '-serial', 'stdio',
+    '-serial', `unix:${launch.agentSocket},server=on,wait=off`,
+    '-nic', 'none',
+    '-no-reboot',
+    '-kernel', kit.kernelImagePath,
+    '-initrd', launch.initramfs,
+    '-append', append,
+    ...kit.qemu.extraArgs,
+  ];
+}
+
+let versionCache: string | undefined;
+
+/** "QEMU emulator version 7.2.x"; throws QEMU_MISSING when there is none. */
+export async function qemuVersion(): Promise<string> {
+  if (versionCache) return versionCache;
+  try {
+    const result = await run(QEMU_BINARY, ['--version'], { timeoutMs: 10_000 });
+    versionCache = result.output.split('\n')[0]!.trim();
+    return versionCache;
+  } catch {
+    throw qemuMissing();
+  }
+}
+
+export function qemuMissing(): LabError {
+  return new LabError('QEMU_MISSING', `QEMU (${QEMU_BINARY}) is not installed.`, 'Install it: apt-get install qemu-system-x86 (Debian/Ubuntu), brew install qemu (macOS); or run npm run setup.');
+}

@@ -1,0 +1,180 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pty from 'node-pty';
+import { LabError } from '../errors.js';
+import { Emitter } from '../events.js';
+import { AgentClient } from '../guest/agent.js';
+import type { Kit } from '../kit/kit.js';
+import type { Accel } from './accel.js';
+import { CrashDetector, type CrashReport } from './crash.js';
+import { QEMU_BINARY, qemuArgs, qemuMissing } from './qemu.js';
+
+/** QEMU creates the agent socket before the guest starts; it takes milliseconds. */
+const SOCKET_WAIT_MS = 10_000;
+const SOCKET_POLL_MS = 20;
+/** Console text kept for evidence; the start and the last part matter. */
+const CONSOLE_KEEP_CHARS = 512 * 1024;
+const DEFAULT_COLS = 120;
+const DEFAULT_ROWS = 32;
+
+export type VmExitReason = 'stopped' | 'exited';
+
+export interface VmExit {
+  reason: VmExitReason;
+  exitCode: number;
+  signal?: number;
+}
+
+export interface VmOptions {
+  kit: Kit;
+  accel: Accel;
+  initramfs: string;
+  cols?: number;
+  rows?: number;
+}
+
+/**
+ * One QEMU guest: its serial console through a pty (what the user sees and
+ * types into), its agent on the second serial port, and crash detection on
+ * the console stream. stop() leaves nothing running.
+ */
+export class Vm {
+  private readonly dataEmitter = new Emitter<string>();
+  private readonly crashEmitter = new Emitter<CrashReport>();
+  private readonly exitEmitter = new Emitter<VmExit>();
+  /** Serial console output as it arrives. */
+  readonly onConsoleData = this.dataEmitter.event;
+  /** The first line of a kernel crash was seen; the report keeps growing. */
+  readonly onCrash = this.crashEmitter.event;
+  readonly onExit = this.exitEmitter.event;
+  readonly crashes = new CrashDetector();
+  readonly started = Date.now();
+  private consoleText = '';
+  private stopping = false;
+  private exitInfo: VmExit | undefined;
+  private exited: Promise<VmExit>;
+  agent!: AgentClient;
+
+  private constructor(
+    private readonly proc: pty.IPty,
+    private readonly runDir: string,
+    readonly accel: Accel,
+  ) {
+    proc.onData((text) => {
+      this.consoleText += text;
+      if (this.consoleText.length > CONSOLE_KEEP_CHARS) this.consoleText = this.consoleText.slice(-CONSOLE_KEEP_CHARS);
+      if (this.crashes.feed(text)) this.crashEmitter.fire(this.crashes.crash!);
+      this.dataEmitter.fire(text);
+    });
+    this.exited = new Promise((resolve) => {
+      proc.onExit(({ exitCode, signal }) => {
+        this.exitInfo = { reason: this.stopping ? 'stopped' : 'exited', exitCode, signal };
+        this.agent?.close();
+        void rm(this.runDir, { recursive: true, force: true });
+        this.exitEmitter.fire(this.exitInfo);
+        resolve(this.exitInfo);
+      });
+    });
+  }
+
+  /** Starts QEMU and connects to the agent port; the guest is still booting when this returns. */
+  static async start(options: VmOptions): Promise<Vm> {
+    const runDir = await mkdtemp(join(tmpdir(), 'kshram-vm-'));
+    const agentSocket = join(runDir, 'agent.sock');
+    const args = qemuArgs(options.kit, { accel: options.accel, initramfs: options.initramfs, agentSocket });
+    let proc: pty.IPty;
+    try {
+      proc = pty.spawn(QEMU_BINARY, args, {
+        name: 'xterm-256color',
+        cols: options.cols ?? DEFAULT_COLS,
+        rows: options.rows ?? DEFAULT_ROWS,
+        cwd: runDir,
+        env: process.env as Record<string, string>,
+      });
+    } catch {
+      await rm(runDir, { recursive: true, force: true });
+      throw qemuMissing();
+    }
+    const vm = new Vm(proc, runDir, options.accel);
+    try {
+      vm.agent = await vm.connectAgent(agentSocket);
+    } catch (err) {
+      await vm.stop();
+      throw err;
+    }
+    return vm;
+  }
+
+  private async connectAgent(socketPath: string): Promise<AgentClient> {
+    const deadline = Date.now() + SOCKET_WAIT_MS;
+    while (Date.now() < deadline) {
+      if (this.exitInfo) break;
+      if (existsSync(socketPath)) {
+        try {
+          return await AgentClient.connect(socketPath);
+        } catch {
+          // QEMU created the file but is not listening yet
+        }
+      }
+      await new Promise((r) => setTimeout(r, SOCKET_POLL_MS));
+    }
+    const said = this.consoleText.trim().split('\n').slice(-5).join('\n');
+    if (/not found|No such file/.test(said) && !this.exitInfo?.exitCode) throw qemuMissing();
+    throw new LabError('QEMU_FAILED', `QEMU did not start${said ? `:\n${said}` : '.'}`, 'Check the kit (kshram-lab kits) and that qemu-system-x86_64 runs on this host.');
+  }
+
+  get running(): boolean {
+    return !this.exitInfo;
+  }
+
+  get exit(): VmExit | undefined {
+    return this.exitInfo;
+  }
+
+  /** Resolves when QEMU has exited, for whatever reason. */
+  waitExit(): Promise<VmExit> {
+    return this.exited;
+  }
+
+  /** Everything the console printed (the last CONSOLE_KEEP_CHARS of it). */
+  get console(): string {
+    return this.consoleText;
+  }
+
+  /** The console's last lines, without carriage returns. */
+  consoleTail(lines: number): string {
+    return this.consoleText.replace(/\r/g, '').split('\n').slice(-lines).join('\n');
+  }
+
+  /** Keystrokes for the guest's console. */
+  write(data: string): void {
+    if (this.running) this.proc.write(data);
+  }
+
+  resize(cols: number, rows: number): void {
+    if (this.running) this.proc.resize(cols, rows);
+  }
+
+  pause(): void {
+    if (this.running) this.proc.pause();
+  }
+
+  resume(): void {
+    if (this.running) this.proc.resume();
+  }
+
+  /** Kills QEMU (there is nothing to shut down cleanly in a RAM-only guest). */
+  async stop(): Promise<VmExit> {
+    if (!this.exitInfo) {
+      this.stopping = true;
+      try {
+        this.proc.kill('SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    return this.exited;
+  }
+}
