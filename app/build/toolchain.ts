@@ -31,7 +31,8 @@ export class NativeToolchain implements Toolchain {
       return await run(command[0]!, command.slice(1), {
         cwd: options.cwd,
         timeoutMs: options.timeoutMs,
-        env: { ...process.env, ...options.env, LC_ALL: 'C' },
+        // kbuild unexports LC_ALL, so LANG too: plain ASCII quotes in diagnostics
+        env: { ...process.env, ...options.env, LC_ALL: 'C', LANG: 'C' },
       });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {

@@ -30,9 +30,17 @@ export function kitsCommand(): Command {
   kits
     .command('install')
     .argument('<name>', `built-in kit: ${Object.keys(BUILTIN_KITS).join(', ')}`)
-    .description('build a kit from Debian packages into the cache')
-    .action(async (name: string) => {
+    .description('build a kit from Debian packages into the cache (kept when already installed)')
+    .option('--force', 'rebuild even when installed')
+    .action(async (name: string, flags: { force?: boolean }) => {
       try {
+        if (!flags.force) {
+          const existing = await loadKit(name).catch(() => undefined);
+          if (existing) {
+            process.stdout.write(`${name} is already installed (Linux ${existing.kernelRelease}); --force rebuilds it\n`);
+            return;
+          }
+        }
         const kit = await installKit(name, (line) => process.stderr.write(`${line}\n`));
         process.stdout.write(`Installed ${kit.name}: Linux ${kit.kernelRelease} in ${kit.dir}\n`);
       } catch (err) {

@@ -9,7 +9,7 @@ import { GUEST_MODULE_DIR } from '../guest/initramfs.js';
 import { prepareGuest } from '../guest/prepare.js';
 import { DEFAULT_KIT, loadKit } from '../kit/kit.js';
 import { chooseAccel, type Accel, type AccelPreference } from '../vm/accel.js';
-import type { CrashReport } from '../vm/crash.js';
+import { describeCrash, readableReport, type CrashReport } from '../vm/crash.js';
 import { Vm } from '../vm/vm.js';
 import { CHECKLIST, DEFAULT_TIME_LIMIT_MS, MAX_POINTS, notRun, type ItemResult } from './checklist.js';
 import { judgeRun, parseCheckMsg } from './judge.js';
@@ -191,10 +191,8 @@ function transcript(command: string, result: { status: number | null; output: st
   return `$ ${command}\n${output}[${status}, ${(result.elapsedMs / 1000).toFixed(1)} s]`;
 }
 
-function crashEvidence(crash: CrashReport, console: string): string {
-  const where = crash.rip ? ` in ${crash.rip}` : '';
-  const label = { oops: 'Kernel Oops', panic: 'Kernel panic', lockup: 'Kernel lockup', stall: 'RCU stall' }[crash.kind];
-  return `${label}${where}: ${crash.title}\n--- kernel report ---\n${crash.text}\n--- console (last lines) ---\n${console}`;
+function crashEvidence(crash: CrashReport): string {
+  return `${describeCrash(crash)}\n--- kernel report ---\n${readableReport(crash)}`;
 }
 
 function itemSteps(session: GuestSession, kshramBuildError: string | undefined, notes: string[]): Record<number, () => Promise<ItemOutcome>> {
@@ -212,7 +210,7 @@ function itemSteps(session: GuestSession, kshramBuildError: string | undefined, 
         log.push(transcript(command, outcome.result));
         return outcome.result;
       case 'crash':
-        throw new RunEnded(`${log.join('\n')}\n$ ${command}\n${crashEvidence(outcome.crash, vm.consoleTail(CONSOLE_TAIL_LINES))}`.trimStart());
+        throw new RunEnded(`${log.join('\n')}\n$ ${command}\n${crashEvidence(outcome.crash)}`.trimStart());
       case 'exit':
         throw new RunEnded(`${log.join('\n')}\n$ ${command}\nQEMU exited unexpectedly (status ${outcome.exit.exitCode}): the guest reset or powered off.\n--- console (last lines) ---\n${vm.consoleTail(CONSOLE_TAIL_LINES)}`.trimStart());
       case 'deadline':

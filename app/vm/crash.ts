@@ -10,8 +10,10 @@ export interface CrashReport {
   kind: CrashKind;
   /** The line that gave the crash away, e.g. "BUG: kernel NULL pointer dereference, address: 0000000000000000". */
   title: string;
-  /** Where it happened, e.g. "kshram_ioctl+0x15/0x60 [kshram]". */
+  /** Where it happened, e.g. "mutex_lock+0x19/0x30". */
   rip?: string;
+  /** The first frame of a loaded module in the call trace, e.g. "kshram_ioctl+0x49/0xd9 [kshram]". */
+  moduleFrame?: string;
   text: string;
   /** True once the kernel printed the end of the report. */
   complete: boolean;
@@ -34,7 +36,10 @@ const CRASH_STARTS: ReadonlyArray<[RegExp, CrashKind]> = [
 ];
 const WARNING_START = /WARNING: CPU: \d+ PID: \d+ at /;
 const REPORT_END = /---\[ end (trace|Kernel panic)/;
-const RIP = /RIP: [0-9a-f]{4}:(\S+(?: \[[^\]]+\])?)/;
+const RIP = /RIP: 0010:(\S+(?: \[[^\]]+\])?)/;
+const MODULE_FRAME = /^\s*(?:\[\s*\d+\.\d+\]\s*)?(\w+\+0x[0-9a-f]+\/0x[0-9a-f]+ \[\w+\])\s*$/;
+/** Register and code dumps: noise for a student reading the evidence. */
+const DUMP_LINE = /\] (Code: |R[A-Z0-9]{2}: |FS: |CS: |CR2: |DR[0-7]: |PKRU: )/;
 /** Reports longer than this are cut: the start holds what matters. */
 const MAX_REPORT_LINES = 120;
 
@@ -64,6 +69,8 @@ export class CrashDetector {
       this.lines.push(line);
       const rip = RIP.exec(line);
       if (rip && !this.report.rip) this.report.rip = rip[1];
+      const frame = MODULE_FRAME.exec(line);
+      if (frame && !this.report.moduleFrame) this.report.moduleFrame = frame[1];
       if (this.report.kind !== 'panic' && /Kernel panic - not syncing/.test(line)) this.report.kind = 'panic';
       this.report.text = this.lines.join('\n');
       if (REPORT_END.test(line)) this.report.complete = true;
@@ -101,4 +108,20 @@ function stripLine(raw: string): string {
 /** The message without the "[    1.234567] " timestamp. */
 function kernelText(line: string): string {
   return line.replace(/^\s*\[\s*\d+\.\d+\]\s*/, '').trim();
+}
+
+/** "Kernel Oops in mutex_lock+0x19/0x30 (called from kshram_ioctl+0x49/0xd9 [kshram]): BUG: ..." */
+export function describeCrash(crash: CrashReport): string {
+  const label = { oops: 'Kernel Oops', panic: 'Kernel panic', lockup: 'Kernel lockup', stall: 'RCU stall' }[crash.kind];
+  const from = crash.moduleFrame && !crash.rip?.includes(crash.moduleFrame) ? ` (called from ${crash.moduleFrame})` : '';
+  const where = crash.rip ? ` in ${crash.rip}${from}` : crash.moduleFrame ? ` in ${crash.moduleFrame}` : '';
+  return `${label}${where}: ${crash.title}`;
+}
+
+/** The report without register and code dumps. */
+export function readableReport(crash: CrashReport): string {
+  return crash.text
+    .split('\n')
+    .filter((line) => !DUMP_LINE.test(line))
+    .join('\n');
 }

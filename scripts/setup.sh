@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# npm run setup: everything kshram lab needs on a Debian/Ubuntu x86_64 host.
+# Idempotent: installs only what is missing, and says what it does.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# qemu and busybox boot the guest; headers, gcc and libc6-dev build modules
+# and the static check programs; chromium runs the end-to-end UI tests.
+packages=(qemu-system-x86 busybox-static cpio bzip2 linux-headers-amd64 build-essential
+	libc6-dev kmod chromium ${KSHRAM_LAB_EXTRA_PACKAGES:-})
+
+if command -v apt-get >/dev/null; then
+	missing=()
+	for p in "${packages[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	done
+	if [ ${#missing[@]} -gt 0 ]; then
+		step "apt: installing ${missing[*]}"
+		as_root apt-get update -q
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+	else
+		step "apt: all ${#packages[@]} packages present"
+	fi
+else
+	echo "Not a Debian/Ubuntu host: install QEMU (qemu-system-x86_64) yourself; modules will build with the docker toolchain." >&2
+fi
+
+step "npm: installing dependencies (Electron's binary download skipped)"
+export ELECTRON_SKIP_BINARY_DOWNLOAD=1
+if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+
+step "kit: debian-6.1"
+node bin/kshram-lab.js kits install debian-6.1
+step "setup done: try  npx kshram-lab grade module"

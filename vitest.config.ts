@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['app/**/*.test.ts', 'main/**/*.test.ts', 'renderer/**/*.test.ts'],
+    // tests that boot QEMU take seconds each; two workers keep a 2-core machine busy, not thrashing
+    maxWorkers: 2,
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
+    globalSetup: ['test/no-leftover-vms.ts'],
+  },
+});
