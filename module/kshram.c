@@ -19,7 +19,6 @@
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
-#include <linux/version.h>
 
 #include "kshram.h"
 
@@ -39,7 +38,7 @@
  * @mappings:	live VMAs of @buf; resizing is refused while any exist
  */
 struct kshram_slot {
-	struct mutex lock;
+	struct mutex lock;	/* protects buf and size */
 	void *buf;
 	size_t size;
 	atomic_t mappings;
@@ -221,15 +220,17 @@ static int kshram_proc_show(struct seq_file *m, void *v)
 }
 
 /* Without udev, devtmpfs takes the node's mode from here */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
 static char *kshram_devnode(const struct device *dev, umode_t *mode)
-#else
-static char *kshram_devnode(struct device *dev, umode_t *mode)
-#endif
 {
 	if (mode)
 		*mode = 0666;
 	return NULL;
+}
+
+/* Before Linux 6.2 the class callback took a non-const device */
+static char *kshram_devnode_nonconst(struct device *dev, umode_t *mode)
+{
+	return kshram_devnode(dev, mode);
 }
 
 static void kshram_free_slots(void)
@@ -301,16 +302,21 @@ static int __init kshram_init(void)
 	if (ret)
 		goto err_unregister_region;
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
-	kshram_class = class_create("kshram");
-#else
+#ifdef class_create
+	/* before Linux 6.4 a macro that also takes the owning module */
 	kshram_class = class_create(THIS_MODULE, "kshram");
+#else
+	kshram_class = class_create("kshram");
 #endif
 	if (IS_ERR(kshram_class)) {
 		ret = PTR_ERR(kshram_class);
 		goto err_del_cdev;
 	}
-	kshram_class->devnode = kshram_devnode;
+	/* picked by the callback's type, so backported kernels work too */
+	kshram_class->devnode =
+		__builtin_choose_expr(__same_type(kshram_class->devnode,
+						  &kshram_devnode_nonconst),
+				      kshram_devnode_nonconst, kshram_devnode);
 
 	ret = kshram_create_devices();
 	if (ret)
