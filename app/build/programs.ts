@@ -14,6 +14,8 @@ export type CheckProgram = (typeof CHECK_PROGRAMS)[number];
 export interface GuestPrograms {
   agent: string;
   peek: string;
+  /** The module's extended contract as a TAP stream (module/checks/kshram_tap.c). */
+  tap: string;
   checks: Record<CheckProgram, string>;
 }
 
@@ -37,6 +39,7 @@ export async function buildGuestPrograms(toolchain: Toolchain, customChecksDir?:
   const sources: ProgramSource[] = [
     { name: 'kshram-agent', source: join(guestResourcesDir, 'agent.c'), includeDir: moduleDir },
     { name: 'kshram-peek', source: join(guestResourcesDir, 'peek.c'), includeDir: moduleDir },
+    { name: 'kshram_tap', source: join(checksDir, 'kshram_tap.c'), includeDir: moduleDir },
     ...CHECK_PROGRAMS.map((name) => ({ name, source: join(checkSources, `${name}.c`), includeDir: checkHeaders })),
   ];
   for (const { source } of sources) {
@@ -66,6 +69,7 @@ export async function buildGuestPrograms(toolchain: Toolchain, customChecksDir?:
   return {
     agent: path('kshram-agent'),
     peek: path('kshram-peek'),
+    tap: path('kshram_tap'),
     checks: Object.fromEntries(CHECK_PROGRAMS.map((name) => [name, path(name)])) as Record<CheckProgram, string>,
   };
 }
