@@ -6,9 +6,14 @@ import { kitRecipesDir, kitsDir } from '../paths.js';
 import { run } from '../process.js';
 import { kitDir, loadKit, type Kit } from './kit.js';
 
-/** Built-in kits and the apt suite their kernel comes from. */
-export const BUILTIN_KITS: Readonly<Record<string, { suite: string; summary: string }>> = {
-  'debian-6.1': { suite: 'default', summary: 'Debian bookworm, Linux 6.1 (default)' },
+/**
+ * Built-in kits: the newest Debian kernel of a series, from the apt sources
+ * plus `suite` (added when missing; 6.12 is in bookworm-backports and, on
+ * up-to-date mirrors, in bookworm-security too).
+ */
+export const BUILTIN_KITS: Readonly<Record<string, { suite: string; series: string; summary: string }>> = {
+  'debian-6.1': { suite: 'default', series: '6.1', summary: 'Debian bookworm, Linux 6.1 (default)' },
+  'debian-6.12': { suite: 'bookworm-backports', series: '6.12', summary: 'Debian bookworm (backports/security), Linux 6.12' },
 };
 
 /** apt downloads and installs; generous because mirrors can be slow. */
@@ -21,7 +26,7 @@ export async function installKit(name: string, onProgress: (line: string) => voi
     throw new LabError('BAD_ARGUMENT', `There is no built-in kit "${name}".`, `Built-in kits: ${known}. Import the course's archive with: kshram-lab kits import dist.tbz`);
   }
   await mkdir(kitsDir(), { recursive: true });
-  const result = await run('bash', [join(kitRecipesDir, 'debian-kit.sh'), name, recipe.suite, kitDir(name)], {
+  const result = await run('bash', [join(kitRecipesDir, 'debian-kit.sh'), name, recipe.suite, kitDir(name), recipe.series], {
     timeoutMs: INSTALL_TIMEOUT_MS,
     onOutput: (text) => text.split('\n').filter(Boolean).forEach(onProgress),
   });
