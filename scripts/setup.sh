@@ -8,8 +8,9 @@ step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # qemu and busybox boot the guest; headers, gcc and libc6-dev build modules
-# and the static check programs; chromium runs the end-to-end UI tests.
-packages=(qemu-system-x86 busybox-static cpio bzip2 linux-headers-amd64 build-essential
+# and the static check programs; xz and zstd unpack kernels for fast PVH boots;
+# chromium runs the end-to-end UI tests.
+packages=(qemu-system-x86 busybox-static cpio bzip2 xz-utils zstd linux-headers-amd64 build-essential
 	libc6-dev kmod chromium ${KSHRAM_LAB_EXTRA_PACKAGES:-})
 
 if command -v apt-get >/dev/null; then

@@ -10,10 +10,12 @@ export const QEMU_BINARY = process.env.KSHRAM_LAB_QEMU ?? 'qemu-system-x86_64';
  * (serial output is slow under TCG) and an immediate exit on panic, which
  * -no-reboot turns into QEMU exiting.
  */
-const BASE_APPEND = ['console=ttyS0', 'quiet', 'panic=-1'];
+const BASE_APPEND = ['console=ttyS0', 'quiet', 'panic=-1', 'watchdog_thresh=4'];
 
 export interface QemuLaunch {
   accel: Accel;
+  /** The kernel file to boot (see pvh.ts); the kit's image by default. */
+  kernel?: string;
   initramfs: string;
   /** Unix socket QEMU listens on for the agent's serial port (ttyS1). */
   agentSocket: string;
@@ -32,7 +34,7 @@ export function qemuArgs(kit: Kit, launch: QemuLaunch): string[] {
     '-serial', `unix:${launch.agentSocket},server=on,wait=off`,
     '-nic', 'none',
     '-no-reboot',
-    '-kernel', kit.kernelImagePath,
+    '-kernel', launch.kernel ?? kit.kernelImagePath,
     '-initrd', launch.initramfs,
     '-append', append,
     ...kit.qemu.extraArgs,

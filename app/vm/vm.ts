@@ -9,6 +9,7 @@ import { AgentClient } from '../guest/agent.js';
 import type { Kit } from '../kit/kit.js';
 import type { Accel } from './accel.js';
 import { CrashDetector, type CrashReport } from './crash.js';
+import { bootableKernel } from './pvh.js';
 import { QEMU_BINARY, qemuArgs, qemuMissing } from './qemu.js';
 
 /** QEMU creates the agent socket before the guest starts; it takes milliseconds. */
@@ -83,7 +84,8 @@ export class Vm {
   static async start(options: VmOptions): Promise<Vm> {
     const runDir = await mkdtemp(join(tmpdir(), 'kshram-vm-'));
     const agentSocket = join(runDir, 'agent.sock');
-    const args = qemuArgs(options.kit, { accel: options.accel, initramfs: options.initramfs, agentSocket });
+    const kernel = await bootableKernel(options.kit);
+    const args = qemuArgs(options.kit, { accel: options.accel, initramfs: options.initramfs, agentSocket, kernel });
     let proc: pty.IPty;
     try {
       proc = pty.spawn(QEMU_BINARY, args, {

@@ -1,0 +1,49 @@
+/**
+ * Boot benchmark: how long from QEMU's start until the guest agent answers,
+ * per kit, and the guest's own uptime at that moment (the rest is QEMU,
+ * firmware and decompression).
+ *   npx tsx bench/boot.ts [runs] [kit ...]
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { selectToolchain } from '../app/build/select.js';
+import { prepareGuest } from '../app/guest/prepare.js';
+import { DEFAULT_KIT, loadKit } from '../app/kit/kit.js';
+import { moduleDir } from '../app/paths.js';
+import { chooseAccel } from '../app/vm/accel.js';
+import { Vm } from '../app/vm/vm.js';
+import { median, printTable, seconds } from './stats.js';
+
+const BOOT_TIMEOUT_MS = 90_000;
+const runs = Number(process.argv[2] ?? 5);
+const kits = process.argv.length > 3 ? process.argv.slice(3) : [DEFAULT_KIT];
+const rows: string[][] = [];
+
+for (const name of kits) {
+  const kit = await loadKit(name);
+  const toolchain = await selectToolchain(kit);
+  const accel = await chooseAccel(kit, 'auto');
+  const runDir = await mkdtemp(join(tmpdir(), 'kshram-bench-'));
+  const prepareStarted = Date.now();
+  const guest = await prepareGuest({ kit, toolchain, workspaceDir: moduleDir, runDir });
+  const prepareMs = Date.now() - prepareStarted;
+  const walls: number[] = [];
+  const uptimes: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = Date.now();
+    const vm = await Vm.start({ kit, accel: accel.accel, initramfs: guest.initramfs });
+    try {
+      await vm.agent.waitReady(BOOT_TIMEOUT_MS);
+      walls.push(Date.now() - started);
+      const uptime = await vm.agent.run('cut -d" " -f1 /proc/uptime', { timeoutMs: 5_000 });
+      uptimes.push(Number(uptime.output.trim()) * 1000);
+    } finally {
+      await vm.stop();
+    }
+  }
+  await rm(runDir, { recursive: true, force: true });
+  rows.push([name, kit.kernelRelease, accel.accel, String(runs), seconds(prepareMs), seconds(median(walls)), seconds(Math.min(...walls)), seconds(Math.max(...walls)), seconds(median(uptimes))]);
+}
+
+printTable(['kit', 'kernel', 'accel', 'runs', 'build+initramfs s', 'boot median s', 'min s', 'max s', 'guest uptime s'], rows);
