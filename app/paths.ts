@@ -1,9 +1,23 @@
+import { existsSync } from 'node:fs';
 import { homedir, platform } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The repository (or installed package) root: app/ lives right under it. */
-export const projectRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
+/**
+ * The repository (or installed package) root: the nearest folder above this
+ * code that holds resources/guest. That is app/'s parent when run from
+ * source, and still the root when bundled into Electron's out/main/. In a
+ * packaged app the files are unpacked beside the asar archive, where
+ * compilers and QEMU can read them.
+ */
+export const projectRoot = findProjectRoot(fileURLToPath(new URL('.', import.meta.url)));
+
+function findProjectRoot(start: string): string {
+  for (let dir = start; dirname(dir) !== dir; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'resources', 'guest'))) return dir.replace(/app\.asar(?=$|[\\/])/, 'app.asar.unpacked');
+  }
+  return resolve(start, '..');
+}
 
 export const moduleDir = join(projectRoot, 'module');
 export const helloModuleDir = join(moduleDir, 'hello');
