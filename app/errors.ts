@@ -7,6 +7,8 @@ export type LabErrorCode =
   | 'KIT_MISSING'
   | 'KIT_CORRUPT'
   | 'KIT_INSTALL_FAILED'
+  /** A kit archive (the course's dist.tbz) that cannot be imported: what is missing or damaged. */
+  | 'KIT_ARCHIVE_INVALID'
   | 'QEMU_MISSING'
   | 'QEMU_FAILED'
   | 'TOOLCHAIN_MISSING'
