@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { LabError } from '../errors.js';
 import type { Kit } from '../kit/kit.js';
 import { cacheDir } from '../paths.js';
+import { compatDisabled, finishCompat, prepareCompat, type CompatReport, type KernelVersion } from './compat.js';
 import { parseDiagnostics, type Diagnostic } from './diagnostics.js';
 import type { Toolchain } from './toolchain.js';
 
@@ -29,6 +30,10 @@ export interface ModuleBuildOptions {
   kcflags?: readonly string[];
   /** Where the build directory goes; a fresh one under the cache by default. */
   workDir?: string;
+  /** Course-kernel compatibility shims (compat.ts); on unless false. */
+  compat?: boolean;
+  /** The kernel the source is written for; the course's 6.2 by default. */
+  compatTarget?: KernelVersion;
 }
 
 export interface ModuleBuildResult {
@@ -38,6 +43,8 @@ export interface ModuleBuildResult {
   buildDir: string;
   log: string;
   diagnostics: Diagnostic[];
+  /** Which compatibility shims the build used and what each line concerned needs. */
+  compat: CompatReport;
   elapsedMs: number;
 }
 
@@ -55,24 +62,29 @@ export async function buildModule(source: ModuleSource, options: ModuleBuildOpti
   await copySources(source, buildDir);
   await writeFile(join(buildDir, 'Kbuild'), `obj-m := ${source.name}.o\n`);
 
+  const mainFile = `${source.name}.c`;
+  const compat = options.compat === false ? undefined : await prepareCompat(join(buildDir, mainFile), buildDir, options.kit, options.compatTarget);
+  const kcflags = [...(compat?.kcflags ?? []), ...(options.kcflags ?? [])];
   const command = ['make', '-C', options.kit.buildDirPath, `M=${buildDir}`, 'modules'];
-  const env = options.kcflags?.length ? { KCFLAGS: options.kcflags.join(' ') } : undefined;
+  const env = kcflags.length ? { KCFLAGS: kcflags.join(' ') } : undefined;
   const result = await options.toolchain.exec(command, {
     cwd: buildDir,
-    mounts: [buildDir, options.kit.buildDirPath],
+    mounts: [buildDir, options.kit.buildDirPath, ...(compat?.mounts ?? [])],
     timeoutMs: MODULE_BUILD_TIMEOUT_MS,
     env,
   });
   const koPath = join(buildDir, `${source.name}.ko`);
   const log = result.timedOut ? `${result.output}\nbuild stopped after ${MODULE_BUILD_TIMEOUT_MS / 1000} s` : result.output;
-  const diagnostics = parseDiagnostics(log, buildDir, `${source.name}.c`);
-  const ok = result.code === 0 && existsSync(koPath);
+  const finished = compat ? finishCompat(compat, parseDiagnostics(log, buildDir, mainFile), mainFile, buildDir) : undefined;
+  const diagnostics = finished?.diagnostics ?? parseDiagnostics(log, buildDir, mainFile);
+  const ok = result.code === 0 && existsSync(koPath) && !finished?.failed;
   if (!ok && !diagnostics.some((d) => d.severity === 'error')) {
     // make failed without a located error (missing tool, timeout): keep the reason visible
     const reason = log.trim().split('\n').slice(-3).join(' ').slice(0, 500) || `make exited with ${result.code}`;
     diagnostics.push({ file: `${source.name}.c`, line: 1, column: 1, severity: 'error', message: reason });
   }
-  return { ok, koPath: ok ? koPath : undefined, buildDir, log, diagnostics, elapsedMs: Date.now() - started };
+  const compatReport = finished?.report ?? compatDisabled(options.compatTarget);
+  return { ok, koPath: ok ? koPath : undefined, buildDir, log, diagnostics, compat: compatReport, elapsedMs: Date.now() - started };
 }
 
 async function copySources(source: ModuleSource, buildDir: string): Promise<void> {

@@ -1,0 +1,214 @@
+/**
+ * Finds, in a module's C source, the constructs whose spelling changed
+ * between Linux 6.1 and 6.12 (see compat.ts for what is done about each).
+ * A text scan, not a parse: comments and string contents are blanked
+ * first, so only code matches, and every finding keeps its line and the
+ * source text of its arguments so a message can say exactly what to write.
+ */
+
+export type ConstructKind =
+  | 'class_create-owner'
+  | 'class_create-name'
+  | 'devnode-const'
+  | 'devnode-plain'
+  | 'vm_flags-write'
+  | 'vm_flags-helper'
+  | 'no_llseek'
+  | 'strlcpy';
+
+export interface Construct {
+  kind: ConstructKind;
+  /** 1-based line and column of the construct (for a devnode: of the assignment). */
+  line: number;
+  column: number;
+  /** The call's or assignment's arguments as written, whitespace collapsed. */
+  args: string[];
+  /** vm_flags-write: the operator; vm_flags-helper: which helper (set, clear ...). */
+  op?: string;
+  /** devnode: the callback's name and where it is defined. */
+  callback?: { name: string; line: number; column: number };
+}
+
+/** A name the module defines itself (macro or function), e.g. its own vm_flags_set(). */
+export interface OwnDefinition {
+  name: string;
+  line: number;
+}
+
+/** A #define before the module's first #include (pr_fmt, DEBUG), which kernel headers read. */
+export interface PrologueDefine {
+  name: string;
+  line: number;
+  text: string;
+}
+
+export interface SourceScan {
+  /** The source with comments and string/char contents blanked; same offsets and lines. */
+  masked: string;
+  constructs: Construct[];
+  definitions: OwnDefinition[];
+  prologue: PrologueDefine[];
+}
+
+/** Names the compat header may define; the module's own definition of one wins. */
+export const SHIMMED_NAMES = ['class_create', 'vm_flags_init', 'vm_flags_reset', 'vm_flags_set', 'vm_flags_clear', 'vm_flags_mod', 'no_llseek', 'strlcpy'] as const;
+
+/**
+ * Blanks comments (keeping their newlines) and, unless told not to, the
+ * insides of string and character literals, so offsets and line numbers
+ * stay those of `source`.
+ */
+export function maskComments(source: string, blankStrings = true): string {
+  const out = source.split('');
+  let i = 0;
+  const blank = (from: number, to: number): void => {
+    for (let k = from; k < to; k++) if (out[k] !== '\n') out[k] = ' ';
+  };
+  while (i < source.length) {
+    const c = source[i]!;
+    const next = source[i + 1];
+    if (c === '/' && next === '*') {
+      const end = source.indexOf('*/', i + 2);
+      const stop = end < 0 ? source.length : end + 2;
+      blank(i, stop);
+      i = stop;
+    } else if (c === '/' && next === '/') {
+      let stop = source.indexOf('\n', i);
+      if (stop < 0) stop = source.length;
+      blank(i, stop);
+      i = stop;
+    } else if (c === '"' || c === "'") {
+      let k = i + 1;
+      while (k < source.length && source[k] !== c && source[k] !== '\n') k += source[k] === '\\' ? 2 : 1;
+      if (blankStrings) blank(i + 1, Math.min(k, source.length));
+      i = k + 1;
+    } else {
+      i++;
+    }
+  }
+  return out.join('');
+}
+
+export function scanSource(source: string): SourceScan {
+  const masked = maskComments(source);
+  const lineStarts = [0];
+  for (let i = 0; i < masked.length; i++) if (masked[i] === '\n') lineStarts.push(i + 1);
+  const lineOf = (offset: number): number => {
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lineStarts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  };
+  const at = (offset: number): { line: number; column: number } => {
+    const line = lineOf(offset);
+    return { line, column: offset - lineStarts[line - 1]! + 1 };
+  };
+  const lines = masked.split('\n');
+  const isDirective = (line: number): boolean => /^\s*#/.test(lines[line - 1] ?? '');
+  const text = (from: number, to: number): string => source.slice(from, to).replace(/\s+/g, ' ').trim();
+
+  /** Arguments of the call whose "(" is at `open`, and the offset after its ")". */
+  const callArgs = (open: number): { args: string[]; end: number } | undefined => {
+    const args: string[] = [];
+    let depth = 0;
+    let start = open + 1;
+    for (let k = open; k < masked.length; k++) {
+      const c = masked[k]!;
+      if (c === '(' || c === '[' || c === '{') depth++;
+      else if (c === ')' || c === ']' || c === '}') {
+        depth--;
+        if (depth === 0) {
+          const last = text(start, k);
+          if (last || args.length) args.push(last);
+          return { args, end: k + 1 };
+        }
+      } else if (c === ',' && depth === 1) {
+        args.push(text(start, k));
+        start = k + 1;
+      }
+    }
+    return undefined;
+  };
+  const isDefinition = (end: number): boolean => /^\s*\{/.test(masked.slice(end, end + 200));
+
+  const constructs: Construct[] = [];
+  const definitions: OwnDefinition[] = [];
+
+  for (const m of masked.matchAll(/^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)/gm)) {
+    definitions.push({ name: m[1]!, line: lineOf(m.index!) });
+  }
+
+  const calls = (name: RegExp, each: (m: RegExpMatchArray, call: { args: string[]; end: number }) => void): void => {
+    for (const m of masked.matchAll(name)) {
+      const line = lineOf(m.index!);
+      if (isDirective(line)) continue;
+      const call = callArgs(m.index! + m[0].length - 1);
+      if (!call) continue;
+      if (isDefinition(call.end)) {
+        definitions.push({ name: m[1] ?? m[0].replace(/\s*\($/, ''), line });
+        continue;
+      }
+      each(m, call);
+    }
+  };
+
+  calls(/\bclass_create\s*\(/g, (m, call) => {
+    const kind = call.args.length === 2 ? 'class_create-owner' : call.args.length === 1 ? 'class_create-name' : undefined;
+    if (kind) constructs.push({ kind, ...at(m.index!), args: call.args });
+  });
+
+  calls(/\b(vm_flags_(?:init|reset|set|clear|mod))\s*\(/g, (m, call) => {
+    constructs.push({ kind: 'vm_flags-helper', ...at(m.index!), args: call.args, op: m[1]!.slice('vm_flags_'.length) });
+  });
+
+  calls(/\b(strlcpy)\s*\(/g, (m, call) => {
+    constructs.push({ kind: 'strlcpy', ...at(m.index!), args: call.args });
+  });
+
+  for (const m of masked.matchAll(/\bno_llseek\b/g)) {
+    const where = at(m.index!);
+    if (!isDirective(where.line)) constructs.push({ kind: 'no_llseek', ...where, args: [] });
+  }
+
+  const vmaWrite = /([A-Za-z_]\w*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*|\s*\[[^\]\n]*\])*)\s*->\s*vm_flags\s*(\|=|&=|\^=|=(?!=))/g;
+  for (const m of masked.matchAll(vmaWrite)) {
+    const where = at(m.index!);
+    if (isDirective(where.line)) continue;
+    const valueStart = m.index! + m[0].length;
+    const semicolon = masked.indexOf(';', valueStart);
+    if (semicolon < 0) continue;
+    constructs.push({ kind: 'vm_flags-write', ...where, args: [text(m.index!, m.index! + m[1]!.length), text(valueStart, semicolon)], op: m[2]! });
+  }
+
+  for (const m of masked.matchAll(/(?:\.|->)\s*devnode\s*=\s*&?\s*([A-Za-z_]\w*)/g)) {
+    const name = m[1]!;
+    const signature = new RegExp(`\\b${name}\\s*\\(\\s*(const\\s+)?struct\\s+device\\s*(const\\s*)?\\*`).exec(masked);
+    if (!signature) continue; // not a function this scan can read; the compiler decides
+    const kind = signature[1] || signature[2] ? 'devnode-const' : 'devnode-plain';
+    constructs.push({ kind, ...at(m.index! + m[0].length - name.length), args: [name], callback: { name, ...at(signature.index) } });
+  }
+
+  constructs.sort((a, b) => a.line - b.line);
+  return { masked, constructs, definitions, prologue: prologueDefines(maskComments(source, false)) };
+}
+
+/** The #define lines before the first line that is not blank, a comment or a #define. */
+function prologueDefines(withoutComments: string): PrologueDefine[] {
+  const found: PrologueDefine[] = [];
+  const lines = withoutComments.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (!line.trim()) continue;
+    const m = /^\s*#\s*define\s+([A-Za-z_]\w*)/.exec(line);
+    if (!m) break;
+    const first = i;
+    while (lines[i]!.trimEnd().endsWith('\\') && i + 1 < lines.length) i++;
+    // string literals (a pr_fmt prefix) kept, comments gone
+    found.push({ name: m[1]!, line: first + 1, text: lines.slice(first, i + 1).map((l) => l.trimEnd()).join('\n') });
+  }
+  return found;
+}
