@@ -348,7 +348,7 @@ export function finishCompat(prepared: PreparedCompat, diagnostics: readonly Dia
   for (const f of plan.findings) out.push({ file: mainFile, line: f.line, column: f.column, severity: 'info', message: f.message });
   const notes = plan.findings.map((f) => `${mainFile}:${f.line}: ${f.message}`);
   if (plan.applied.length) {
-    notes.unshift(`compat: ${mainFile} written for Linux ${plan.target.major}.${plan.target.minor} built on ${versionText(plan.kernel)} with shims: ${plan.applied.join(', ')} (--no-compat builds it as written)`);
+    notes.unshift(`compat: built on Linux ${versionText(plan.kernel)} with shims: ${plan.applied.join(', ')}; each line concerned follows (--no-compat builds ${mainFile} as written)`);
   }
   return { diagnostics: out, failed, report: { ...report, notes: [...report.notes, ...notes] } };
 }

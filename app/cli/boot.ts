@@ -10,7 +10,7 @@ import { DEFAULT_KIT, loadKit } from '../kit/kit.js';
 import { chooseAccel } from '../vm/accel.js';
 import { Vm } from '../vm/vm.js';
 import { handleError } from './errors.js';
-import { accelOption, kitOption, toolchainOption } from './options.js';
+import { accelOption, kitOption, noCompatOption, toolchainOption } from './options.js';
 
 /** Ctrl-] leaves the console, as in telnet. */
 const ESCAPE = '\x1d';
@@ -22,14 +22,17 @@ export function bootCommand(): Command {
     .addOption(kitOption())
     .addOption(accelOption())
     .addOption(toolchainOption())
-    .action(async (dir: string, flags: { kit?: string; accel: 'auto' | 'kvm' | 'tcg'; toolchain: 'auto' | 'native' | 'docker' }) => {
+    .addOption(noCompatOption())
+    .action(async (dir: string, flags: { kit?: string; accel: 'auto' | 'kvm' | 'tcg'; toolchain: 'auto' | 'native' | 'docker'; compat: boolean }) => {
       const runDir = await mkdtemp(join(tmpdir(), 'kshram-boot-'));
       try {
         const kit = await loadKit(flags.kit ?? DEFAULT_KIT);
         const toolchain = await selectToolchain(kit, flags.toolchain);
         const accel = await chooseAccel(kit, flags.accel);
-        const guest = await prepareGuest({ kit, toolchain, workspaceDir: resolve(dir), runDir });
-        for (const d of guest.kshram.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+        const guest = await prepareGuest({ kit, toolchain, workspaceDir: resolve(dir), compat: flags.compat, runDir });
+        // compat findings print once, as notes, rather than again as info diagnostics
+        for (const d of guest.kshram.diagnostics) if (d.severity !== 'info') process.stderr.write(`${formatDiagnostic(d)}\n`);
+        for (const note of guest.kshram.compat.notes) process.stderr.write(`${pc.cyan('note:')} ${note}\n`);
         if (!guest.kshram.ok) process.stderr.write(pc.yellow('kshram.c did not compile; booting without kshram.ko\n'));
         process.stderr.write(pc.dim(`Booting Linux ${kit.kernelRelease} (${accel.accel.toUpperCase()}: ${accel.reason}). Modules are in /lib/kshram. Ctrl-] quits.\n`));
         const vm = await Vm.start({ kit, accel: accel.accel, initramfs: guest.initramfs, cols: process.stdout.columns, rows: process.stdout.rows });

@@ -4,7 +4,7 @@ import { CHECKLIST } from '../grade/checklist.js';
 import { formatItemLine, formatReport } from '../grade/report-text.js';
 import { gradeSubmission } from '../grade/runner.js';
 import { EXIT_NOT_FULL_MARKS, EXIT_OK, handleError } from './errors.js';
-import { accelOption, kitOption, toolchainOption } from './options.js';
+import { accelOption, kitOption, noCompatOption, toolchainOption } from './options.js';
 
 interface GradeFlags {
   json?: boolean;
@@ -14,6 +14,7 @@ interface GradeFlags {
   checks?: string;
   timeLimit: number;
   evidence: 'failed' | 'all';
+  compat: boolean;
 }
 
 export function gradeCommand(): Command {
@@ -24,6 +25,7 @@ export function gradeCommand(): Command {
     .addOption(kitOption())
     .addOption(accelOption())
     .addOption(toolchainOption())
+    .addOption(noCompatOption())
     .option('--checks <dir>', "use the check programs in DIR (check_msg.c, check_resize.c, check_fork.c, kshram.h), e.g. the course's")
     .addOption(new Option('--time-limit <seconds>', 'time limit for boot and all items').default(120).argParser(Number))
     .addOption(new Option('--evidence <which>', 'evidence to print').choices(['failed', 'all']).default('failed'))
@@ -35,6 +37,7 @@ export function gradeCommand(): Command {
           accel: flags.accel,
           toolchain: flags.toolchain,
           checksDir: flags.checks,
+          compat: flags.compat,
           timeLimitMs: flags.timeLimit * 1000,
           listener: flags.json
             ? {}

@@ -3,3 +3,5 @@ import { Option } from 'commander';
 export const kitOption = (): Option => new Option('--kit <name>', 'kit to build and boot with (default: debian-6.1)');
 export const accelOption = (): Option => new Option('--accel <accel>', 'QEMU accelerator').choices(['auto', 'kvm', 'tcg']).default('auto');
 export const toolchainOption = (): Option => new Option('--toolchain <name>', 'where modules are compiled').choices(['auto', 'native', 'docker']).default('auto');
+/** Commander sets `compat: false` for --no-compat and `true` otherwise. */
+export const noCompatOption = (): Option => new Option('--no-compat', "build kshram.c exactly as written: no shims for code written for the course's Linux 6.2");

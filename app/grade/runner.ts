@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { CompatReport } from '../build/compat.js';
 import { formatDiagnostic, type Diagnostic } from '../build/diagnostics.js';
 import { CHECK_PROGRAMS } from '../build/programs.js';
 import { selectToolchain, type ToolchainPreference } from '../build/select.js';
@@ -39,6 +40,8 @@ export interface GradeOptions {
   /** The course's check programs (check_*.c, kshram.h) instead of ours. */
   checksDir?: string;
   kcflags?: readonly string[];
+  /** Course-kernel compatibility shims (build/compat.ts); on unless false (--no-compat). */
+  compat?: boolean;
   signal?: AbortSignal;
   listener?: GradeListener;
 }
@@ -61,7 +64,7 @@ export interface GradeReport {
   items: ItemResult[];
   /** Observations that did not change a verdict (kernel warnings, leftovers). */
   notes: string[];
-  build: { ok: boolean; elapsedMs: number; diagnostics: Diagnostic[] };
+  build: { ok: boolean; elapsedMs: number; diagnostics: Diagnostic[]; compat: CompatReport };
 }
 
 interface ItemOutcome {
@@ -96,7 +99,9 @@ export async function gradeSubmission(workspaceDir: string, options: GradeOption
 
   try {
     listener.onStage?.('build', `building with the ${toolchain.name} toolchain for ${kit.name}`);
-    const guest = await prepareGuest({ kit, toolchain, workspaceDir: resolve(workspaceDir), checksDir: options.checksDir, kcflags: options.kcflags, runDir });
+    const guest = await prepareGuest({ kit, toolchain, workspaceDir: resolve(workspaceDir), checksDir: options.checksDir, kcflags: options.kcflags, compat: options.compat, runDir });
+    // which compatibility shims made the module build, line by line
+    notes.push(...guest.kshram.compat.notes);
     checkAborted(options.signal);
 
     listener.onStage?.('boot', `booting Linux ${kit.kernelRelease} (${accel.accel})`);
@@ -162,7 +167,7 @@ export async function gradeSubmission(workspaceDir: string, options: GradeOption
       checks: options.checksDir ? 'custom' : 'builtin',
       items,
       notes,
-      build: { ok: guest.kshram.ok, elapsedMs: guest.kshram.elapsedMs, diagnostics: guest.kshram.diagnostics },
+      build: { ok: guest.kshram.ok, elapsedMs: guest.kshram.elapsedMs, diagnostics: guest.kshram.diagnostics, compat: guest.kshram.compat },
     };
   } finally {
     await vm?.stop();

@@ -16,6 +16,8 @@ export interface PrepareOptions {
   /** Check programs to use instead of ours. */
   checksDir?: string;
   kcflags?: readonly string[];
+  /** Course-kernel compatibility shims for the user's module (build/compat.ts); on unless false. */
+  compat?: boolean;
   /** Where the initramfs is written. */
   runDir: string;
 }
@@ -38,8 +40,8 @@ export async function prepareGuest(options: PrepareOptions): Promise<PreparedGue
     throw new LabError('WORKSPACE_INVALID', `There is no kshram.c in ${options.workspaceDir}.`, 'Open a folder that holds your kshram.c, or create one from a template.');
   }
   const [kshram, hello, programs] = await Promise.all([
-    buildModule({ dir: options.workspaceDir, name: 'kshram', fallbackHeaders: [join(moduleDir, 'kshram.h')] }, { kit, toolchain, kcflags: options.kcflags, workDir: join(options.runDir, 'kshram') }),
-    buildModule({ dir: helloModuleDir, name: 'hello' }, { kit, toolchain, workDir: join(options.runDir, 'hello') }),
+    buildModule({ dir: options.workspaceDir, name: 'kshram', fallbackHeaders: [join(moduleDir, 'kshram.h')] }, { kit, toolchain, kcflags: options.kcflags, compat: options.compat, workDir: join(options.runDir, 'kshram') }),
+    buildModule({ dir: helloModuleDir, name: 'hello' }, { kit, toolchain, compat: false, workDir: join(options.runDir, 'hello') }),
     buildGuestPrograms(toolchain, options.checksDir),
   ]);
   if (!hello.ok) {
