@@ -21,6 +21,8 @@ const QemuSchema = z.object({
   smp: z.number().int().min(1).max(16).default(2),
   /** Kernel command line; ours adds the console and crash settings. */
   append: z.string().default(''),
+  /** QEMU machine type (-M), from an imported qemu.sh; QEMU's default when absent. */
+  machine: z.string().optional(),
   /** Extra arguments from an imported qemu.sh, e.g. a machine type. */
   extraArgs: z.array(z.string()).default([]),
 });
@@ -36,6 +38,12 @@ export const KitManifestSchema = z.object({
   /** A base initramfs (possibly compressed) that our files are appended to. */
   baseInitramfs: z.string().optional(),
   toolchain: z.enum(['native', 'docker']).default('native'),
+  /** Debian's headers package for buildDir: what the docker toolchain image installs. */
+  headersPackage: z.string().optional(),
+  /** The apt suite headersPackage comes from (bookworm-security, bookworm-backports). */
+  aptSuite: z.string().optional(),
+  /** Where the kit came from: a built-in Debian recipe or an imported archive. */
+  source: z.enum(['debian', 'imported']).default('debian'),
   qemu: QemuSchema.default(QemuSchema.parse({})),
 });
 
@@ -57,7 +65,11 @@ export function kitDir(name: string): string {
 }
 
 export async function loadKit(name: string = DEFAULT_KIT): Promise<Kit> {
-  const dir = kitDir(name);
+  return loadKitAt(kitDir(name), name);
+}
+
+/** Loads the kit in dir (an installed kit's, or one being imported) and checks its files are there. */
+export async function loadKitAt(dir: string, name: string): Promise<Kit> {
   const manifestPath = join(dir, 'kit.json');
   if (!existsSync(manifestPath)) {
     throw new LabError('KIT_MISSING', `The kit "${name}" is not installed.`, `Run: kshram-lab kits install ${name}  (or npm run setup)`);
@@ -76,9 +88,11 @@ export async function loadKit(name: string = DEFAULT_KIT): Promise<Kit> {
     busyboxPath: manifest.busybox ? abs(dir, manifest.busybox) : undefined,
     baseInitramfsPath: manifest.baseInitramfs ? abs(dir, manifest.baseInitramfs) : undefined,
   };
+  // a Debian kit's headers may live only in the docker toolchain's image
+  const headersElsewhere = Boolean(kit.headersPackage);
   const missing = [
     ['kernel image', kit.kernelImagePath],
-    ['module build directory', join(kit.buildDirPath, 'Makefile')],
+    ...(headersElsewhere ? [] : [['module build directory', join(kit.buildDirPath, 'Makefile')]]),
     ...(kit.busyboxPath ? [['busybox', kit.busyboxPath]] : []),
     ...(kit.baseInitramfsPath ? [['base initramfs', kit.baseInitramfsPath]] : []),
   ].filter(([, path]) => !existsSync(path!));

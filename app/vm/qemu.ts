@@ -26,6 +26,8 @@ export function qemuArgs(kit: Kit, launch: QemuLaunch): string[] {
   const append = [...BASE_APPEND, kit.qemu.append].filter(Boolean).join(' ');
   return [
     '-accel', launch.accel,
+    // an imported kit boots the machine its qemu.sh names (parsed in kit/qemu-script.ts)
+    ...(kit.qemu.machine ? ['-M', kit.qemu.machine] : []),
     '-cpu', launch.accel === 'kvm' ? 'host' : kit.qemu.cpu,
     '-smp', String(kit.qemu.smp),
     '-m', kit.qemu.memory,
