@@ -30,11 +30,13 @@ export interface ItemResult {
   points: number;
   max: number;
   status: ItemStatus;
-  /** What the grader saw: commands, output, kernel messages. */
+  /** What the grader saw: its first line is `summary`, then commands, output, kernel messages. */
   evidence: string;
+  /** One line: what passed, or why it failed. */
+  summary?: string;
   elapsedMs?: number;
 }
 
 export function notRun(item: ChecklistItem, why = ''): ItemResult {
-  return { id: item.id, title: item.title, points: 0, max: item.max, status: 'not-run', evidence: why };
+  return { id: item.id, title: item.title, points: 0, max: item.max, status: 'not-run', evidence: why, summary: why };
 }

@@ -15,11 +15,14 @@ describe('check program verdicts', () => {
 
   it('names the signal that killed a program', () => {
     expect(judgeRun('check_fork', run(139, ''), 1000).reason).toBe('check_fork was killed by signal 11 (SIGSEGV)');
+    expect(judgeRun('check_msg', run(135, 'check_msg: /dev/kshram0 size 4096\n'), 1000).reason).toBe('check_msg was killed by signal 7 (SIGBUS); it last printed: check_msg: /dev/kshram0 size 4096');
   });
 
   it('reports a timeout and a non-zero exit', () => {
     expect(judgeRun('check_msg', run(null, '', true), 30000).reason).toBe('check_msg did not finish within 30 s');
-    expect(judgeRun('check_msg', run(1, 'FAILED: open /dev/kshram0: No such file or directory\n'), 1000).reason).toBe('check_msg exited with status 1');
+    expect(judgeRun('check_msg', run(1, 'check_msg: /dev/kshram0\nFAILED: open /dev/kshram0: No such file or directory\n'), 1000).reason).toBe('check_msg exited with status 1: FAILED: open /dev/kshram0: No such file or directory');
+    expect(judgeRun('check_msg', run(2, 'usage: check_msg\n'), 1000).reason).toBe('check_msg exited with status 2: usage: check_msg');
+    expect(judgeRun('check_msg', run(1, ''), 1000).reason).toBe('check_msg exited with status 1');
   });
 });
 

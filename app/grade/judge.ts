@@ -15,16 +15,22 @@ const FAILURE_LINE = /\bFAIL(ED|URE)?\b|\bincorrect\b|\bmismatch|\berrors?\b|Seg
 
 const SIGNALS: Record<number, string> = { 4: 'SIGILL', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE', 9: 'SIGKILL', 11: 'SIGSEGV', 13: 'SIGPIPE', 15: 'SIGTERM' };
 
+/** Longest program line quoted in a one-line reason. */
+const REASON_QUOTE_CHARS = 160;
+
 export function judgeRun(name: string, result: CommandResult, timeoutMs: number): Verdict {
   if (result.timedOut) return { pass: false, reason: `${name} did not finish within ${Math.round(timeoutMs / 1000)} s` };
   if (result.status === null) return { pass: false, reason: `${name} ended without an exit status` };
+  const lines = result.output.replace(/\r/g, '').split('\n').map((line) => line.trim()).filter(Boolean);
+  const bad = lines.find((line) => FAILURE_LINE.test(line));
+  // what the program said about its failure: its failure line, else its last words
+  const said = (bad ?? lines.at(-1))?.slice(0, REASON_QUOTE_CHARS);
   if (result.status > 128) {
     const signal = result.status - 128;
-    return { pass: false, reason: `${name} was killed by signal ${signal}${SIGNALS[signal] ? ` (${SIGNALS[signal]})` : ''}` };
+    return { pass: false, reason: `${name} was killed by signal ${signal}${SIGNALS[signal] ? ` (${SIGNALS[signal]})` : ''}${said ? `; it last printed: ${said}` : ''}` };
   }
-  if (result.status !== 0) return { pass: false, reason: `${name} exited with status ${result.status}` };
-  const bad = result.output.split('\n').find((line) => FAILURE_LINE.test(line));
-  if (bad) return { pass: false, reason: `${name} exited 0 but reported: ${bad.trim()}` };
+  if (result.status !== 0) return { pass: false, reason: `${name} exited with status ${result.status}${said ? `: ${said}` : ''}` };
+  if (bad) return { pass: false, reason: `${name} exited 0 but reported: ${bad.slice(0, REASON_QUOTE_CHARS)}` };
   return { pass: true, reason: `${name} passed` };
 }
 

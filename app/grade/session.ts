@@ -1,19 +1,25 @@
 import type { CommandResult } from '../guest/agent.js';
 import type { CrashReport } from '../vm/crash.js';
 import type { Vm, VmExit } from '../vm/vm.js';
+import { CPU_BACKTRACE, parseCpuBacktraces, parseStuckScan, STUCK_SCAN, type StuckTask } from './stuck.js';
 
-/** How a step in the guest ended. */
+/**
+ * How a step in the guest ended. Every kind but `done` carries what the
+ * command had printed so far, so a crash never hides the step's output.
+ */
 export type StepOutcome =
   | { kind: 'done'; result: CommandResult }
-  | { kind: 'crash'; crash: CrashReport }
-  | { kind: 'exit'; exit: VmExit }
-  | { kind: 'deadline' };
+  | { kind: 'crash'; crash: CrashReport; output: string }
+  | { kind: 'exit'; exit: VmExit; output: string }
+  | { kind: 'deadline'; output: string };
 
 /** A marker written to /dev/kmsg reaches the console in milliseconds. */
 const BARRIER_TIMEOUT_MS = 3_000;
 /** After an Oops starts, how long the rest of its report may take to arrive. */
 const CRASH_SETTLE_MS = 2_000;
 const CRASH_POLL_MS = 50;
+/** Listing the guest's tasks takes well under a second, even under TCG. */
+const SCAN_TIMEOUT_MS = 5_000;
 
 /**
  * Runs the grader's commands in a guest, racing each against a kernel
@@ -45,9 +51,9 @@ export class GuestSession {
     const started = Date.now();
     const ready = this.vm.agent.waitReady(Math.max(1, Math.min(timeoutMs, this.remainingMs()))).then(
       (release): StepOutcome => ({ kind: 'done', result: { status: 0, output: release, timedOut: false, elapsedMs: Date.now() - started } }),
-      (): StepOutcome => (this.remainingMs() <= 0 ? { kind: 'deadline' } : { kind: 'done', result: { status: null, output: '', timedOut: true, elapsedMs: Date.now() - started } }),
+      (): StepOutcome => (this.remainingMs() <= 0 ? { kind: 'deadline', output: '' } : { kind: 'done', result: { status: null, output: '', timedOut: true, elapsedMs: Date.now() - started } }),
     );
-    return this.settle(await this.race(ready));
+    return this.settle(await this.race(ready, () => ''));
   }
 
   /**
@@ -55,15 +61,20 @@ export class GuestSession {
    * by a console barrier, so an Oops it caused is seen before it is judged.
    */
   async exec(command: string, timeoutMs: number, onOutput?: (text: string) => void): Promise<StepOutcome> {
+    let partial = '';
     const budget = Math.min(timeoutMs, this.remainingMs());
-    if (budget <= 0) return { kind: 'deadline' };
-    const run = this.vm.agent.run(command, { timeoutMs: budget, onOutput }).then(
-      (result): StepOutcome => (result.timedOut && this.remainingMs() <= 0 ? { kind: 'deadline' } : { kind: 'done', result }),
-      (): StepOutcome => ({ kind: 'exit', exit: this.vm.exit ?? { reason: 'exited', exitCode: -1 } }),
+    if (budget <= 0) return { kind: 'deadline', output: '' };
+    const collect = (text: string): void => {
+      partial += text;
+      onOutput?.(text);
+    };
+    const run = this.vm.agent.run(command, { timeoutMs: budget, onOutput: collect }).then(
+      (result): StepOutcome => (result.timedOut && this.remainingMs() <= 0 ? { kind: 'deadline', output: result.output } : { kind: 'done', result }),
+      (): StepOutcome => ({ kind: 'exit', exit: this.vm.exit ?? { reason: 'exited', exitCode: -1 }, output: partial }),
     );
-    const outcome = await this.race(run);
+    const outcome = await this.race(run, () => partial);
     if (outcome.kind === 'done') await this.barrier();
-    return this.settle(outcome);
+    return this.settle(outcome, partial);
   }
 
   /** Writes a line to the kernel log, which shows on the console: "kshram-lab: item 5: check_msg". */
@@ -71,32 +82,58 @@ export class GuestSession {
     await this.vm.agent.run(`echo '<5>kshram-lab: ${text.replace(/'/g, '')}' > /dev/kmsg`, { timeoutMs: BARRIER_TIMEOUT_MS }).catch(() => undefined);
   }
 
+  /**
+   * The user tasks stuck in D or R state after a step timed out, with
+   * their kernel stacks; a running one gets its CPU's backtrace (sysrq l),
+   * since /proc/PID/stack is empty while a task runs.
+   */
+  async stuckTasks(): Promise<StuckTask[]> {
+    if (!this.vm.running) return [];
+    const scan = await this.vm.agent.run(STUCK_SCAN, { timeoutMs: SCAN_TIMEOUT_MS }).catch(() => undefined);
+    const tasks = scan ? parseStuckScan(scan.output) : [];
+    if (tasks.some((task) => task.state.startsWith('R'))) {
+      const from = this.vm.console.length;
+      await this.vm.agent.run(CPU_BACKTRACE, { timeoutMs: SCAN_TIMEOUT_MS }).catch(() => undefined);
+      await this.barrier();
+      const traces = parseCpuBacktraces(this.vm.console.slice(from));
+      for (const task of tasks) {
+        const trace = traces.get(task.pid);
+        if (trace && task.stack.length === 0) Object.assign(task, { stack: trace.stack, rip: trace.rip });
+      }
+    }
+    return tasks;
+  }
+
   /** Waits until everything the kernel printed so far has come through the console. */
   private async barrier(): Promise<void> {
     const marker = `kshram-lab: sync ${++this.markers}`;
     let seen = '';
     let listener: { dispose(): void } | undefined;
+    let timer: NodeJS.Timeout | undefined;
     const arrived = new Promise<void>((resolve) => {
       listener = this.vm.onConsoleData((text) => {
         seen = (seen + text).slice(-(marker.length + 256));
         if (seen.includes(marker)) resolve();
       });
     });
-    const timeout = new Promise<void>((resolve) => setTimeout(resolve, BARRIER_TIMEOUT_MS));
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, BARRIER_TIMEOUT_MS);
+    });
     void this.vm.agent.run(`echo '<5>${marker}' > /dev/kmsg`, { timeoutMs: BARRIER_TIMEOUT_MS }).catch(() => undefined);
     await Promise.race([arrived, timeout, this.exited]);
+    clearTimeout(timer);
     listener?.dispose();
   }
 
-  private race(step: Promise<StepOutcome>): Promise<StepOutcome> {
+  private race(step: Promise<StepOutcome>, output: () => string): Promise<StepOutcome> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<StepOutcome>((resolve) => {
-      timer = setTimeout(() => resolve({ kind: 'deadline' }), Math.max(0, this.remainingMs()));
+      timer = setTimeout(() => resolve({ kind: 'deadline', output: output() }), Math.max(0, this.remainingMs()));
     });
     return Promise.race([
       step,
-      this.crashed.then((crash): StepOutcome => ({ kind: 'crash', crash })),
-      this.exited.then((exit): StepOutcome => ({ kind: 'exit', exit })),
+      this.crashed.then((crash): StepOutcome => ({ kind: 'crash', crash, output: output() })),
+      this.exited.then((exit): StepOutcome => ({ kind: 'exit', exit, output: output() })),
       deadline,
     ]).finally(() => clearTimeout(timer));
   }
@@ -105,11 +142,12 @@ export class GuestSession {
    * A crash seen at any point wins over what the step reported; its report
    * gets a moment to arrive in full (QEMU may exit on the panic meanwhile).
    */
-  private async settle(outcome: StepOutcome): Promise<StepOutcome> {
+  private async settle(outcome: StepOutcome, partial = ''): Promise<StepOutcome> {
     const crash = this.vm.crashes.crash;
     if (!crash) return outcome;
     const until = Date.now() + CRASH_SETTLE_MS;
     while (!crash.complete && this.vm.running && Date.now() < until) await new Promise((r) => setTimeout(r, CRASH_POLL_MS));
-    return { kind: 'crash', crash };
+    const output = outcome.kind === 'done' ? outcome.result.output : outcome.output;
+    return { kind: 'crash', crash, output: output || partial };
   }
 }

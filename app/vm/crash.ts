@@ -4,7 +4,7 @@
  * collected until the kernel's end marker.
  */
 
-export type CrashKind = 'oops' | 'panic' | 'lockup' | 'stall';
+export type CrashKind = 'oops' | 'bug' | 'panic' | 'lockup' | 'stall';
 
 export interface CrashReport {
   kind: CrashKind;
@@ -24,22 +24,28 @@ export interface KernelWarning {
   text: string;
 }
 
+/** First lines of the reports that end a run; the order matters (lockups say "BUG:" too). */
 const CRASH_STARTS: ReadonlyArray<[RegExp, CrashKind]> = [
+  [/BUG: soft lockup|Watchdog detected hard LOCKUP|hard LOCKUP|BUG: workqueue lockup/, 'lockup'],
+  [/rcu: INFO: rcu_(pre)?sched (self-)?detected stall/, 'stall'],
   [/BUG: (unable to handle|kernel NULL pointer dereference|kernel paging request)/, 'oops'],
   [/\bOops: [0-9a-f]{4}/, 'oops'],
   [/general protection fault/, 'oops'],
   [/kernel BUG at /, 'oops'],
   [/invalid opcode: [0-9a-f]{4}/, 'oops'],
   [/Kernel panic - not syncing/, 'panic'],
-  [/BUG: soft lockup|Watchdog detected hard LOCKUP|hard LOCKUP/, 'lockup'],
-  [/rcu: INFO: rcu_(pre)?sched (self-)?detected stall/, 'stall'],
+  // the kernel found corrupted state it cannot trust: bad page state, scheduling while atomic, ...
+  [/\bBUG: /, 'bug'],
 ];
 const WARNING_START = /WARNING: CPU: \d+ PID: \d+ at /;
 const REPORT_END = /---\[ end (trace|Kernel panic)/;
+/** A lockup report has no end marker: its call trace is the last part. */
+const TRACE_END = /^<\/TASK>$/;
 const RIP = /RIP: 0010:(\S+(?: \[[^\]]+\])?)/;
-const MODULE_FRAME = /^\s*(?:\[\s*\d+\.\d+\]\s*)?(\w+\+0x[0-9a-f]+\/0x[0-9a-f]+ \[\w+\])\s*$/;
-/** Register and code dumps: noise for a student reading the evidence. */
-const DUMP_LINE = /\] (Code: |R[A-Z0-9]{2}: |FS: |CS: |CR2: |DR[0-7]: |PKRU: )/;
+/** "kshram_ioctl+0x49/0xd9 [kshram]", also "kshram_ioctl.cold+0xf/0xf [kshram]"; "? " guesses are skipped. */
+const MODULE_FRAME = /^\s*(?:\[\s*\d+\.\d+\]\s*)?([\w.]+\+0x[0-9a-f]+\/0x[0-9a-f]+ \[\w+\])\s*$/;
+/** Register and code dumps: noise for a student reading the evidence (the RIP line stays). */
+const DUMP_LINE = /\] (Code: |R(?!IP)[A-Z0-9]{2}: |FS: |CS: |CR2: |DR[0-7]: |PKRU: )/;
 /** Reports longer than this are cut: the start holds what matters. */
 const MAX_REPORT_LINES = 120;
 
@@ -73,7 +79,7 @@ export class CrashDetector {
       if (frame && !this.report.moduleFrame) this.report.moduleFrame = frame[1];
       if (this.report.kind !== 'panic' && /Kernel panic - not syncing/.test(line)) this.report.kind = 'panic';
       this.report.text = this.lines.join('\n');
-      if (REPORT_END.test(line)) this.report.complete = true;
+      if (REPORT_END.test(line) || (this.report.kind === 'lockup' && TRACE_END.test(kernelText(line)))) this.report.complete = true;
       return false;
     }
     for (const [pattern, kind] of CRASH_STARTS) {
@@ -112,16 +118,19 @@ function kernelText(line: string): string {
 
 /** "Kernel Oops in mutex_lock+0x19/0x30 (called from kshram_ioctl+0x49/0xd9 [kshram]): BUG: ..." */
 export function describeCrash(crash: CrashReport): string {
-  const label = { oops: 'Kernel Oops', panic: 'Kernel panic', lockup: 'Kernel lockup', stall: 'RCU stall' }[crash.kind];
+  const label = { oops: 'Kernel Oops', bug: 'Kernel BUG', panic: 'Kernel panic', lockup: 'Kernel lockup', stall: 'RCU stall' }[crash.kind];
   const from = crash.moduleFrame && !crash.rip?.includes(crash.moduleFrame) ? ` (called from ${crash.moduleFrame})` : '';
   const where = crash.rip ? ` in ${crash.rip}${from}` : crash.moduleFrame ? ` in ${crash.moduleFrame}` : '';
   return `${label}${where}: ${crash.title}`;
 }
 
-/** The report without register and code dumps. */
+/** Call-trace entries the unwinder only guessed ("? do_fault+0x1a7/0x410"): stale stack contents. */
+const GUESS_FRAME = /^\s*(?:\[\s*\d+\.\d+\]\s*)?\? \S+\+0x/;
+
+/** The report without register and code dumps and without guessed frames. */
 export function readableReport(crash: CrashReport): string {
   return crash.text
     .split('\n')
-    .filter((line) => !DUMP_LINE.test(line))
+    .filter((line) => !DUMP_LINE.test(line) && !GUESS_FRAME.test(line))
     .join('\n');
 }

@@ -8,7 +8,10 @@ export const QEMU_BINARY = process.env.KSHRAM_LAB_QEMU ?? 'qemu-system-x86_64';
 /**
  * Kernel command line every guest gets: console on ttyS0, quiet boot
  * (serial output is slow under TCG) and an immediate exit on panic, which
- * -no-reboot turns into QEMU exiting.
+ * -no-reboot turns into QEMU exiting. watchdog_thresh=4 makes the kernel
+ * report a CPU stuck in a module's endless loop after 8 s instead of 20 s
+ * (SIGKILL cannot stop such a process); lower would risk false reports when
+ * a busy host stalls a vCPU thread for seconds.
  */
 const BASE_APPEND = ['console=ttyS0', 'quiet', 'panic=-1', 'watchdog_thresh=4'];
 

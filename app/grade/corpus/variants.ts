@@ -1,11 +1,13 @@
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { moduleDir } from '../../paths.js';
 import type { ItemStatus } from '../checklist.js';
 
 /**
  * Broken modules for the grader's tests: each is the reference module with
- * a few textual edits, so the corpus follows the reference as it changes.
+ * a few textual edits, the kind of mistake a student makes, so the corpus
+ * follows the reference as it changes. Every edit asserts that its `from`
+ * text still exists, so a changed reference breaks the corpus loudly.
  */
 export interface Variant {
   name: string;
@@ -14,34 +16,171 @@ export interface Variant {
   edits: ReadonlyArray<readonly [from: string, to: string]>;
   /** Expected status of items 1..8. */
   statuses: readonly ItemStatus[];
-  /** Text the failing item's evidence must contain. */
+  /** Text the failing item's evidence must contain (or, with no failing item, item `evidenceItem`'s). */
   evidence: RegExp;
+  /** Item whose evidence `evidence` is matched against when nothing fails. */
+  evidenceItem?: number;
+  /** Notes the report must carry (each pattern matches one note). */
+  notes?: readonly RegExp[];
 }
 
+const PASS_ALL: readonly ItemStatus[] = ['pass', 'pass', 'pass', 'pass', 'pass', 'pass', 'pass', 'pass'];
+/** Items 1..n-1 pass, item n fails, the rest are not run. */
+const failsAt = (n: number): readonly ItemStatus[] => PASS_ALL.map((_, i) => (i + 1 < n ? 'pass' : i + 1 === n ? 'fail' : 'not-run'));
+
+// Anchors in module/kshram.c the edits hang on.
+const SET_SIZE_CHECK = '\tif (size == 0 || size > KSHRAM_MAX_SIZE)\n\t\treturn -EINVAL;\n';
+const SET_SIZE_LOCALS = '\tvoid *buf;\n\tlong ret = 0;\n\n\tif (size == 0';
+const EXIT_START = 'static void __exit kshram_exit(void)\n{\n';
+
 export const VARIANTS: readonly Variant[] = [
+  {
+    name: 'does-not-compile',
+    description: 'has a missing semicolon',
+    edits: [['return KSHRAM_SLOTS;', 'return KSHRAM_SLOTS']],
+    statuses: failsAt(3),
+    evidence: /^kshram\.c does not compile: kshram\.c:\d+:\d+: error: expected .;./,
+  },
+  {
+    name: 'oops-in-init',
+    description: 'clears each buffer before allocating it (NULL dereference in init)',
+    edits: [['\t\tslot->size = KSHRAM_DEFAULT_SIZE;\n', '\t\tmemset(slot->buf, 0, KSHRAM_DEFAULT_SIZE);\n\t\tslot->size = KSHRAM_DEFAULT_SIZE;\n']],
+    statuses: failsAt(3),
+    evidence: /Kernel Oops in \S*kshram_init\+0x[0-9a-f]+\/0x[0-9a-f]+ \[kshram\]|\(called from kshram_init\+/,
+  },
+  {
+    name: 'panic-in-ioctl',
+    description: 'panics in KSHRAM_SETSIZE when asked for more than 1 MiB',
+    edits: [[SET_SIZE_CHECK, `${SET_SIZE_CHECK}\tif (size > (1UL << 20))\n\t\tpanic("kshram: size %lu too large\\n", size);\n`]],
+    statuses: failsAt(6),
+    evidence: /Kernel panic in kshram_ioctl\+0x[0-9a-f]+\/0x[0-9a-f]+ \[kshram\]: Kernel panic - not syncing: kshram: size 1052672 too large/,
+  },
+  {
+    name: 'endless-loop-in-ioctl',
+    description: 'rounds the new size up to a power of two starting from 0 (endless loop in KSHRAM_SETSIZE)',
+    edits: [
+      [SET_SIZE_LOCALS, '\tvoid *buf;\n\tlong ret = 0;\n\tunsigned long rounded = 0;\n\n\tif (size == 0'],
+      [SET_SIZE_CHECK, `${SET_SIZE_CHECK}\twhile (rounded < size)\n\t\trounded <<= 1;\n\tsize = rounded;\n`],
+    ],
+    statuses: failsAt(6),
+    evidence: /Kernel lockup in kshram_ioctl\+0x[0-9a-f]+\/0x[0-9a-f]+ \[kshram\]: watchdog: BUG: soft lockup - CPU#\d stuck for \d+s! \[check_resize:\d+\]/,
+  },
   {
     name: 'seven-devices',
     description: 'creates only /dev/kshram0..6',
     edits: [['for (i = 0; i < KSHRAM_SLOTS; i++) {\n\t\tdev = device_create(', 'for (i = 0; i < KSHRAM_SLOTS - 1; i++) {\n\t\tdev = device_create(']],
-    statuses: ['pass', 'pass', 'fail', 'not-run', 'not-run', 'not-run', 'not-run', 'not-run'],
+    statuses: failsAt(3),
     evidence: /missing \/dev\/kshram7/,
   },
   {
-    name: 'does-not-compile',
-    description: 'a missing semicolon',
-    edits: [['return KSHRAM_SLOTS;', 'return KSHRAM_SLOTS']],
-    statuses: ['pass', 'pass', 'fail', 'not-run', 'not-run', 'not-run', 'not-run', 'not-run'],
-    evidence: /kshram\.c:\d+:\d+: error: expected ';'/,
+    name: 'getslots-returns-7',
+    description: 'answers KSHRAM_GETSLOTS with 7',
+    edits: [['return KSHRAM_SLOTS;', 'return KSHRAM_SLOTS - 1;']],
+    statuses: failsAt(6),
+    evidence: /check_resize exited with status 1: FAILED: kshram0 slots 7 incorrect, expected 8/,
+  },
+  {
+    name: 'getsize-stale-after-resize',
+    description: 'resizes the buffer but keeps reporting the old size',
+    edits: [['\tslot->buf = buf;\n\tslot->size = size;\n', '\tslot->buf = buf;\n']],
+    statuses: failsAt(6),
+    evidence: /check_resize exited with status 1: FAILED: kshram0 size 4096 incorrect, expected 1052672/,
+  },
+  {
+    name: 'mmap-always-slot-0',
+    description: 'maps slot 0 whichever device is mapped',
+    edits: [['static int kshram_mmap(struct file *file, struct vm_area_struct *vma)\n{\n\tstruct kshram_slot *slot = file->private_data;', 'static int kshram_mmap(struct file *file, struct vm_area_struct *vma)\n{\n\tstruct kshram_slot *slot = &kshram_slots[0];']],
+    statuses: failsAt(6),
+    evidence: /check_resize exited with status 1: FAILED: mmap \/dev\/kshram1: Invalid argument/,
+  },
+  {
+    name: 'crashes-on-unload',
+    description: 'scrubs slot 0 after freeing it (NULL dereference in exit)',
+    edits: [['\tkshram_free_slots();\n\tpr_info("unloaded\\n");', '\tkshram_free_slots();\n\tmemset(kshram_slots[0].buf, 0, kshram_slots[0].size);\n\tpr_info("unloaded\\n");']],
+    statuses: failsAt(4),
+    evidence: /Kernel Oops in \S*kshram_exit|\(called from kshram_exit\+/,
+  },
+  {
+    name: 'refuses-to-unload',
+    description: 'has no module_exit(), so the kernel refuses to unload it',
+    edits: [['module_exit(kshram_exit);\n', '']],
+    statuses: failsAt(4),
+    evidence: /rmmod kshram failed \(exit 1\)[\s\S]*Device or resource busy/,
+  },
+  // Beyond the issue's list: mistakes students make that the course's checks catch.
+  {
+    name: 'setsize-ignored',
+    description: 'accepts KSHRAM_SETSIZE but never resizes',
+    edits: [['\t\treturn kshram_set_size(slot, arg);', '\t\treturn 0;']],
+    statuses: failsAt(6),
+    evidence: /check_resize exited with status 1: FAILED: kshram0 size 4096 incorrect, expected 1052672/,
+  },
+  {
+    name: 'no-proc-entry',
+    description: 'never creates /proc/kshram',
+    edits: [['\tif (!proc_create_single("kshram", 0444, NULL, kshram_proc_show)) {\n\t\tret = -ENOMEM;\n\t\tgoto err_destroy_devices;\n\t}\n', '']],
+    statuses: failsAt(6),
+    evidence: /FAILED: open \/proc\/kshram: No such file or directory/,
+    notes: [/\/proc\/kshram/],
+  },
+  {
+    name: 'wrong-device-names',
+    description: 'names its devices /dev/kshram_0..7',
+    edits: [['"kshram%d", i);', '"kshram_%d", i);']],
+    statuses: failsAt(3),
+    evidence: /missing \/dev\/kshram0, [\s\S]*\/dev\/kshram_0/,
+  },
+  {
+    name: 'leaves-device-nodes',
+    description: 'forgets device_destroy() on unload, so the reload fails',
+    edits: [['\tkshram_destroy_devices(KSHRAM_SLOTS);\n\tclass_destroy(kshram_class);\n\tcdev_del', '\tclass_destroy(kshram_class);\n\tcdev_del']],
+    statuses: failsAt(5),
+    evidence: /insmod kshram\.ko failed/,
+    notes: [/unload test #1: .*\/dev\/kshram/],
+  },
+  {
+    name: 'oops-on-second-load',
+    description: 'forgets class_destroy() and does not check class_create(), so the second load oopses',
+    edits: [
+      ['\tclass_destroy(kshram_class);\n\tcdev_del(&kshram_cdev);\n\tunregister_chrdev_region', '\tcdev_del(&kshram_cdev);\n\tunregister_chrdev_region'],
+      ['\tif (IS_ERR(kshram_class)) {\n\t\tret = PTR_ERR(kshram_class);\n\t\tgoto err_del_cdev;\n\t}\n', ''],
+    ],
+    statuses: failsAt(5),
+    evidence: /Kernel Oops in \S*kshram_init|\(called from kshram_init\+/,
+  },
+  {
+    name: 'rmmod-hangs',
+    description: 'locks slot 0 once per slot on unload, deadlocking rmmod',
+    edits: [[EXIT_START, `${EXIT_START}\tint i;\n\n\tfor (i = 0; i < KSHRAM_SLOTS; i++)\n\t\tmutex_lock(&kshram_slots[0].lock);\n`]],
+    statuses: failsAt(4),
+    evidence: /rmmod kshram did not finish[\s\S]*kshram_exit/,
+  },
+  {
+    name: 'slow-init',
+    description: 'sleeps 3 s in init: slow, but correct',
+    edits: [
+      ['#include <linux/cdev.h>\n', '#include <linux/cdev.h>\n#include <linux/delay.h>\n'],
+      ['\tpr_info("%d slots of %d bytes ready\\n"', '\tmsleep(3000);\n\tpr_info("%d slots of %d bytes ready\\n"'],
+    ],
+    statuses: PASS_ALL,
+    evidence: /\/dev\/kshram0\.\.7 created/,
+    evidenceItem: 3,
   },
 ];
 
-/** Writes the variant's kshram.c (and the seed's kshram.h) into `dir`. */
-export async function writeVariant(variant: Variant, dir: string): Promise<string> {
+/** The variant's kshram.c: the reference with the variant's edits applied. */
+export async function variantSource(variant: Variant): Promise<string> {
   let source = await readFile(join(moduleDir, 'kshram.c'), 'utf8');
   for (const [from, to] of variant.edits) {
     if (!source.includes(from)) throw new Error(`variant ${variant.name}: the reference no longer contains ${JSON.stringify(from)}`);
     source = source.replace(from, to);
   }
+  return source;
+}
+
+/** Writes the variant's kshram.c (and the seed's kshram.h) into `dir`. */
+export async function writeVariant(variant: Variant, dir: string): Promise<string> {
+  const source = await variantSource(variant);
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'kshram.c'), source);
   await writeFile(join(dir, 'kshram.h'), await readFile(join(moduleDir, 'kshram.h')));

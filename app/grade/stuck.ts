@@ -1,0 +1,101 @@
+/**
+ * What a step that timed out is doing in the guest. A process stuck in a
+ * module (a deadlock, an endless loop that yields the CPU) ignores SIGKILL;
+ * its kernel stack names the function it is stuck in.
+ */
+
+/** One task that was sleeping uninterruptibly (D) or running (R) when a step timed out. */
+export interface StuckTask {
+  name: string;
+  pid: number;
+  state: string;
+  /** Innermost first, e.g. "kshram_exit+0x12/0xca9 [kshram]". */
+  stack: string[];
+  /** For a running task, where the CPU was (from an NMI backtrace). */
+  rip?: string;
+}
+
+/**
+ * Guest shell that lists every user task in D or R state but itself, with
+ * its kernel stack: "@task NAME PID STATE" then the /proc/PID/stack lines.
+ * Kernel threads (no exe link) are left out.
+ */
+export const STUCK_SCAN =
+  'for d in /proc/[0-9]*; do p=${d#/proc/}; [ "$p" = "$$" ] && continue; ' +
+  's=$(sed -n "s/^State:[[:space:]]*//p" $d/status 2>/dev/null); ' +
+  'case "$s" in D*|R*) [ -e $d/exe ] || continue; echo "@task $(cat $d/comm) $p $s"; cat $d/stack 2>/dev/null;; esac; done';
+
+/** Asks every CPU for a backtrace on the console: how a task spinning in the kernel is found. */
+export const CPU_BACKTRACE = 'echo l > /proc/sysrq-trigger';
+
+const TASK_LINE = /^@task (\S+) (\d+) (.+)$/;
+const STACK_LINE = /^\[<[0-9a-f]+>\] (.+)$/;
+
+/** Parses STUCK_SCAN's output. */
+export function parseStuckScan(output: string): StuckTask[] {
+  const tasks: StuckTask[] = [];
+  for (const line of output.split('\n').map((l) => l.trim())) {
+    const task = TASK_LINE.exec(line);
+    if (task) {
+      tasks.push({ name: task[1]!, pid: Number(task[2]), state: task[3]!, stack: [] });
+      continue;
+    }
+    const frame = STACK_LINE.exec(line);
+    if (frame && tasks.length) tasks.at(-1)!.stack.push(frame[1]!);
+  }
+  return tasks;
+}
+
+const TIMESTAMP = /^\s*\[\s*\d+\.\d+\]\s?/;
+const NMI_START = /NMI backtrace for cpu \d+/;
+const CPU_LINE = /CPU: \d+ PID: (\d+) Comm: (\S+)/;
+const KERNEL_RIP = /RIP: 0010:(\S+(?: \[[^\]]+\])?)/;
+const FRAME = /^\s*([\w.]+\+0x[0-9a-f]+\/0x[0-9a-f]+(?: \[\w+\])?)\s*$/;
+
+/** NMI backtraces on the console (sysrq l), by PID: where each CPU was and its reliable frames. */
+export function parseCpuBacktraces(console: string): Map<number, { rip?: string; stack: string[] }> {
+  const found = new Map<number, { rip?: string; stack: string[] }>();
+  let current: { rip?: string; stack: string[] } | undefined;
+  let inTask = false;
+  for (const raw of console.replace(/\r/g, '').split('\n')) {
+    const line = raw.replace(TIMESTAMP, '');
+    if (NMI_START.test(line)) {
+      current = undefined;
+      inTask = false;
+      continue;
+    }
+    const cpu = CPU_LINE.exec(line);
+    if (cpu) {
+      current = { stack: [] };
+      inTask = false;
+      found.set(Number(cpu[1]), current);
+      continue;
+    }
+    if (!current) continue;
+    const rip = KERNEL_RIP.exec(line);
+    if (rip && !current.rip) current.rip = rip[1];
+    if (line.trim() === '<TASK>') inTask = true;
+    else if (line.trim() === '</TASK>') current = undefined;
+    else if (inTask) {
+      const frame = FRAME.exec(line);
+      if (frame) current.stack.push(frame[1]!);
+    }
+  }
+  return found;
+}
+
+/** The first frame inside a module ("kshram_exit+0x12/0xca9 [kshram]"), else the first frame. */
+export function stuckWhere(task: StuckTask): string | undefined {
+  return task.stack.find((f) => /\[\w+\]$/.test(f)) ?? task.rip ?? task.stack[0];
+}
+
+/** "rmmod (pid 98, D (disk sleep)) in kshram_exit+0x12/0xca9 [kshram]:" and its stack, indented. */
+export function formatStuckTasks(tasks: readonly StuckTask[]): string {
+  return tasks
+    .map((task) => {
+      const where = stuckWhere(task);
+      const head = `${task.name} (pid ${task.pid}, ${task.state})${where ? ` in ${where}` : ''}${task.rip && task.rip !== where ? `, CPU at ${task.rip}` : ''}`;
+      return [head, ...task.stack.map((frame) => `  ${frame}`)].join('\n');
+    })
+    .join('\n');
+}
