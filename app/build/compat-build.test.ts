@@ -24,13 +24,22 @@ const lineOf = (source: string, text: string): number => {
   return index + 1;
 };
 const build = (dir: string, kit: Kit, compat = true) => buildModule({ dir, name: 'kshram', fallbackHeaders: [seedHeader] }, { kit, toolchain, compat });
+/** One compat build per kit and module, shared by the tests that look at it. */
+const compatBuilds = new Map<string, ReturnType<typeof build>>();
+const compatBuild = (dir: string, kit: Kit): ReturnType<typeof build> => {
+  const key = `${kit.name}:${dir}`;
+  if (!compatBuilds.has(key)) compatBuilds.set(key, build(dir, kit));
+  return compatBuilds.get(key)!;
+};
 const at = (diagnostics: Diagnostic[], severity: Diagnostic['severity']) => diagnostics.filter((d) => d.severity === severity && d.file === 'kshram.c').map((d) => d.line);
 
-/** Writes the corpus module `name` with one textual edit into a fresh directory. */
-async function edited(name: string, from: string, to: string): Promise<{ dir: string; source: string }> {
-  const original = await readFile(join(corpusDir(name), 'kshram.c'), 'utf8');
-  if (!original.includes(from)) throw new Error(`corpus ${name} no longer contains ${from}`);
-  const source = original.replace(from, to);
+/** Writes module `name` (a corpus module, or "reference") with one textual edit into a fresh directory. */
+async function edited(name: string, ...edits: Array<[from: string, to: string]>): Promise<{ dir: string; source: string }> {
+  let source = await readFile(join(name === 'reference' ? moduleDir : corpusDir(name), 'kshram.c'), 'utf8');
+  for (const [from, to] of edits) {
+    if (!source.includes(from)) throw new Error(`module ${name} no longer contains ${from}`);
+    source = source.replace(from, to);
+  }
   const dir = await mkdtemp(join(tmpdir(), `kshram-compat-${name}-`));
   await writeFile(join(dir, 'kshram.c'), source);
   return { dir, source };
@@ -46,7 +55,7 @@ describe.skipIf(!installed.length)('compat builds on the installed kits', () => 
       for (const name of ['hellomod-style', 'cdev-array', 'newer-api']) {
         it(`builds ${name} with the shims it needs and names each at its line`, async () => {
           const source = await readFile(join(corpusDir(name), 'kshram.c'), 'utf8');
-          const result = await build(corpusDir(name), kit);
+          const result = await compatBuild(corpusDir(name), kit);
           expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
           expect(result.ok).toBe(true);
           expect(result.compat.enabled).toBe(true);
@@ -66,7 +75,7 @@ describe.skipIf(!installed.length)('compat builds on the installed kits', () => 
 
         it(`fails to build ${name} with --no-compat, at the lines the shims cover`, async () => {
           const result = await build(corpusDir(name), kit, false);
-          const compatLines = at((await build(corpusDir(name), kit)).diagnostics, 'info');
+          const compatLines = at((await compatBuild(corpusDir(name), kit)).diagnostics, 'info');
           expect(result.ok).toBe(false);
           expect(result.compat).toMatchObject({ enabled: false, applied: [], notes: [] });
           const errorLines = at(result.diagnostics, 'error');
@@ -88,7 +97,7 @@ describe.skipIf(!installed.length)('compat builds on the installed kits', () => 
       });
 
       it('still reports a mistake in a 6.2-style module as an error at its line, beside the shim notes', async () => {
-        const { dir, source } = await edited('hellomod-style', '\t\treturn NSLOTS;', '\t\treturn NSLOT;');
+        const { dir, source } = await edited('hellomod-style', ['\t\treturn NSLOTS;', '\t\treturn NSLOT;']);
         const result = await build(dir, kit);
         expect(result.ok).toBe(false);
         const errors = result.diagnostics.filter((d) => d.severity === 'error');
@@ -98,8 +107,26 @@ describe.skipIf(!installed.length)('compat builds on the installed kits', () => 
         expect(result.compat.applied.length).toBeGreaterThan(0);
       });
 
+      it("links a call to kallsyms_lookup_name, which only the course's kernel exports", async () => {
+        // the reference module builds as written on every kit, so only the missing export can fail it
+        const { dir, source } = await edited(
+          'reference',
+          ['#include <linux/fs.h>', '#include <linux/fs.h>\n#include <linux/kallsyms.h>'],
+          ['\tpr_info("%d slots', '\tpr_info("kfree at %lx\\n", kallsyms_lookup_name("kfree"));\n\tpr_info("%d slots'],
+        );
+        const result = await build(dir, kit);
+        expect(result.diagnostics.filter((d) => d.severity === 'error' || d.message.includes('kallsyms'))).toEqual([
+          // gcc's display column: the tab counts 8
+          { file: 'kshram.c', line: lineOf(source, 'kallsyms_lookup_name("kfree")'), column: 8 + 'pr_info("kfree at %lx\\n", '.length + 1, severity: 'info', message: expect.stringMatching(/^shim: kallsyms_lookup_name\(\) is exported by the course's kernel/) },
+        ]);
+        expect(result.ok).toBe(true);
+        const without = await build(dir, kit, false);
+        expect(without.ok).toBe(false);
+        expect(without.diagnostics.some((d) => d.severity === 'error' && /modpost: "kallsyms_lookup_name" .*undefined/.test(d.message))).toBe(true);
+      });
+
       it('keeps a wrong function pointer an error even where the devnode mismatch is let through', async () => {
-        const { dir, source } = await edited('hellomod-style', '.release = kshram_dev_close,', '.release = kshram_dev_mmap,');
+        const { dir, source } = await edited('hellomod-style', ['.release = kshram_dev_close,', '.release = kshram_dev_mmap,']);
         const result = await build(dir, kit);
         expect(result.ok).toBe(false);
         expect(result.koPath).toBeUndefined();

@@ -14,7 +14,11 @@ export type ConstructKind =
   | 'vm_flags-write'
   | 'vm_flags-helper'
   | 'no_llseek'
-  | 'strlcpy';
+  | 'strlcpy'
+  | 'kallsyms_lookup_name';
+
+/** gcc's default -ftabstop, used for the display columns it reports. */
+const GCC_TABSTOP = 8;
 
 export interface Construct {
   kind: ConstructKind;
@@ -49,9 +53,6 @@ export interface SourceScan {
   definitions: OwnDefinition[];
   prologue: PrologueDefine[];
 }
-
-/** Names the compat header may define; the module's own definition of one wins. */
-export const SHIMMED_NAMES = ['class_create', 'vm_flags_init', 'vm_flags_reset', 'vm_flags_set', 'vm_flags_clear', 'vm_flags_mod', 'no_llseek', 'strlcpy'] as const;
 
 /**
  * Blanks comments (keeping their newlines) and, unless told not to, the
@@ -103,12 +104,23 @@ export function scanSource(source: string): SourceScan {
     }
     return lo + 1;
   };
+  /** Line and column as gcc prints them (display columns: a tab advances to the next multiple of 8). */
   const at = (offset: number): { line: number; column: number } => {
     const line = lineOf(offset);
-    return { line, column: offset - lineStarts[line - 1]! + 1 };
+    let column = 0;
+    for (let k = lineStarts[line - 1]!; k < offset; k++) column = masked[k] === '\t' ? (Math.floor(column / GCC_TABSTOP) + 1) * GCC_TABSTOP : column + 1;
+    return { line, column: column + 1 };
   };
   const lines = masked.split('\n');
-  const isDirective = (line: number): boolean => /^\s*#/.test(lines[line - 1] ?? '');
+  /**
+   * Lines where a name is not code: conditionals and includes, and the
+   * module's own #define of that very name. A macro body that uses it is
+   * code wherever the macro is used, so it counts.
+   */
+  const notCode = (line: number, name: string): boolean => {
+    const text = lines[line - 1] ?? '';
+    return /^\s*#\s*(?:if|ifdef|ifndef|elif|undef|include|pragma|error|warning)\b/.test(text) || new RegExp(`^\\s*#\\s*define\\s+${name}\\b`).test(text);
+  };
   const text = (from: number, to: number): string => source.slice(from, to).replace(/\s+/g, ' ').trim();
 
   /** Arguments of the call whose "(" is at `open`, and the offset after its ")". */
@@ -145,7 +157,7 @@ export function scanSource(source: string): SourceScan {
   const calls = (name: RegExp, each: (m: RegExpMatchArray, call: { args: string[]; end: number }) => void): void => {
     for (const m of masked.matchAll(name)) {
       const line = lineOf(m.index!);
-      if (isDirective(line)) continue;
+      if (notCode(line, m[1] ?? 'class_create')) continue;
       const call = callArgs(m.index! + m[0].length - 1);
       if (!call) continue;
       if (isDefinition(call.end)) {
@@ -169,19 +181,23 @@ export function scanSource(source: string): SourceScan {
     constructs.push({ kind: 'strlcpy', ...at(m.index!), args: call.args });
   });
 
+  calls(/\b(kallsyms_lookup_name)\s*\(/g, (m, call) => {
+    constructs.push({ kind: 'kallsyms_lookup_name', ...at(m.index!), args: call.args });
+  });
+
   for (const m of masked.matchAll(/\bno_llseek\b/g)) {
     const where = at(m.index!);
-    if (!isDirective(where.line)) constructs.push({ kind: 'no_llseek', ...where, args: [] });
+    if (!notCode(where.line, 'no_llseek')) constructs.push({ kind: 'no_llseek', ...where, args: [] });
   }
 
-  const vmaWrite = /([A-Za-z_]\w*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*|\s*\[[^\]\n]*\])*)\s*->\s*vm_flags\s*(\|=|&=|\^=|=(?!=))/g;
+  // VMA expression: a name or a parenthesised one (in a macro body), then members and indexes
+  const vmaWrite = /((?:\(\s*[A-Za-z_]\w*\s*\)|[A-Za-z_]\w*)(?:\s*(?:->|\.)\s*[A-Za-z_]\w*|\s*\[[^\]\n]*\])*)\s*->\s*vm_flags\s*(\|=|&=|\^=|=(?!=))/g;
   for (const m of masked.matchAll(vmaWrite)) {
     const where = at(m.index!);
-    if (isDirective(where.line)) continue;
+    if (notCode(where.line, 'vm_flags')) continue;
     const valueStart = m.index! + m[0].length;
-    const semicolon = masked.indexOf(';', valueStart);
-    if (semicolon < 0) continue;
-    constructs.push({ kind: 'vm_flags-write', ...where, args: [text(m.index!, m.index! + m[1]!.length), text(valueStart, semicolon)], op: m[2]! });
+    const valueEnd = expressionEnd(masked, valueStart);
+    constructs.push({ kind: 'vm_flags-write', ...where, args: [text(m.index!, m.index! + m[1]!.length), text(valueStart, valueEnd)], op: m[2]! });
   }
 
   for (const m of masked.matchAll(/(?:\.|->)\s*devnode\s*=\s*&?\s*([A-Za-z_]\w*)/g)) {
@@ -194,6 +210,25 @@ export function scanSource(source: string): SourceScan {
 
   constructs.sort((a, b) => a.line - b.line);
   return { masked, constructs, definitions, prologue: prologueDefines(maskComments(source, false)) };
+}
+
+/**
+ * Where the expression starting at `from` ends: at a ";" or "," outside
+ * brackets, at the bracket that closes around it, or at the end of a
+ * macro's line.
+ */
+function expressionEnd(masked: string, from: number): number {
+  let depth = 0;
+  for (let k = from; k < masked.length; k++) {
+    const c = masked[k]!;
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') {
+      if (depth === 0) return k;
+      depth--;
+    } else if ((c === ';' || c === ',') && depth === 0) return k;
+    else if (c === '\n' && masked[k - 1] !== '\\' && /^\s*#/.test(masked.slice(masked.lastIndexOf('\n', k - 1) + 1, k))) return k;
+  }
+  return masked.length;
 }
 
 /** The #define lines before the first line that is not blank, a comment or a #define. */

@@ -125,6 +125,21 @@ describe('planCompat leaves alone what needs no shim', () => {
   });
 });
 
+describe('planCompat finds constructs where a student hides them', () => {
+  it('counts a vm_flags write inside a macro body, at the #define', () => {
+    const source = ['#define KSHRAM_MARK(vma) ((vma)->vm_flags |= VM_IO)', 'static int m(struct vm_area_struct *vma) { KSHRAM_MARK(vma); return 0; }'].join('\n');
+    const plan = planCompat(source, DEBIAN_6_12);
+    expect(plan.defines).toEqual(['KSHRAM_COMPAT_VM_FLAGS_WRITE']);
+    expect(plan.findings.map((f) => [f.line, f.message])).toEqual([[1, 'shim: (vma)->vm_flags |= ... is the ≤6.2 form; on 6.3+ write vm_flags_set((vma), VM_IO);']]);
+  });
+
+  it("does not take the module's own #define of a name for a use of it", () => {
+    const source = ['#ifndef no_llseek', '#define no_llseek NULL', '#endif', 'static const struct file_operations f = { .llseek = no_llseek };'].join('\n');
+    // 6.12 has no no_llseek macro, so the module's own definition is compiled and nothing is shimmed
+    expect(planCompat(source, DEBIAN_6_12).defines).toEqual([]);
+  });
+});
+
 describe('parseKernelRelease', () => {
   it('reads Debian and plain release strings', () => {
     expect(parseKernelRelease('6.12.95+deb12-amd64')).toEqual({ major: 6, minor: 12, patch: 95 });

@@ -30,7 +30,7 @@ export const COMPAT_HEADER = join(projectRoot, 'resources', 'compat', 'kshram-co
 /** The build flag that lets a devnode callback of the other kernel's type through as a warning. */
 const RELAX_POINTER_TYPES = '-Wno-error=incompatible-pointer-types';
 
-export type ShimId = 'class_create' | 'devnode' | 'vm_flags-helpers' | 'vm_flags-write' | 'no_llseek' | 'strlcpy';
+export type ShimId = 'class_create' | 'devnode' | 'vm_flags-helpers' | 'vm_flags-write' | 'no_llseek' | 'strlcpy' | 'kallsyms_lookup_name';
 
 /** What the build result carries about compatibility. */
 export interface CompatReport {
@@ -72,6 +72,8 @@ type Range = { since?: [number, number]; until?: [number, number] };
 interface Rule {
   /** The kernels on which the spelling compiles as written: [since, until). */
   range: Range;
+  /** The course's kernel has it whatever the range says (its own export). */
+  courseHasIt?: boolean;
   shim: ShimId;
   /** The macro that turns the header's shim on (none: a flag does it). */
   define?: string;
@@ -83,6 +85,8 @@ interface Rule {
   instead(c: Construct): string;
   /** Appended to the shim message. */
   effect?: string;
+  /** The whole shim message, where "X is the ≤a.b form; on c.d+ write Y" does not fit. */
+  shimMessage?: string;
 }
 
 const VM_FLAGS_HELPERS = ['vm_flags_init', 'vm_flags_reset', 'vm_flags_set', 'vm_flags_clear', 'vm_flags_mod'];
@@ -144,6 +148,16 @@ const RULES: Record<ConstructKind, Rule> = {
     form: () => 'no_llseek',
     instead: () => 'leave .llseek unset (a file without .llseek cannot seek)',
   },
+  kallsyms_lookup_name: {
+    range: { until: [5, 7] },
+    courseHasIt: true,
+    shim: 'kallsyms_lookup_name',
+    define: 'KSHRAM_COMPAT_KALLSYMS_LOOKUP_NAME',
+    names: ['kallsyms_lookup_name'],
+    form: () => 'kallsyms_lookup_name()',
+    instead: () => 'do without it',
+    shimMessage: "shim: kallsyms_lookup_name() is exported by the course's kernel, not by Linux 5.7+; here a kprobe finds it (the lab text says kshram does not need it)",
+  },
   strlcpy: {
     range: { until: [6, 8] },
     shim: 'strlcpy',
@@ -184,7 +198,9 @@ function vmFlagsAssignment(helper: string, args: readonly string[]): string {
 }
 
 const atLeast = (v: KernelVersion, [major, minor]: [number, number]): boolean => v.major > major || (v.major === major && v.minor >= minor);
-const compiles = (range: Range, v: KernelVersion): boolean => (!range.since || atLeast(v, range.since)) && (!range.until || !atLeast(v, range.until));
+const inRange = (range: Range, v: KernelVersion): boolean => (!range.since || atLeast(v, range.since)) && (!range.until || !atLeast(v, range.until));
+const sameSeries = (a: KernelVersion, b: KernelVersion): boolean => a.major === b.major && a.minor === b.minor;
+const compiles = (rule: Rule, v: KernelVersion): boolean => inRange(rule.range, v) || (!!rule.courseHasIt && sameSeries(v, COURSE_KERNEL));
 const show = ([major, minor]: [number, number]): string => `${major}.${minor}`;
 const below = ([major, minor]: [number, number]): string => (minor > 0 ? `≤${major}.${minor - 1}` : `<${major}.0`);
 
@@ -212,7 +228,7 @@ function kernelMacros(v: KernelVersion): MacroKnowledge {
  * needs and what to tell the student about each line concerned.
  */
 export function planCompat(source: string, kernel: KernelVersion, target: KernelVersion = COURSE_KERNEL): CompatPlan {
-  if (kernel.major === target.major && kernel.minor === target.minor) {
+  if (sameSeries(kernel, target)) {
     // the kit is the course's kernel: build exactly what its server would
     return { kernel, target, defines: [], flags: [], findings: [], applied: [], relaxedLines: new Set(), prologue: [] };
   }
@@ -230,16 +246,16 @@ export function planCompat(source: string, kernel: KernelVersion, target: Kernel
     const rule = RULES[c.kind];
     const { inside, outside } = rangeText(rule.range);
     const [line, column] = c.callback ? [c.callback.line, c.callback.column] : [c.line, c.column];
-    const courseNeeds = compiled(onTarget, c.line) && !compiles(rule.range, target);
+    const courseNeeds = compiled(onTarget, c.line) && !compiles(rule, target);
     const course = `the course's ${target.major}.${target.minor}`;
-    if (compiled(onKit, c.line) && !compiles(rule.range, kernel)) {
+    if (compiled(onKit, c.line) && !compiles(rule, kernel)) {
       if (rule.names.some((n) => ownNames.has(n))) continue; // its own compat code decides
       if (!applied.includes(rule.shim)) applied.push(rule.shim);
       if (rule.define) defines.add(rule.define);
       if (rule.shim === 'devnode') relaxedLines.add(c.line);
       const effect = (rule.effect ?? '').replace('{assignment}', String(c.line));
       const also = courseNeeds ? ` (${course} needs that too)` : '';
-      findings.push({ line, column, shim: rule.shim, message: `shim: ${rule.form(c)} is the ${inside} form; on ${outside} ${rule.instead(c)}${also}${effect}` });
+      findings.push({ line, column, shim: rule.shim, message: rule.shimMessage ?? `shim: ${rule.form(c)} is the ${inside} form; on ${outside} ${rule.instead(c)}${also}${effect}` });
     } else if (courseNeeds) {
       findings.push({ line, column, message: `${course} kernel: ${rule.form(c)} is the ${inside} form and does not compile there; on ${outside} ${rule.instead(c)}` });
     }
