@@ -1,5 +1,7 @@
 import pc from 'picocolors';
-import type { ItemResult } from './checklist.js';
+import type { BatchResult } from './batch.js';
+import { CHECKLIST, type ItemResult } from './checklist.js';
+import { firstFailure } from './report-csv.js';
 import type { GradeReport } from './runner.js';
 
 const MARK = { pass: pc.green('✔'), fail: pc.red('✘'), 'not-run': pc.dim('–') } as const;
@@ -29,4 +31,25 @@ export function formatReport(report: GradeReport, options: { evidence?: 'failed'
 
 function indent(text: string): string {
   return text.split('\n').map((line) => pc.dim(`      │ ${line}`)).join('\n');
+}
+
+/** Longest first-failure text in the batch table; the HTML report has it all. */
+const FAILURE_CHARS = 90;
+
+/** The batch as a terminal table: one row per submission, a mark per item, the first failure. */
+export function formatBatchTable(result: BatchResult): string {
+  const width = Math.max(7, ...result.entries.map((e) => e.student.length));
+  const head = `${'student'.padEnd(width)}  ${'total'.padStart(7)}  ${CHECKLIST.map((i) => String(i.id)).join('  ')}  ${'time'.padStart(7)}  first failure`;
+  const rows = result.entries.map((entry) => {
+    const name = entry.student.padEnd(width);
+    const time = seconds(entry.elapsedMs).padStart(7);
+    if (entry.status === 'error') return `${name}  ${pc.red('error'.padStart(7))}  ${pc.red(entry.error?.message ?? 'could not be graded')}`;
+    const total = `${entry.total}/${entry.max}`.padStart(7);
+    const marks = CHECKLIST.map((item) => MARK[entry.report!.items.find((i) => i.id === item.id)?.status ?? 'not-run']).join('  ');
+    const failure = firstFailure(entry);
+    return `${name}  ${entry.total === entry.max ? pc.green(total) : pc.yellow(total)}  ${marks}  ${time}  ${failure.length > FAILURE_CHARS ? `${failure.slice(0, FAILURE_CHARS - 1)}…` : failure}`;
+  });
+  const graded = result.entries.filter((e) => e.status === 'graded').length;
+  const footer = `${result.entries.length} submissions: ${graded} graded, ${result.entries.length - graded} not gradable, in ${seconds(result.elapsedMs)} with ${result.jobs} VM${result.jobs === 1 ? '' : 's'} at a time (${result.kit}, ${result.accel.toUpperCase()})`;
+  return [pc.bold(head), ...rows, '', footer].join('\n');
 }

@@ -47,8 +47,12 @@ export class Collector {
 
   /** Writes the sources beside kshram.c into `workspaceDir`; returns their names. */
   async write(workspaceDir: string): Promise<string[]> {
-    const candidates = [...this.files.keys()].filter((path) => posix.basename(path) === 'kshram.c');
-    if (candidates.length === 0) {
+    const all = [...this.files.keys()].filter((path) => posix.basename(path) === 'kshram.c');
+    // the shallowest kshram.c is the submission (tests or backups may sit in subfolders)
+    const depth = (path: string): number => path.split('/').length;
+    const shallowest = Math.min(...all.map(depth));
+    const candidates = all.filter((path) => depth(path) === shallowest);
+    if (all.length === 0) {
       const cFiles = [...this.files.keys()].filter((path) => path.endsWith('.c'));
       throw invalid(this.label, `there is no kshram.c${cFiles.length ? ` (C files found: ${cFiles.slice(0, 5).join(', ')})` : ''}`, 'The module source must be named kshram.c, as the lab asks.');
     }

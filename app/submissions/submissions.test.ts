@@ -185,6 +185,12 @@ describe('turning submissions into workspaces', () => {
     expect(err.message).toBe('nokshram.zip: there is no kshram.c (C files found: lab5/main.c)');
     expect(err.suggestion).toBe('The module source must be named kshram.c, as the lab asks.');
 
+    const nested = join(root, 'nested.zip');
+    await writeFile(nested, await zipOf({ 'lab/kshram.c': SOURCE, 'lab/old/kshram.c': 'old', 'lab/tests/v2/kshram.c': 'v2' }));
+    const out = workspace();
+    expect((await prepareSubmission(nested, out)).files).toEqual(['kshram.c']);
+    expect(await readFile(join(out, 'kshram.c'), 'utf8')).toBe(SOURCE);
+
     const two = join(root, 'two.zip');
     await writeFile(two, await zipOf({ 'a/kshram.c': SOURCE, 'b/kshram.c': SOURCE }));
     expect((await rejected(two)).message).toBe('two.zip: there are 2 kshram.c files (a/kshram.c, b/kshram.c); which one is the submission is unclear');
