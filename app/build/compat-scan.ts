@@ -11,6 +11,8 @@ export type ConstructKind =
   | 'class_create-name'
   | 'devnode-const'
   | 'devnode-plain'
+  | 'dev_uevent-const'
+  | 'dev_uevent-plain'
   | 'vm_flags-write'
   | 'vm_flags-helper'
   | 'no_llseek'
@@ -22,14 +24,14 @@ const GCC_TABSTOP = 8;
 
 export interface Construct {
   kind: ConstructKind;
-  /** 1-based line and column of the construct (for a devnode: of the assignment). */
+  /** 1-based line and column of the construct (for a class callback: of the assignment). */
   line: number;
   column: number;
   /** The call's or assignment's arguments as written, whitespace collapsed. */
   args: string[];
   /** vm_flags-write: the operator; vm_flags-helper: which helper (set, clear ...). */
   op?: string;
-  /** devnode: the callback's name and where it is defined. */
+  /** A class callback (devnode, dev_uevent): the function's name and where it is defined. */
   callback?: { name: string; line: number; column: number };
 }
 
@@ -200,11 +202,13 @@ export function scanSource(source: string): SourceScan {
     constructs.push({ kind: 'vm_flags-write', ...where, args: [text(m.index!, m.index! + m[1]!.length), text(valueStart, valueEnd)], op: m[2]! });
   }
 
-  for (const m of masked.matchAll(/(?:\.|->)\s*devnode\s*=\s*&?\s*([A-Za-z_]\w*)/g)) {
-    const name = m[1]!;
+  // struct class callbacks that take a const struct device * from 6.2 on
+  for (const m of masked.matchAll(/(?:\.|->)\s*(devnode|dev_uevent)\s*=\s*&?\s*([A-Za-z_]\w*)/g)) {
+    const member = m[1] as 'devnode' | 'dev_uevent';
+    const name = m[2]!;
     const signature = new RegExp(`\\b${name}\\s*\\(\\s*(const\\s+)?struct\\s+device\\s*(const\\s*)?\\*`).exec(masked);
     if (!signature) continue; // not a function this scan can read; the compiler decides
-    const kind = signature[1] || signature[2] ? 'devnode-const' : 'devnode-plain';
+    const kind = signature[1] || signature[2] ? (`${member}-const` as const) : (`${member}-plain` as const);
     constructs.push({ kind, ...at(m.index! + m[0].length - name.length), args: [name], callback: { name, ...at(signature.index) } });
   }
 

@@ -133,6 +133,23 @@ describe('planCompat finds constructs where a student hides them', () => {
     expect(plan.findings.map((f) => [f.line, f.message])).toEqual([[1, 'shim: (vma)->vm_flags |= ... is the ≤6.2 form; on 6.3+ write vm_flags_set((vma), VM_IO);']]);
   });
 
+  it('treats a dev_uevent callback like devnode: const from 6.2', () => {
+    const source = [
+      'static int kshram_uevent(const struct device *dev, struct kobj_uevent_env *env)',
+      '{',
+      '\treturn add_uevent_var(env, "DEVMODE=%#o", 0666);',
+      '}',
+      'static int init(void) { cls->dev_uevent = kshram_uevent; return 0; }',
+    ].join('\n');
+    const plan = planCompat(source, DEBIAN_6_1);
+    expect(plan.applied).toEqual(['dev_uevent']);
+    expect([...plan.relaxedLines]).toEqual([5]);
+    expect(plan.findings.map((f) => [f.line, f.column, f.message])).toEqual([
+      [1, 12, 'shim: the dev_uevent callback kshram_uevent(const struct device *, struct kobj_uevent_env *) is the 6.2+ form; on ≤6.1 write static int kshram_uevent(struct device *dev, struct kobj_uevent_env *env); the mismatch at line 5 is a warning here, not an error'],
+    ]);
+    expect(planCompat(source, DEBIAN_6_12).findings).toEqual([]);
+  });
+
   it("does not take the module's own #define of a name for a use of it", () => {
     const source = ['#ifndef no_llseek', '#define no_llseek NULL', '#endif', 'static const struct file_operations f = { .llseek = no_llseek };'].join('\n');
     // 6.12 has no no_llseek macro, so the module's own definition is compiled and nothing is shimmed

@@ -27,10 +27,10 @@ export const COURSE_KERNEL: KernelVersion = { major: 6, minor: 2, patch: 6 };
 
 export const COMPAT_HEADER = join(projectRoot, 'resources', 'compat', 'kshram-compat.h');
 
-/** The build flag that lets a devnode callback of the other kernel's type through as a warning. */
+/** The build flag that lets a class callback of the other kernel's type through as a warning. */
 const RELAX_POINTER_TYPES = '-Wno-error=incompatible-pointer-types';
 
-export type ShimId = 'class_create' | 'devnode' | 'vm_flags-helpers' | 'vm_flags-write' | 'no_llseek' | 'strlcpy' | 'kallsyms_lookup_name';
+export type ShimId = 'class_create' | 'devnode' | 'dev_uevent' | 'vm_flags-helpers' | 'vm_flags-write' | 'no_llseek' | 'strlcpy' | 'kallsyms_lookup_name';
 
 /** What the build result carries about compatibility. */
 export interface CompatReport {
@@ -61,7 +61,7 @@ export interface CompatPlan {
   flags: string[];
   findings: Finding[];
   applied: ShimId[];
-  /** Lines where an incompatible-pointer-types warning is the expected devnode mismatch. */
+  /** Lines where an incompatible-pointer-types warning is the expected class callback mismatch. */
   relaxedLines: Set<number>;
   /** The source's own leading #defines, repeated ahead of the header's kernel includes. */
   prologue: PrologueDefine[];
@@ -108,22 +108,10 @@ const RULES: Record<ConstructKind, Rule> = {
     form: () => 'class_create(name)',
     instead: (c) => `write class_create(THIS_MODULE, ${c.args[0]})`,
   },
-  'devnode-const': {
-    range: { since: [6, 2] },
-    shim: 'devnode',
-    names: [],
-    form: (c) => `the devnode callback ${c.callback!.name}(const struct device *, umode_t *)`,
-    instead: (c) => `write static char *${c.callback!.name}(struct device *dev, umode_t *mode)`,
-    effect: `; the mismatch at line {assignment} is a warning here, not an error`,
-  },
-  'devnode-plain': {
-    range: { until: [6, 2] },
-    shim: 'devnode',
-    names: [],
-    form: (c) => `the devnode callback ${c.callback!.name}(struct device *, umode_t *)`,
-    instead: (c) => `write static char *${c.callback!.name}(const struct device *dev, umode_t *mode)`,
-    effect: `; the mismatch at line {assignment} is a warning here, not an error`,
-  },
+  'devnode-const': classCallback('devnode', true),
+  'devnode-plain': classCallback('devnode', false),
+  'dev_uevent-const': classCallback('dev_uevent', true),
+  'dev_uevent-plain': classCallback('dev_uevent', false),
   'vm_flags-write': {
     range: { until: [6, 3] },
     shim: 'vm_flags-write',
@@ -167,6 +155,26 @@ const RULES: Record<ConstructKind, Rule> = {
     instead: (c) => `write strscpy(${c.args.join(', ')}) (it returns -E2BIG, not strlen(src), when it truncates)`,
   },
 };
+
+/**
+ * A struct class callback (devnode, dev_uevent) takes a const struct
+ * device * from 6.2 on. The header cannot change the kit's struct, so the
+ * shim is a compiler flag: the mismatch is a warning, and the call is the
+ * same machine code either way.
+ */
+function classCallback(member: 'devnode' | 'dev_uevent', isConst: boolean): Rule {
+  const [ret, rest] = member === 'devnode' ? ['char *', 'umode_t *mode'] : ['int ', 'struct kobj_uevent_env *env'];
+  const restType = rest.replace(/\s*\w+$/, '');
+  const device = (c: boolean): string => `${c ? 'const ' : ''}struct device *`;
+  return {
+    range: isConst ? { since: [6, 2] } : { until: [6, 2] },
+    shim: member,
+    names: [],
+    form: (c) => `the ${member} callback ${c.callback!.name}(${device(isConst)}, ${restType})`,
+    instead: (c) => `write static ${ret}${c.callback!.name}(${device(!isConst)}dev, ${rest})`,
+    effect: `; the mismatch at line {assignment} is a warning here, not an error`,
+  };
+}
 
 /** `vma->vm_flags OP value;` in the 6.3+ spelling. */
 function vmFlagsCall(vma: string, op: string, value: string): string {
@@ -252,7 +260,7 @@ export function planCompat(source: string, kernel: KernelVersion, target: Kernel
       if (rule.names.some((n) => ownNames.has(n))) continue; // its own compat code decides
       if (!applied.includes(rule.shim)) applied.push(rule.shim);
       if (rule.define) defines.add(rule.define);
-      if (rule.shim === 'devnode') relaxedLines.add(c.line);
+      if (c.callback) relaxedLines.add(c.line);
       const effect = (rule.effect ?? '').replace('{assignment}', String(c.line));
       const also = courseNeeds ? ` (${course} needs that too)` : '';
       findings.push({ line, column, shim: rule.shim, message: rule.shimMessage ?? `shim: ${rule.form(c)} is the ${inside} form; on ${outside} ${rule.instead(c)}${also}${effect}` });
@@ -339,10 +347,10 @@ export async function prepareCompat(sourcePath: string, buildDir: string, kit: K
 
 /**
  * After the build: info diagnostics at the lines concerned, and the one
- * relaxation kept honest. With the devnode shim the compiler is told to
- * warn about incompatible pointer types instead of failing; any such
- * warning that is not the expected devnode mismatch is an error again, as
- * it is on the course's kernel, and fails the build.
+ * relaxation kept honest. With a class callback shim the compiler warns
+ * about incompatible pointer types instead of failing; any such warning
+ * that is not the expected callback mismatch is an error again, as it is
+ * on the course's kernel, and fails the build.
  */
 export function finishCompat(prepared: PreparedCompat, diagnostics: readonly Diagnostic[], mainFile: string, buildDir: string): { diagnostics: Diagnostic[]; failed: boolean; report: CompatReport } {
   const { plan, report } = prepared;
@@ -355,7 +363,7 @@ export function finishCompat(prepared: PreparedCompat, diagnostics: readonly Dia
     if (plan.flags.includes(RELAX_POINTER_TYPES) && d.severity === 'warning' && d.message.includes('[-Wincompatible-pointer-types]')) {
       if (!(d.file === mainFile && plan.relaxedLines.has(d.line))) {
         failed = true;
-        out.push({ ...d, severity: 'error', message: `${d.message} (an error on the course's kernel; kshram lab lets only the devnode callback's type through)` });
+        out.push({ ...d, severity: 'error', message: `${d.message} (an error on the course's kernel; kshram lab lets only a class callback's device type through)` });
         continue;
       }
     }
