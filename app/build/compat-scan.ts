@@ -130,7 +130,7 @@ export function scanSource(source: string): SourceScan {
     const args: string[] = [];
     let depth = 0;
     let start = open + 1;
-    for (let k = open; k < masked.length; k++) {
+    for (let k = open; k < Math.min(masked.length, open + MAX_CALL_CHARS); k++) {
       const c = masked[k]!;
       if (c === '(' || c === '[' || c === '{') depth++;
       else if (c === ')' || c === ']' || c === '}') {
@@ -192,21 +192,23 @@ export function scanSource(source: string): SourceScan {
     if (!notCode(where.line, 'no_llseek')) constructs.push({ kind: 'no_llseek', ...where, args: [] });
   }
 
-  // VMA expression: a name or a parenthesised one (in a macro body), then members and indexes
-  const vmaWrite = /((?:\(\s*[A-Za-z_]\w*\s*\)|[A-Za-z_]\w*)(?:\s*(?:->|\.)\s*[A-Za-z_]\w*|\s*\[[^\]\n]*\])*)\s*->\s*vm_flags\s*(\|=|&=|\^=|=(?!=))/g;
-  for (const m of masked.matchAll(vmaWrite)) {
-    const where = at(m.index!);
+  for (const m of masked.matchAll(/->\s*vm_flags\s*(\|=|&=|\^=|=(?!=))/g)) {
+    const start = operandStart(masked, m.index!);
+    if (start === undefined) continue;
+    const where = at(start);
     if (notCode(where.line, 'vm_flags')) continue;
     const valueStart = m.index! + m[0].length;
     const valueEnd = expressionEnd(masked, valueStart);
-    constructs.push({ kind: 'vm_flags-write', ...where, args: [text(m.index!, m.index! + m[1]!.length), text(valueStart, valueEnd)], op: m[2]! });
+    constructs.push({ kind: 'vm_flags-write', ...where, args: [text(start, m.index!), text(valueStart, valueEnd)], op: m[1]! });
   }
 
   // struct class callbacks that take a const struct device * from 6.2 on
+  const signatures = new Map<string, RegExpExecArray | null>();
   for (const m of masked.matchAll(/(?:\.|->)\s*(devnode|dev_uevent)\s*=\s*&?\s*([A-Za-z_]\w*)/g)) {
     const member = m[1] as 'devnode' | 'dev_uevent';
     const name = m[2]!;
-    const signature = new RegExp(`\\b${name}\\s*\\(\\s*(const\\s+)?struct\\s+device\\s*(const\\s*)?\\*`).exec(masked);
+    if (!signatures.has(name)) signatures.set(name, new RegExp(`\\b${name}\\s*\\(\\s*(const\\s+)?struct\\s+device\\s*(const\\s*)?\\*`).exec(masked));
+    const signature = signatures.get(name);
     if (!signature) continue; // not a function this scan can read; the compiler decides
     const kind = signature[1] || signature[2] ? (`${member}-const` as const) : (`${member}-plain` as const);
     constructs.push({ kind, ...at(m.index! + m[0].length - name.length), args: [name], callback: { name, ...at(signature.index) } });
@@ -216,6 +218,53 @@ export function scanSource(source: string): SourceScan {
   return { masked, constructs, definitions, prologue: prologueDefines(maskComments(source, false)) };
 }
 
+/** Longest call (arguments included) read; a longer one is not one of these API calls. */
+const MAX_CALL_CHARS = 2000;
+
+/** Longest VMA expression (vma, priv->vma, (vma), vmas[i]) looked back over; longer is not a student's. */
+const MAX_OPERAND_CHARS = 200;
+
+/**
+ * Start of the operand that ends right before `end` (where "->vm_flags"
+ * begins): names joined by -> or ., each possibly indexed or parenthesised.
+ * Walks backwards, so each write costs at most MAX_OPERAND_CHARS.
+ */
+function operandStart(masked: string, end: number): number | undefined {
+  const limit = Math.max(0, end - MAX_OPERAND_CHARS);
+  let k = end;
+  const skipSpace = (): void => {
+    while (k > limit && /\s/.test(masked[k - 1]!)) k--;
+  };
+  const skipBracketed = (open: string, close: string): boolean => {
+    let depth = 0;
+    while (k > limit) {
+      const c = masked[--k]!;
+      if (c === close) depth++;
+      else if (c === open && --depth === 0) return true;
+    }
+    return false;
+  };
+  for (;;) {
+    skipSpace();
+    while (masked[k - 1] === ']') {
+      if (!skipBracketed('[', ']')) return undefined;
+      skipSpace();
+    }
+    if (masked[k - 1] === ')') {
+      if (!skipBracketed('(', ')')) return undefined;
+    } else {
+      const nameEnd = k;
+      while (k > limit && /\w/.test(masked[k - 1]!)) k--;
+      if (k === nameEnd || /\d/.test(masked[k]!)) return undefined;
+    }
+    const operandBegin = k;
+    skipSpace();
+    if (masked.slice(k - 2, k) === '->') k -= 2;
+    else if (masked[k - 1] === '.' && masked[k - 2] !== '.') k -= 1;
+    else return operandBegin;
+  }
+}
+
 /**
  * Where the expression starting at `from` ends: at a ";" or "," outside
  * brackets, at the bracket that closes around it, or at the end of a
@@ -223,7 +272,8 @@ export function scanSource(source: string): SourceScan {
  */
 function expressionEnd(masked: string, from: number): number {
   let depth = 0;
-  for (let k = from; k < masked.length; k++) {
+  const stop = Math.min(masked.length, from + MAX_CALL_CHARS);
+  for (let k = from; k < stop; k++) {
     const c = masked[k]!;
     if (c === '(' || c === '[' || c === '{') depth++;
     else if (c === ')' || c === ']' || c === '}') {
@@ -232,7 +282,7 @@ function expressionEnd(masked: string, from: number): number {
     } else if ((c === ';' || c === ',') && depth === 0) return k;
     else if (c === '\n' && masked[k - 1] !== '\\' && /^\s*#/.test(masked.slice(masked.lastIndexOf('\n', k - 1) + 1, k))) return k;
   }
-  return masked.length;
+  return stop;
 }
 
 /** The #define lines before the first line that is not blank, a comment or a #define. */

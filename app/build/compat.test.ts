@@ -157,6 +157,25 @@ describe('planCompat finds constructs where a student hides them', () => {
   });
 });
 
+describe('planCompat on hostile input', () => {
+  /** A scan of a 1 MiB source (the largest kshram lab accepts) takes ~0.2 s; ten times that is a regression. */
+  const SCAN_BUDGET_MS = 2_000;
+
+  it('stays linear on long member chains, unbalanced calls and deep #if nesting', () => {
+    const source = [
+      `a${'->b'.repeat(50_000)} = 1;`,
+      'class_create('.repeat(20_000),
+      `x->devnode = f;\n`.repeat(5_000),
+      `#if ${'('.repeat(5_000)}`,
+      '#endif',
+    ].join('\n');
+    const started = Date.now();
+    const plan = planCompat(source, DEBIAN_6_12);
+    expect(Date.now() - started).toBeLessThan(SCAN_BUDGET_MS);
+    expect(plan.findings).toEqual([]);
+  });
+});
+
 describe('parseKernelRelease', () => {
   it('reads Debian and plain release strings', () => {
     expect(parseKernelRelease('6.12.95+deb12-amd64')).toEqual({ major: 6, minor: 12, patch: 95 });

@@ -29,11 +29,15 @@ export function kernelVersionCode(major: number, minor: number, patch: number): 
 
 const TOKEN = /\s*(0[xX][0-9a-fA-F]+|\d+)[uUlL]*|\s*([A-Za-z_]\w*)|\s*(&&|\|\||==|!=|<=|>=|<<|>>|[()!~<>+\-*/%&|^?:,])/y;
 
+/** Longer conditions than this are not version guards; they count as unknown (and bound the recursion). */
+const MAX_CONDITION_CHARS = 1000;
+
 /** Evaluates one `#if`/`#elif` expression with what the kernel version fixes. */
 export function evaluateCondition(expression: string, versionCode: number, isMacro: MacroKnowledge = () => undefined): Value {
   const tokens: string[] = [];
   TOKEN.lastIndex = 0;
   const text = expression.trim();
+  if (text.length > MAX_CONDITION_CHARS) return undefined;
   while (TOKEN.lastIndex < text.length) {
     const m = TOKEN.exec(text);
     if (!m) return undefined; // something this evaluator does not model
@@ -168,10 +172,11 @@ export function compiledLines(source: string, versionCode: number, isMacro: Macr
   const stack: Frame[] = [];
   let current: Truth = 'yes';
   for (let i = 0; i < lines.length; i++) {
-    let text = lines[i]!;
+    const line = (k: number): string => lines[k]!.replace(/\r$/, '');
+    let text = line(i);
     const first = i;
     // a directive continues over backslash-newlines
-    while (text.endsWith('\\') && i + 1 < lines.length) text = `${text.slice(0, -1)} ${lines[++i]!}`;
+    while (text.endsWith('\\') && i + 1 < lines.length) text = `${text.slice(0, -1)} ${line(++i)}`;
     const m = DIRECTIVE.exec(text);
     for (let j = first; j <= i; j++) result[j] = current;
     if (!m) continue;
