@@ -49,7 +49,7 @@
 #define class_create(...)						\
 	KSHRAM_COMPAT_THIRD(__VA_ARGS__,				\
 			    kshram_compat_class_create_owner,		\
-			    kshram_compat_class_create_name, )(__VA_ARGS__)
+			    kshram_compat_class_create_name, 0)(__VA_ARGS__)
 #endif
 
 /*
@@ -63,7 +63,11 @@
 #define vm_flags_set(vma, flags)	((void)((vma)->vm_flags |= (flags)))
 #define vm_flags_clear(vma, flags)	((void)((vma)->vm_flags &= ~(flags)))
 #define vm_flags_mod(vma, set, clear)					\
-	((void)((vma)->vm_flags = ((vma)->vm_flags | (set)) & ~(clear)))
+({									\
+	struct vm_area_struct *__kshram_vma = (vma);			\
+									\
+	__kshram_vma->vm_flags = (__kshram_vma->vm_flags | (set)) & ~(clear); \
+})
 #endif
 
 #if defined(KSHRAM_COMPAT_VM_FLAGS_WRITE) &&				\
@@ -145,6 +149,7 @@ static inline unsigned long kshram_compat_kallsyms_lookup_name(const char *name)
 	}
 	return lookup(name);
 }
+
 #define kallsyms_lookup_name kshram_compat_kallsyms_lookup_name
 #endif
 
