@@ -1,20 +1,31 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
-/** Every VM a test starts must be gone when the tests end: fail the run otherwise. */
+/**
+ * Every VM a test starts must be gone when the tests end: fail the run
+ * otherwise. The run gets a temporary folder of its own (TMPDIR, inherited
+ * by the test workers), where every VM keeps its agent socket, so VMs of
+ * other runs on the same machine are never mistaken for ours.
+ */
+let runDir = '';
+
 function runningVms(): string[] {
   try {
-    return execFileSync('pgrep', ['-af', 'qemu-system.*kshram-vm-'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+    return execFileSync('pgrep', ['-af', `qemu-system.*${runDir}/kshram-vm-`], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
   } catch {
     return [];
   }
 }
 
 export function setup(): void {
-  const before = runningVms();
-  if (before.length) console.warn(`QEMU processes from before the tests:\n${before.join('\n')}`);
+  runDir = mkdtempSync(join(tmpdir(), 'kshram-tests-'));
+  process.env.TMPDIR = runDir;
 }
 
 export function teardown(): void {
   const left = runningVms();
+  rmSync(runDir, { recursive: true, force: true });
   if (left.length) throw new Error(`QEMU left running after the tests:\n${left.join('\n')}`);
 }

@@ -22,6 +22,12 @@ export function interrupted(command: string, output: string, what: string): stri
   return `$ ${command}\n${output.trim() ? `${lastLines(output, OUTPUT_LINES)}\n` : ''}[${what}]`;
 }
 
+/** The console's last lines without escape sequences and the grader's barriers. */
+export function consoleTail(console: string, n: number): string {
+  const lines = console.replace(/\r/g, '').replace(ANSI, '').split('\n').filter((line) => !SYNC_MARKER.test(line));
+  return lines.slice(-n).join('\n').trimEnd();
+}
+
 export function crashEvidence(crash: CrashReport): string {
   return `--- kernel report ---\n${readableReport(crash)}`;
 }

@@ -2,7 +2,7 @@ import type { CommandResult } from '../guest/agent.js';
 import { GUEST_MODULE_DIR } from '../guest/initramfs.js';
 import { describeCrash, type CrashReport } from '../vm/crash.js';
 import type { VmExit } from '../vm/vm.js';
-import { crashEvidence, interrupted, itemKernelLog, lastLines, transcript } from './evidence.js';
+import { consoleTail, crashEvidence, interrupted, itemKernelLog, lastLines, transcript } from './evidence.js';
 import { judgeRun, parseCheckMsg } from './judge.js';
 import type { GuestSession, StepOutcome } from './session.js';
 import { formatStuckTasks, stuckWhere } from './stuck.js';
@@ -86,12 +86,12 @@ export function itemSteps(context: ItemContext): Record<number, Step> {
       case 'exit':
         throw new RunEnded(
           `QEMU exited unexpectedly (${exitText(outcome.exit)}) during ${command}: the guest reset or powered off`,
-          evidenceOf(interrupted(command, outcome.output, 'QEMU exited'), section('console (last lines)', vm.consoleTail(CONSOLE_TAIL_LINES))),
+          evidenceOf(interrupted(command, outcome.output, 'QEMU exited'), section('console (last lines)', consoleTail(vm.console, CONSOLE_TAIL_LINES))),
         );
       case 'deadline':
         throw new RunEnded(
           `The time limit of ${seconds(context.timeLimitMs)} (boot included) ran out during ${command}`,
-          evidenceOf(interrupted(command, outcome.output, 'stopped at the time limit'), kernelLog(), section('console (last lines)', vm.consoleTail(CONSOLE_TAIL_LINES))),
+          evidenceOf(interrupted(command, outcome.output, 'stopped at the time limit'), kernelLog(), section('console (last lines)', consoleTail(vm.console, CONSOLE_TAIL_LINES))),
         );
     }
   };
@@ -202,7 +202,7 @@ export function itemSteps(context: ItemContext): Record<number, Step> {
         const summary = `Linux ${outcome.result.output || ''} booted to its shell in ${secs} s (${vm.accel.toUpperCase()})`.replace('  ', ' ');
         return { pass: true, summary, evidence: '' };
       }
-      throw new RunEnded(`The guest did not come up within ${seconds(BOOT_TIMEOUT_MS)}`, section('console (last lines)', vm.consoleTail(CONSOLE_TAIL_LINES)));
+      throw new RunEnded(`The guest did not come up within ${seconds(BOOT_TIMEOUT_MS)}`, section('console (last lines)', consoleTail(vm.console, CONSOLE_TAIL_LINES)));
     },
     2: async () => {
       item = 2;

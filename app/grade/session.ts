@@ -20,6 +20,8 @@ const CRASH_SETTLE_MS = 2_000;
 const CRASH_POLL_MS = 50;
 /** Listing the guest's tasks takes well under a second, even under TCG. */
 const SCAN_TIMEOUT_MS = 5_000;
+/** QEMU's exit status follows its serial port closing within milliseconds. */
+const EXIT_WAIT_MS = 2_000;
 
 /**
  * Runs the grader's commands in a guest, racing each against a kernel
@@ -70,11 +72,23 @@ export class GuestSession {
     };
     const run = this.vm.agent.run(command, { timeoutMs: budget, onOutput: collect }).then(
       (result): StepOutcome => (result.timedOut && this.remainingMs() <= 0 ? { kind: 'deadline', output: result.output } : { kind: 'done', result }),
-      (): StepOutcome => ({ kind: 'exit', exit: this.vm.exit ?? { reason: 'exited', exitCode: -1 }, output: partial }),
+      // the agent's port closes when QEMU exits: report the exit with its status
+      async (): Promise<StepOutcome> => ({ kind: 'exit', exit: await this.exitInfo(), output: partial }),
     );
     const outcome = await this.race(run, () => partial);
     if (outcome.kind === 'done') await this.barrier();
     return this.settle(outcome, partial);
+  }
+
+  /** QEMU's exit, once it is known; a port that closed under a running QEMU counts as an exit too. */
+  private async exitInfo(): Promise<VmExit> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<VmExit>((resolve) => {
+      timer = setTimeout(() => resolve({ reason: 'exited', exitCode: -1 }), EXIT_WAIT_MS);
+    });
+    const exit = await Promise.race([this.exited, late]);
+    clearTimeout(timer);
+    return exit;
   }
 
   /** Writes a line to the kernel log, which shows on the console: "kshram-lab: item 5: check_msg". */

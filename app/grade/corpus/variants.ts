@@ -1,6 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { moduleDir } from '../../paths.js';
+import type { CrashKind } from '../../vm/crash.js';
 import type { ItemStatus } from '../checklist.js';
 
 /**
@@ -22,6 +23,8 @@ export interface Variant {
   evidenceItem?: number;
   /** Notes the report must carry (each pattern matches one note). */
   notes?: readonly RegExp[];
+  /** The kind of kernel crash that ends the run, if one does. */
+  crash?: CrashKind;
 }
 
 const PASS_ALL: readonly ItemStatus[] = ['pass', 'pass', 'pass', 'pass', 'pass', 'pass', 'pass', 'pass'];
@@ -39,21 +42,24 @@ export const VARIANTS: readonly Variant[] = [
     description: 'has a missing semicolon',
     edits: [['return KSHRAM_SLOTS;', 'return KSHRAM_SLOTS']],
     statuses: failsAt(3),
-    evidence: /^kshram\.c does not compile: kshram\.c:\d+:\d+: error: expected .;./,
+    evidence: /^kshram\.c does not compile: kshram\.c:\d+:\d+: error: expected ';' before 'case'$/m,
+    notes: [/^kshram\.c did not compile; see item 3$/],
   },
   {
     name: 'oops-in-init',
     description: 'clears each buffer before allocating it (NULL dereference in init)',
     edits: [['\t\tslot->size = KSHRAM_DEFAULT_SIZE;\n', '\t\tmemset(slot->buf, 0, KSHRAM_DEFAULT_SIZE);\n\t\tslot->size = KSHRAM_DEFAULT_SIZE;\n']],
     statuses: failsAt(3),
-    evidence: /Kernel Oops in \S*kshram_init\+0x[0-9a-f]+\/0x[0-9a-f]+ \[kshram\]|\(called from kshram_init\+/,
+    evidence: /^Kernel Oops in kshram_init\+0x[0-9a-f]+\/0x[0-9a-f]+ \[kshram\]: BUG: kernel NULL pointer dereference, address: 0000000000000000 \(during insmod \/lib\/kshram\/kshram\.ko\)\n[\s\S]*--- kernel report ---\n[\s\S]*RIP: 0010:kshram_init\+/,
+    crash: 'oops',
   },
   {
     name: 'panic-in-ioctl',
     description: 'panics in KSHRAM_SETSIZE when asked for more than 1 MiB',
     edits: [[SET_SIZE_CHECK, `${SET_SIZE_CHECK}\tif (size > (1UL << 20))\n\t\tpanic("kshram: size %lu too large\\n", size);\n`]],
     statuses: failsAt(6),
-    evidence: /Kernel panic in kshram_ioctl\+0x[0-9a-f]+\/0x[0-9a-f]+ \[kshram\]: Kernel panic - not syncing: kshram: size 1052672 too large/,
+    evidence: /^Kernel panic in kshram_ioctl(\.cold)?\+0x[0-9a-f]+\/0x[0-9a-f]+ \[kshram\]: Kernel panic - not syncing: kshram: size 1052672 too large \(during check_resize\)\n/,
+    crash: 'panic',
   },
   {
     name: 'endless-loop-in-ioctl',
@@ -63,49 +69,61 @@ export const VARIANTS: readonly Variant[] = [
       [SET_SIZE_CHECK, `${SET_SIZE_CHECK}\twhile (rounded < size)\n\t\trounded <<= 1;\n\tsize = rounded;\n`],
     ],
     statuses: failsAt(6),
-    evidence: /Kernel lockup in kshram_ioctl\+0x[0-9a-f]+\/0x[0-9a-f]+ \[kshram\]: watchdog: BUG: soft lockup - CPU#\d stuck for \d+s! \[check_resize:\d+\]/,
+    evidence: /^Kernel lockup in kshram_ioctl\+0x[0-9a-f]+\/0x[0-9a-f]+ \[kshram\]: watchdog: BUG: soft lockup - CPU#\d stuck for \d+s! \[check_resize:\d+\] \(during check_resize\)\n/,
+    crash: 'lockup',
   },
   {
     name: 'seven-devices',
     description: 'creates only /dev/kshram0..6',
     edits: [['for (i = 0; i < KSHRAM_SLOTS; i++) {\n\t\tdev = device_create(', 'for (i = 0; i < KSHRAM_SLOTS - 1; i++) {\n\t\tdev = device_create(']],
     statuses: failsAt(3),
-    evidence: /missing \/dev\/kshram7/,
+    evidence: /^\/dev\/kshram0\.\.7 did not all appear as character devices: missing \/dev\/kshram7$/m,
   },
   {
     name: 'getslots-returns-7',
     description: 'answers KSHRAM_GETSLOTS with 7',
     edits: [['return KSHRAM_SLOTS;', 'return KSHRAM_SLOTS - 1;']],
     statuses: failsAt(6),
-    evidence: /check_resize exited with status 1: FAILED: kshram0 slots 7 incorrect, expected 8/,
+    evidence: /^check_resize exited with status 1: FAILED: kshram0 slots 7 incorrect, expected 8\n/,
   },
   {
     name: 'getsize-stale-after-resize',
     description: 'resizes the buffer but keeps reporting the old size',
     edits: [['\tslot->buf = buf;\n\tslot->size = size;\n', '\tslot->buf = buf;\n']],
     statuses: failsAt(6),
-    evidence: /check_resize exited with status 1: FAILED: kshram0 size 4096 incorrect, expected 1052672/,
+    evidence: /^check_resize exited with status 1: FAILED: kshram0 size 4096 incorrect, expected 1052672\n/,
   },
   {
     name: 'mmap-always-slot-0',
     description: 'maps slot 0 whichever device is mapped',
     edits: [['static int kshram_mmap(struct file *file, struct vm_area_struct *vma)\n{\n\tstruct kshram_slot *slot = file->private_data;', 'static int kshram_mmap(struct file *file, struct vm_area_struct *vma)\n{\n\tstruct kshram_slot *slot = &kshram_slots[0];']],
     statuses: failsAt(6),
-    evidence: /check_resize exited with status 1: FAILED: mmap \/dev\/kshram1: Invalid argument/,
+    evidence: /^check_resize exited with status 1: FAILED: mmap \/dev\/kshram1: Invalid argument\n/,
   },
   {
     name: 'crashes-on-unload',
     description: 'scrubs slot 0 after freeing it (NULL dereference in exit)',
     edits: [['\tkshram_free_slots();\n\tpr_info("unloaded\\n");', '\tkshram_free_slots();\n\tmemset(kshram_slots[0].buf, 0, kshram_slots[0].size);\n\tpr_info("unloaded\\n");']],
     statuses: failsAt(4),
-    evidence: /Kernel Oops in \S*kshram_exit|\(called from kshram_exit\+/,
+    evidence: /^Kernel Oops in kshram_exit\+0x[0-9a-f]+\/0x[0-9a-f]+ \[kshram\]: BUG: kernel NULL pointer dereference, address: 0000000000000000 \(during rmmod kshram\)\n/,
+    crash: 'oops',
   },
   {
     name: 'refuses-to-unload',
     description: 'has no module_exit(), so the kernel refuses to unload it',
     edits: [['module_exit(kshram_exit);\n', '']],
     statuses: failsAt(4),
-    evidence: /rmmod kshram failed \(exit 1\)[\s\S]*Device or resource busy/,
+    evidence: /^rmmod kshram failed \(exit 1\): rmmod: can't unload module 'kshram': Device or resource busy: the module did not unload\n/,
+  },
+  {
+    name: 'resets-machine',
+    description: 'resets the machine in KSHRAM_GETSIZE, so QEMU exits without a kernel report',
+    edits: [
+      ['#include <linux/cdev.h>\n', '#include <linux/cdev.h>\n#include <linux/reboot.h>\n'],
+      ['\t\treturn kshram_get_size(slot);', '\t\temergency_restart();\n\t\treturn kshram_get_size(slot);'],
+    ],
+    statuses: failsAt(5),
+    evidence: /^QEMU exited unexpectedly \(status 0\) during check_msg: the guest reset or powered off\n[\s\S]*--- console \(last lines\) ---/,
   },
   // Beyond the issue's list: mistakes students make that the course's checks catch.
   {
@@ -113,30 +131,30 @@ export const VARIANTS: readonly Variant[] = [
     description: 'accepts KSHRAM_SETSIZE but never resizes',
     edits: [['\t\treturn kshram_set_size(slot, arg);', '\t\treturn 0;']],
     statuses: failsAt(6),
-    evidence: /check_resize exited with status 1: FAILED: kshram0 size 4096 incorrect, expected 1052672/,
+    evidence: /^check_resize exited with status 1: FAILED: kshram0 size 4096 incorrect, expected 1052672\n/,
   },
   {
     name: 'no-proc-entry',
     description: 'never creates /proc/kshram',
     edits: [['\tif (!proc_create_single("kshram", 0444, NULL, kshram_proc_show)) {\n\t\tret = -ENOMEM;\n\t\tgoto err_destroy_devices;\n\t}\n', '']],
     statuses: failsAt(6),
-    evidence: /FAILED: open \/proc\/kshram: No such file or directory/,
-    notes: [/\/proc\/kshram/],
+    evidence: /^check_resize exited with status 1: FAILED: open \/proc\/kshram: No such file or directory\n/,
+    notes: [/^item 3: \/proc\/kshram does not list 8 slots of 4096 .*No such file or directory/, /^kernel warning: WARNING: .* remove_proc_entry/],
   },
   {
     name: 'wrong-device-names',
     description: 'names its devices /dev/kshram_0..7',
     edits: [['"kshram%d", i);', '"kshram_%d", i);']],
     statuses: failsAt(3),
-    evidence: /missing \/dev\/kshram0, [\s\S]*\/dev\/kshram_0/,
+    evidence: /^\/dev\/kshram0\.\.7 did not all appear as character devices: missing \/dev\/kshram0, .*\/dev\/kshram7; new in \/dev instead: \/dev\/kshram_0, .*\/dev\/kshram_7$/m,
   },
   {
     name: 'leaves-device-nodes',
     description: 'forgets device_destroy() on unload, so the reload fails',
     edits: [['\tkshram_destroy_devices(KSHRAM_SLOTS);\n\tclass_destroy(kshram_class);\n\tcdev_del', '\tclass_destroy(kshram_class);\n\tcdev_del']],
     statuses: failsAt(5),
-    evidence: /insmod kshram\.ko failed/,
-    notes: [/unload test #1: .*\/dev\/kshram/],
+    evidence: /^insmod kshram\.ko failed \(exit 17\): insmod: can't insert '\/lib\/kshram\/kshram\.ko': File exists; unload test #1 left 8 \/dev\/kshram\* nodes behind\n[\s\S]*sysfs: cannot create duplicate filename/,
+    notes: [/^unload test #1: 8 \/dev\/kshram\* node\(s\) left after unload \(device_destroy missing\?\)$/],
   },
   {
     name: 'oops-on-second-load',
@@ -146,14 +164,16 @@ export const VARIANTS: readonly Variant[] = [
       ['\tif (IS_ERR(kshram_class)) {\n\t\tret = PTR_ERR(kshram_class);\n\t\tgoto err_del_cdev;\n\t}\n', ''],
     ],
     statuses: failsAt(5),
-    evidence: /Kernel Oops in \S*kshram_init|\(called from kshram_init\+/,
+    evidence: /^Kernel Oops in kshram_init\+0x[0-9a-f]+\/0x[0-9a-f]+ \[kshram\]: BUG: kernel NULL pointer dereference, address: 000000000000001f \(during insmod \/lib\/kshram\/kshram\.ko\); unload test #1 left the kshram device class behind\n[\s\S]*sysfs: cannot create duplicate filename '\/class\/kshram'/,
+    crash: 'oops',
+    notes: [/^unload test #1: the kshram device class left after unload \(class_destroy missing\?\)$/],
   },
   {
     name: 'rmmod-hangs',
     description: 'locks slot 0 once per slot on unload, deadlocking rmmod',
     edits: [[EXIT_START, `${EXIT_START}\tint i;\n\n\tfor (i = 0; i < KSHRAM_SLOTS; i++)\n\t\tmutex_lock(&kshram_slots[0].lock);\n`]],
     statuses: failsAt(4),
-    evidence: /rmmod kshram did not finish[\s\S]*kshram_exit/,
+    evidence: /^rmmod kshram did not finish within 15 s and SIGKILL could not stop it: rmmod is stuck in the kernel in kshram_exit\+0x[0-9a-f]+\/0x[0-9a-f]+ \[kshram\]\n[\s\S]*--- stuck in the kernel ---\nrmmod \(pid \d+, D \(disk sleep\)\) in kshram_exit\+/,
   },
   {
     name: 'slow-init',
@@ -163,7 +183,7 @@ export const VARIANTS: readonly Variant[] = [
       ['\tpr_info("%d slots of %d bytes ready\\n"', '\tmsleep(3000);\n\tpr_info("%d slots of %d bytes ready\\n"'],
     ],
     statuses: PASS_ALL,
-    evidence: /\/dev\/kshram0\.\.7 created/,
+    evidence: /^\/dev\/kshram0\.\.7 created$/m,
     evidenceItem: 3,
   },
 ];
