@@ -6,12 +6,12 @@
  */
 import { DEFAULT_KIT } from '../app/kit/kit.js';
 import { moduleDir } from '../app/paths.js';
-import { gradeSubmission } from '../app/grade/runner.js';
+import { gradeSubmission, type GradeReport } from '../app/grade/runner.js';
 import { median, printTable, seconds } from './stats.js';
 
 const runs = Number(process.argv[2] ?? 5);
 const kit = process.argv[3] ?? DEFAULT_KIT;
-const reports = [];
+const reports: GradeReport[] = [];
 for (let i = 0; i < runs; i++) reports.push(await gradeSubmission(moduleDir, { kit }));
 
 const column = (pick: (r: (typeof reports)[number]) => number): string => {
