@@ -9,11 +9,14 @@ import { cacheDir, projectRoot } from '../paths.js';
 import { run, type RunResult } from '../process.js';
 import type { ExecOptions, Toolchain } from './toolchain.js';
 
-export const DOCKER_BINARY = process.env.KSHRAM_LAB_DOCKER ?? 'docker';
+/** The docker command; KSHRAM_LAB_DOCKER names another (podman, a full path). */
+export const dockerBinary = (): string => process.env.KSHRAM_LAB_DOCKER || 'docker';
 export const dockerResourcesDir = join(projectRoot, 'resources', 'docker');
 
 /** Debian bookworm made by debootstrap + docker import (Docker Hub may be unreachable). */
 export const BASE_IMAGE = 'kshram-lab/bookworm-base';
+/** The image ours is built FROM; KSHRAM_LAB_DOCKER_BASE names an existing one (e.g. debian:bookworm) instead of making it. */
+const baseImage = (): string => process.env.KSHRAM_LAB_DOCKER_BASE || BASE_IMAGE;
 const IMAGE_REPO = 'kshram-lab/toolchain';
 /** `docker version` answers at once when the daemon runs; longer means it does not. */
 const DOCKER_PROBE_TIMEOUT_MS = 20_000;
@@ -36,9 +39,9 @@ const unavailable = (message: string, suggestion: string): LabError => new LabEr
 export async function checkDocker(): Promise<string> {
   let result: RunResult;
   try {
-    result = await run(DOCKER_BINARY, ['version', '--format', '{{.Server.Version}}'], { timeoutMs: DOCKER_PROBE_TIMEOUT_MS });
+    result = await run(dockerBinary(), ['version', '--format', '{{.Server.Version}}'], { timeoutMs: DOCKER_PROBE_TIMEOUT_MS });
   } catch {
-    throw unavailable(`Docker is not installed (no "${DOCKER_BINARY}" command).`, 'Install Docker (Debian/Ubuntu: apt-get install docker.io; macOS/Windows: Docker Desktop), or build natively with --toolchain native.');
+    throw unavailable(`Docker is not installed (no "${dockerBinary()}" command).`, 'Install Docker (Debian/Ubuntu: apt-get install docker.io; macOS/Windows: Docker Desktop), or build natively with --toolchain native.');
   }
   const said = result.output.trim();
   if (result.code === 0 && said) return said.split('\n').pop()!.trim();
@@ -57,8 +60,8 @@ export async function checkDocker(): Promise<string> {
  * The tag carries a hash of the recipe, so a changed Dockerfile rebuilds.
  */
 export async function toolchainImageTag(kit: Kit): Promise<string> {
-  const hash = createHash('sha256');
-  for (const file of ['Dockerfile', 'install-toolchain.sh']) hash.update(await readFile(join(dockerResourcesDir, file)));
+  const hash = createHash('sha256').update(baseImage());
+  for (const file of ['Dockerfile', 'install-toolchain.sh', 'install-headers.sh']) hash.update(await readFile(join(dockerResourcesDir, file)));
   const headers = headersArgument(kit);
   hash.update(headers);
   const flavour = headersPackage(kit) ? kit.kernelRelease.replace(/[^a-zA-Z0-9_.-]/g, '_') : 'mounted';
@@ -77,7 +80,7 @@ function headersArgument(kit: Kit): string {
 }
 
 async function imageId(tag: string): Promise<string | undefined> {
-  const result = await run(DOCKER_BINARY, ['image', 'inspect', '--format', '{{.Id}}', tag], { timeoutMs: DOCKER_PROBE_TIMEOUT_MS });
+  const result = await run(dockerBinary(), ['image', 'inspect', '--format', '{{.Id}}', tag], { timeoutMs: DOCKER_PROBE_TIMEOUT_MS });
   return result.code === 0 ? result.output.trim() : undefined;
 }
 
@@ -104,18 +107,19 @@ async function buildToolchainImage(kit: Kit, onProgress: ProgressListener): Prom
   const existing = await imageId(tag);
   if (existing) return existing;
 
-  if (!(await imageId(BASE_IMAGE))) {
+  const base = baseImage();
+  if (base === BASE_IMAGE && !(await imageId(BASE_IMAGE))) {
     onProgress(`docker: making the base image ${BASE_IMAGE} (debootstrap, about a minute, once)`);
-    const base = await run('bash', [join(dockerResourcesDir, 'base-image.sh'), BASE_IMAGE], {
+    const made = await run('bash', [join(dockerResourcesDir, 'base-image.sh'), BASE_IMAGE], {
       timeoutMs: BASE_IMAGE_TIMEOUT_MS,
-      env: { ...process.env, KSHRAM_LAB_DOCKER: DOCKER_BINARY },
+      env: { ...process.env, KSHRAM_LAB_DOCKER: dockerBinary() },
       onOutput: lines(onProgress),
     });
-    if (base.code !== 0) throw await imageFailure(`the base image ${BASE_IMAGE}`, base, 'base');
+    if (made.code !== 0) throw await imageFailure(`the base image ${BASE_IMAGE}`, made, 'base');
   }
 
   onProgress(`docker: building ${tag} (gcc, make${headersArgument(kit) ? `, ${headersArgument(kit)}` : ''}; about a minute, once)`);
-  const build = await run(DOCKER_BINARY, ['build', '--network', 'host', '--build-arg', `BASE=${BASE_IMAGE}`, '--build-arg', `HEADERS=${headersArgument(kit)}`, '-t', tag, dockerResourcesDir], {
+  const build = await run(dockerBinary(), ['build', '--force-rm', '--network', 'host', '--build-arg', `BASE=${base}`, '--build-arg', `HEADERS=${headersArgument(kit)}`, '-t', tag, dockerResourcesDir], {
     timeoutMs: IMAGE_BUILD_TIMEOUT_MS,
     // the classic builder: BuildKit needs the buildx plugin, which distribution packages often lack
     env: { ...process.env, DOCKER_BUILDKIT: '0' },
@@ -188,10 +192,10 @@ export class DockerToolchain implements Toolchain {
       image,
       ...command,
     ];
-    const result = await run(DOCKER_BINARY, args, { timeoutMs: options.timeoutMs });
+    const result = await run(dockerBinary(), args, { timeoutMs: options.timeoutMs });
     if (result.timedOut) {
       // killing the client leaves the container running
-      await run(DOCKER_BINARY, ['rm', '-f', name], { timeoutMs: CONTAINER_REMOVE_TIMEOUT_MS }).catch(() => undefined);
+      await run(dockerBinary(), ['rm', '-f', name], { timeoutMs: CONTAINER_REMOVE_TIMEOUT_MS }).catch(() => undefined);
     } else if (result.code === DOCKER_RUN_FAILED) {
       throw unavailable(`docker could not start the build container:\n${lastLines(result.output, 5)}`, 'Check the daemon (docker version) and that the folders are shared with Docker (Docker Desktop: Settings > Resources > File sharing).');
     }

@@ -1,32 +1,29 @@
 import { Command } from 'commander';
-import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import pc from 'picocolors';
+import { DockerToolchain } from '../build/docker.js';
+import { formatSize, listKits, type KitInfo } from '../kit/catalog.js';
+import { importKit } from '../kit/import.js';
 import { BUILTIN_KITS, installKit, removeKit } from '../kit/install.js';
-import { DEFAULT_KIT, kitDir, listKitNames, loadKit } from '../kit/kit.js';
-import { run } from '../process.js';
+import { DEFAULT_KIT, loadKit } from '../kit/kit.js';
 import { handleError } from './errors.js';
 
+const progress = (line: string): void => void process.stderr.write(pc.dim(`${line}\n`));
+
 export function kitsCommand(): Command {
-  const kits = new Command('kits').description('list, install and remove kits (kernel + module build files + base system)');
-  kits.action(async () => {
-    try {
-      const names = await listKitNames();
-      if (!names.length) process.stdout.write(`No kits installed. Install the default: kshram-lab kits install ${DEFAULT_KIT}\n`);
-      for (const name of names) {
-        try {
-          const kit = await loadKit(name);
-          const size = await diskUsage(kitDir(name));
-          process.stdout.write(`${pc.green('●')} ${name.padEnd(14)} Linux ${kit.kernelRelease.padEnd(26)} ${size.padStart(6)}  ${kit.toolchain} toolchain  ${pc.dim(kit.description)}\n`);
-        } catch (err) {
-          process.stdout.write(`${pc.red('●')} ${name.padEnd(14)} ${(err as Error).message}\n`);
-        }
+  const kits = new Command('kits')
+    .description('list, install, import and remove kits (kernel + module build files + base system)')
+    .option('--json', 'print the list as JSON')
+    .action(async (flags: { json?: boolean }) => {
+      try {
+        const infos = await listKits();
+        if (flags.json) process.stdout.write(`${JSON.stringify(infos, null, 2)}\n`);
+        else printKits(infos);
+      } catch (err) {
+        handleError(err);
       }
-      const missing = Object.keys(BUILTIN_KITS).filter((n) => !names.includes(n));
-      for (const name of missing) process.stdout.write(pc.dim(`○ ${name.padEnd(14)} not installed: kshram-lab kits install ${name}\n`));
-    } catch (err) {
-      handleError(err);
-    }
-  });
+    });
+
   kits
     .command('install')
     .argument('<name>', `built-in kit: ${Object.keys(BUILTIN_KITS).join(', ')}`)
@@ -41,20 +38,57 @@ export function kitsCommand(): Command {
             return;
           }
         }
-        const kit = await installKit(name, (line) => process.stderr.write(`${line}\n`));
+        const kit = await installKit(name, progress);
         process.stdout.write(`Installed ${kit.name}: Linux ${kit.kernelRelease} in ${kit.dir}\n`);
       } catch (err) {
         handleError(err);
       }
     });
+
+  kits
+    .command('import')
+    .argument('<file>', "the course's dist.tbz (bzip2 tar: kernel, rootfs.cpio.bz2, qemu.sh, module build directory)")
+    .description("import the course's kit archive: its kernel, rootfs and qemu.sh flags, with our agent and checks added")
+    .option('--name <name>', 'kit name (default: course-RELEASE)')
+    .option('--memory <size>', "guest memory instead of qemu.sh's, e.g. 128M")
+    .option('--force', 'replace a kit of the same name')
+    .option('--no-build-check', 'do not build the hello module against it before accepting it')
+    .action(async (file: string, flags: { name?: string; memory?: string; force?: boolean; buildCheck: boolean }) => {
+      try {
+        const kit = await importKit(resolve(file), { name: flags.name, memory: flags.memory, force: flags.force, buildCheck: flags.buildCheck, onProgress: progress });
+        process.stdout.write(`Imported ${kit.name}: Linux ${kit.kernelRelease}, ${kit.qemu.memory} memory, ${kit.qemu.smp} CPUs\n`);
+        process.stdout.write(`Grade with it: kshram-lab grade DIR --kit ${kit.name}\n`);
+      } catch (err) {
+        handleError(err);
+      }
+    });
+
   kits
     .command('remove')
     .argument('<name>')
     .description('delete a kit from the cache')
     .action(async (name: string) => {
       try {
+        const kit = await loadKit(name).catch(() => undefined);
         await removeKit(name);
         process.stdout.write(`Removed ${name}\n`);
+        if (kit?.headersPackage && !kit.buildDirPath.startsWith(kit.dir)) {
+          process.stdout.write(pc.dim(`Its headers (${kit.headersPackage}) stay installed with apt; apt-get remove them to free the space.\n`));
+        }
+      } catch (err) {
+        handleError(err);
+      }
+    });
+
+  kits
+    .command('docker')
+    .argument('[name]', 'kit', DEFAULT_KIT)
+    .description('build the docker toolchain image for a kit now (otherwise built on its first use)')
+    .action(async (name: string) => {
+      try {
+        const kit = await loadKit(name);
+        const id = await new DockerToolchain(kit, progress).prepare();
+        process.stdout.write(`Docker toolchain for ${name} ready (${id.slice(0, 19)})\n`);
       } catch (err) {
         handleError(err);
       }
@@ -62,8 +96,18 @@ export function kitsCommand(): Command {
   return kits;
 }
 
-async function diskUsage(dir: string): Promise<string> {
-  statSync(dir);
-  const result = await run('du', ['-sh', dir]).catch(() => undefined);
-  return result?.output.split('\t')[0] ?? '?';
+function printKits(infos: KitInfo[]): void {
+  if (!infos.some((k) => k.status !== 'available')) process.stdout.write(`No kits installed. Install the default: kshram-lab kits install ${DEFAULT_KIT}\n`);
+  for (const kit of infos) {
+    const name = `${kit.name}${kit.isDefault ? '*' : ''}`.padEnd(18);
+    if (kit.status === 'installed') {
+      const size = formatSize(kit.sizeBytes ?? 0).padStart(9);
+      process.stdout.write(`${pc.green('●')} ${name} Linux ${kit.kernelRelease!.padEnd(24)} ${size}  ${kit.toolchain!.name.padEnd(6)}  ${pc.dim(kit.description)}\n`);
+    } else if (kit.status === 'broken') {
+      process.stdout.write(`${pc.red('●')} ${name} ${kit.error!.message}\n`);
+    } else {
+      process.stdout.write(pc.dim(`○ ${name} not installed (${kit.description}): kshram-lab kits install ${kit.name}\n`));
+    }
+  }
+  process.stdout.write(pc.dim(`* default kit; the toolchain column is what --toolchain auto picks here.\n`));
 }
