@@ -3,12 +3,14 @@ import { Command } from 'commander';
 import { bootCommand } from './cli/boot.js';
 import { gradeCommand } from './cli/grade.js';
 import { kitsCommand } from './cli/kits.js';
+import { webCommand } from './cli/web.js';
 
 const program = new Command('kshram-lab')
   .description('Build, boot and grade the kshram kernel-module lab')
   .showHelpAfterError()
   .addCommand(gradeCommand())
   .addCommand(bootCommand())
-  .addCommand(kitsCommand());
+  .addCommand(kitsCommand())
+  .addCommand(webCommand());
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,290 @@
+/**
+ * The one typed API between the workbench UI and the lab engine: every
+ * command with its argument schema and result type, every event with its
+ * payload. Electron IPC and the WebSocket bridge are two transports of
+ * exactly this map. This file imports nothing but zod, so the renderer's
+ * typecheck can read its types without pulling in Node.
+ */
+import { z } from 'zod';
+
+// ---------------------------------------------------------------- limits
+
+/** A module source larger than this is not a student's kshram.c (the engine refuses 1 MiB too). */
+export const MAX_FILE_CHARS = 1024 * 1024;
+/** One console write: a paste, not a file transfer. */
+export const MAX_CONSOLE_INPUT_CHARS = 64 * 1024;
+/** Workspace paths: long enough for any real folder, short enough to refuse garbage early. */
+const MAX_PATH_CHARS = 4096;
+/** Terminal sizes xterm can sensibly report; the guest's tty takes 16-bit values. */
+const MAX_COLS = 1000;
+const MAX_ROWS = 500;
+
+// ---------------------------------------------------------------- data shapes
+
+/** A LabError as it crosses a transport: a stable code, a message, what to do next. */
+export interface ApiError {
+  code: string;
+  message: string;
+  suggestion?: string;
+}
+
+export type Severity = 'error' | 'warning' | 'note' | 'info';
+
+/** A compiler or modpost message; `file` is workspace-relative ("kshram.c") when it is the user's. */
+export interface ApiDiagnostic {
+  file: string;
+  line: number;
+  column: number;
+  severity: Severity;
+  message: string;
+}
+
+export interface BuildOutcome {
+  ok: boolean;
+  diagnostics: ApiDiagnostic[];
+  /** make's combined output. */
+  log: string;
+  elapsedMs: number;
+  kit: string;
+  finishedAt: number;
+}
+
+/** The files the editor shows as tabs, in tab order. */
+export const EDITOR_FILES = ['kshram.c', 'kshram.h', 'Makefile'] as const;
+export type EditorFile = (typeof EDITOR_FILES)[number];
+
+export interface WorkspaceInfo {
+  /** Absolute, symlinks resolved. */
+  dir: string;
+  files: Array<{ path: EditorFile; exists: boolean }>;
+}
+
+export interface FileContent {
+  path: string;
+  /** False when the file is not in the workspace (kshram.h: the build then uses the seed's). */
+  exists: boolean;
+  content: string;
+  mtimeMs: number;
+}
+
+export interface SavedFile {
+  path: string;
+  mtimeMs: number;
+}
+
+export type Template = 'starter' | 'reference';
+
+export type VmPhase = 'stopped' | 'building' | 'booting' | 'running' | 'crashed' | 'exited';
+
+export interface CrashInfo {
+  /** "Kernel Oops in kshram_ioctl+0x49/0xd9 [kshram]: BUG: kernel NULL pointer dereference, …" */
+  summary: string;
+  /** The kernel's report without register dumps. */
+  report: string;
+}
+
+export interface VmStatus {
+  phase: VmPhase;
+  /** One line for the status bar and banners. */
+  message: string;
+  kit?: string;
+  kernelRelease?: string;
+  accel?: 'kvm' | 'tcg';
+  accelReason?: string;
+  /** kshram.ko was loaded at boot through the agent. */
+  moduleLoaded?: boolean;
+  crash?: CrashInfo;
+  error?: ApiError;
+}
+
+export interface SlotInfo {
+  index: number;
+  /** From /proc/kshram; absent when its line is missing. */
+  size?: number;
+  /** First bytes of the slot as hex. */
+  hex?: string;
+  error?: string;
+}
+
+export interface SlotsSnapshot {
+  /** False when /proc/kshram does not exist (kshram.ko not loaded). */
+  loaded: boolean;
+  slots: SlotInfo[];
+  /** /proc/kshram lines that are not "NN: SIZE". */
+  malformed: string[];
+  takenAt: number;
+  error?: string;
+}
+
+export type ItemStatus = 'pass' | 'fail' | 'not-run';
+
+export interface ChecklistEntry {
+  id: number;
+  title: string;
+  max: number;
+}
+
+export interface GradeItem extends ChecklistEntry {
+  points: number;
+  status: ItemStatus;
+  evidence: string;
+  elapsedMs?: number;
+}
+
+export interface GradeResult {
+  total: number;
+  max: number;
+  elapsedMs: number;
+  vmElapsedMs: number;
+  timeLimitMs: number;
+  kit: string;
+  kernelRelease: string;
+  accel: 'kvm' | 'tcg';
+  accelReason: string;
+  toolchain: string;
+  items: GradeItem[];
+  notes: string[];
+  build: { ok: boolean; elapsedMs: number; diagnostics: ApiDiagnostic[] };
+}
+
+export type GradeStage = 'build' | 'boot' | 'items' | 'done';
+
+/** Where a grade is, for a UI that (re)connects in the middle of one. */
+export interface GradeProgress {
+  running: boolean;
+  stage?: GradeStage;
+  stageDetail?: string;
+  /** Epoch ms when the grading VM started: the 120 s limit counts from here. */
+  vmStartedAt?: number;
+  runningItem?: number;
+  items: GradeItem[];
+  result?: GradeResult;
+  error?: ApiError;
+}
+
+export interface KitInfo {
+  name: string;
+  installed: boolean;
+  kernelRelease?: string;
+  description?: string;
+  error?: ApiError;
+}
+
+export interface EnvStatus {
+  activeKit: string;
+  kits: KitInfo[];
+  /** Why the active kit cannot be used (not installed, corrupt), with the command that fixes it. */
+  kitError?: ApiError;
+  qemu: { ok: boolean; version?: string; error?: ApiError };
+  accel?: { accel: 'kvm' | 'tcg'; reason: string };
+}
+
+export interface AppInfo {
+  version: string;
+  /** The host can show a native folder picker (Electron); else the UI asks for a path. */
+  canPickFolder: boolean;
+  /** Acknowledge console output in steps of this many characters (flow control). */
+  consoleAckChars: number;
+  checklist: ChecklistEntry[];
+  timeLimitMs: number;
+}
+
+export interface SessionState {
+  workspace?: WorkspaceInfo;
+  vm: VmStatus;
+  building: boolean;
+  build?: BuildOutcome;
+  slots?: SlotsSnapshot;
+  grade?: GradeProgress;
+  /** The console's recent output, to repaint a terminal after a reload. */
+  consoleTail: string;
+}
+
+// ---------------------------------------------------------------- commands
+
+/** A workspace path as the user typed it; the session resolves and confines it. */
+const dirPath = z.string().min(1, 'a folder is required').max(MAX_PATH_CHARS).refine((s) => !s.includes('\0'), 'paths cannot contain NUL');
+/** A path relative to the open workspace; confinement is checked against the real filesystem. */
+const workspacePath = z.string().min(1).max(MAX_PATH_CHARS).refine((s) => !s.includes('\0'), 'paths cannot contain NUL');
+const empty = z.object({}).strict();
+
+/** Every command and its argument schema. The keys are the only command names there are. */
+export const COMMANDS = {
+  'app.info': empty,
+  'app.state': empty,
+  'env.status': z.object({ refresh: z.boolean().optional() }).strict(),
+  'kits.select': z.object({ name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'not a kit name').max(64) }).strict(),
+  'workspace.open': z.object({ dir: dirPath }).strict(),
+  'workspace.create': z.object({ dir: dirPath, template: z.enum(['starter', 'reference']) }).strict(),
+  'workspace.recent': empty,
+  'workspace.pick': empty,
+  'file.read': z.object({ path: workspacePath }).strict(),
+  'file.save': z.object({ path: workspacePath, content: z.string().max(MAX_FILE_CHARS, 'file too large') }).strict(),
+  'build.run': empty,
+  'vm.boot': z.object({ cols: z.number().int().min(2).max(MAX_COLS), rows: z.number().int().min(2).max(MAX_ROWS), loadModule: z.boolean() }).strict(),
+  'vm.stop': empty,
+  'console.input': z.object({ data: z.string().max(MAX_CONSOLE_INPUT_CHARS) }).strict(),
+  'console.resize': z.object({ cols: z.number().int().min(2).max(MAX_COLS), rows: z.number().int().min(2).max(MAX_ROWS) }).strict(),
+  'console.ack': z.object({ chars: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }).strict(),
+  'slots.snapshot': empty,
+  'grade.run': empty,
+  'grade.cancel': empty,
+} as const;
+
+export type CommandName = keyof typeof COMMANDS;
+/** What a caller passes. */
+export type CommandArgs<K extends CommandName> = z.input<(typeof COMMANDS)[K]>;
+/** What a handler receives, after validation. */
+export type ParsedArgs<K extends CommandName> = z.output<(typeof COMMANDS)[K]>;
+
+/** What each command resolves to. */
+export interface CommandResults {
+  'app.info': AppInfo;
+  'app.state': SessionState;
+  'env.status': EnvStatus;
+  'kits.select': EnvStatus;
+  'workspace.open': WorkspaceInfo;
+  'workspace.create': WorkspaceInfo;
+  'workspace.recent': string[];
+  /** The chosen folder, or null when the user cancelled. */
+  'workspace.pick': string | null;
+  'file.read': FileContent;
+  'file.save': SavedFile;
+  'build.run': BuildOutcome;
+  'vm.boot': VmStatus;
+  'vm.stop': VmStatus;
+  'console.input': void;
+  'console.resize': void;
+  'console.ack': void;
+  'slots.snapshot': SlotsSnapshot;
+  'grade.run': GradeResult;
+  'grade.cancel': void;
+}
+
+export type CommandResult<K extends CommandName> = CommandResults[K];
+
+// ---------------------------------------------------------------- events
+
+/** Every event and its payload. The keys are the only event names there are. */
+export interface EventPayloads {
+  'build.state': { running: boolean; result?: BuildOutcome; error?: ApiError };
+  'console.data': { data: string };
+  'vm.state': VmStatus;
+  'slots.snapshot': SlotsSnapshot;
+  'grade.stage': { stage: GradeStage; detail: string; vmStartedAt?: number };
+  'grade.itemStart': { id: number };
+  'grade.itemEnd': { item: GradeItem };
+  'grade.done': { result?: GradeResult; error?: ApiError };
+  'workspace.changed': WorkspaceInfo;
+  'env.changed': EnvStatus;
+}
+
+export type EventName = keyof EventPayloads;
+/** One event as it travels: its name and payload, correlated. */
+export type ApiEvent = { [K in EventName]: { name: K; payload: EventPayloads[K] } }[EventName];
+
+// ---------------------------------------------------------------- compile-time checks
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/** Fails to compile when a command lacks a result type or the other way round. */
+export const commandsHaveResults: Same<keyof CommandResults, CommandName> = true;

@@ -1,0 +1,48 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pc from 'picocolors';
+import { projectRoot } from '../paths.js';
+import { startWebServer } from '../server/server.js';
+import { LabSession } from '../session/session.js';
+import { handleError } from './errors.js';
+import { kitOption } from './options.js';
+
+interface WebFlags {
+  port: number;
+  kit?: string;
+}
+
+export function webCommand(): Command {
+  return new Command('web')
+    .description('serve the workbench to a browser on this machine (127.0.0.1 only, with a secret token in the URL)')
+    .argument('[dir]', 'workspace folder with kshram.c to open (else choose one in the UI)')
+    .addOption(new Option('--port <n>', 'port to listen on (0: any free port)').default(0).argParser(parsePort))
+    .addOption(kitOption())
+    .action(async (dir: string | undefined, flags: WebFlags) => {
+      try {
+        const version = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
+        const session = new LabSession({ workspace: dir, kit: flags.kit, version });
+        await session.init();
+        const server = await startWebServer({ session, port: flags.port });
+        process.stdout.write(`kshram lab workbench: ${pc.bold(server.url)}\n`);
+        process.stdout.write(pc.dim('Open it in a browser on this machine. Ctrl-C stops the server and any VM it runs.\n'));
+        let stopping = false;
+        const stop = (): void => {
+          if (stopping) return;
+          stopping = true;
+          void Promise.all([session.dispose(), server.close()]).finally(() => process.exit(0));
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      } catch (err) {
+        handleError(err);
+      }
+    });
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('a port is a whole number from 0 to 65535.');
+  return port;
+}

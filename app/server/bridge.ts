@@ -1,0 +1,61 @@
+import { WebSocket, type WebSocketServer } from 'ws';
+import type { ApiEvent } from '../api/contract.js';
+import { dispatch, type Handlers } from '../api/dispatch.js';
+import { WireCallSchema, type WireMessage } from '../api/wire.js';
+import type { Disposable } from '../events.js';
+import type { LabSession } from '../session/session.js';
+
+/** Close codes the UI understands (4000-4999 are the application's). */
+export const CLOSE_SUPERSEDED = 4001;
+const CLOSE_UNSUPPORTED = 1003;
+const CLOSE_INVALID = 1007;
+
+/**
+ * The WebSocket transport of the API. One socket is the UI at a time: a
+ * newer tab takes over and the older one is told why, so two terminals
+ * never type into one console or both acknowledge its output.
+ */
+export function bridgeSockets(wss: WebSocketServer, session: LabSession, handlers: Handlers): Disposable {
+  let active: WebSocket | undefined;
+
+  const send = (ws: WebSocket, message: WireMessage): void => {
+    // a socket can close between an event and its delivery
+    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
+  };
+
+  const onConnection = (ws: WebSocket): void => {
+    if (active) {
+      send(active, { t: 'closing', reason: 'The workbench was opened in another tab or window.' });
+      active.close(CLOSE_SUPERSEDED, 'superseded');
+    }
+    active = ws;
+    session.clientConnected();
+    const events = session.onEvent((event: ApiEvent) => {
+      if (ws === active) send(ws, { t: 'event', ...event });
+    });
+    ws.on('message', (raw, isBinary) => {
+      if (isBinary) return ws.close(CLOSE_UNSUPPORTED, 'text frames only');
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(raw.toString());
+      } catch {
+        return ws.close(CLOSE_INVALID, 'invalid JSON');
+      }
+      const call = WireCallSchema.safeParse(parsed);
+      if (!call.success) {
+        const id = (parsed as { id?: unknown } | null)?.id;
+        if (typeof id !== 'number') return ws.close(CLOSE_INVALID, 'not a call');
+        return send(ws, { t: 'reply', id, ok: false, error: { code: 'BAD_ARGUMENT', message: `Malformed call: ${call.error.issues.map((i) => i.message).join('; ')}` } });
+      }
+      if (ws !== active) return send(ws, { t: 'reply', id: call.data.id, ok: false, error: { code: 'BAD_ARGUMENT', message: 'This tab was replaced by a newer one.' } });
+      void dispatch(handlers, call.data.name, call.data.args).then((reply) => send(ws, { t: 'reply', id: call.data.id, ...reply }));
+    });
+    ws.on('close', () => {
+      events.dispose();
+      if (active === ws) active = undefined;
+    });
+  };
+
+  wss.on('connection', onConnection);
+  return { dispose: () => wss.off('connection', onConnection) };
+}

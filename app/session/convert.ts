@@ -1,0 +1,48 @@
+/**
+ * Engine results as API data. Each function names the fields it passes,
+ * so nothing the UI should not see (host paths of build products) leaks,
+ * and a change in the engine's types breaks the build here, not in the UI.
+ */
+import type { ApiDiagnostic, BuildOutcome, GradeItem, GradeResult, SlotsSnapshot } from '../api/contract.js';
+import type { ModuleBuildResult } from '../build/module.js';
+import type { Diagnostic } from '../build/diagnostics.js';
+import type { ItemResult } from '../grade/checklist.js';
+import type { GradeReport } from '../grade/runner.js';
+import type { SlotSnapshot } from '../slots/snapshot.js';
+
+const diagnostic = (d: Diagnostic): ApiDiagnostic => ({ file: d.file, line: d.line, column: d.column, severity: d.severity, message: d.message });
+
+export function toBuildOutcome(result: ModuleBuildResult, kit: string): BuildOutcome {
+  return { ok: result.ok, diagnostics: result.diagnostics.map(diagnostic), log: result.log, elapsedMs: result.elapsedMs, kit, finishedAt: Date.now() };
+}
+
+export function toGradeItem(item: ItemResult): GradeItem {
+  return { id: item.id, title: item.title, points: item.points, max: item.max, status: item.status, evidence: item.evidence, elapsedMs: item.elapsedMs };
+}
+
+export function toGradeResult(report: GradeReport): GradeResult {
+  return {
+    total: report.total,
+    max: report.max,
+    elapsedMs: report.elapsedMs,
+    vmElapsedMs: report.vmElapsedMs,
+    timeLimitMs: report.timeLimitMs,
+    kit: report.kit,
+    kernelRelease: report.kernelRelease,
+    accel: report.accel,
+    accelReason: report.accelReason,
+    toolchain: report.toolchain,
+    items: report.items.map(toGradeItem),
+    notes: report.notes,
+    build: { ok: report.build.ok, elapsedMs: report.build.elapsedMs, diagnostics: report.build.diagnostics.map(diagnostic) },
+  };
+}
+
+export function toSlotsSnapshot(snapshot: SlotSnapshot): SlotsSnapshot {
+  return {
+    loaded: snapshot.loaded,
+    slots: snapshot.slots.map((s) => ({ index: s.index, size: s.size, hex: s.hex, error: s.error })),
+    malformed: snapshot.malformed,
+    takenAt: snapshot.takenAt,
+  };
+}

@@ -1,0 +1,36 @@
+import type { Handlers } from '../api/dispatch.js';
+import { LabError } from '../errors.js';
+import type { LabSession } from './session.js';
+
+/** What only the host can do: Electron shows a native folder dialog, web mode cannot. */
+export interface HostFeatures {
+  pickFolder?: () => Promise<string | null>;
+}
+
+/** Every API command, bound to a session. Both transports dispatch into this. */
+export function sessionHandlers(session: LabSession, host: HostFeatures = {}): Handlers {
+  return {
+    'app.info': () => session.info(!!host.pickFolder),
+    'app.state': () => session.state(),
+    'env.status': ({ refresh }) => session.envStatus(refresh),
+    'kits.select': ({ name }) => session.selectKit(name),
+    'workspace.open': ({ dir }) => session.openWorkspace(dir),
+    'workspace.create': ({ dir, template }) => session.createWorkspace(dir, template),
+    'workspace.recent': () => session.recent(),
+    'workspace.pick': () => {
+      if (!host.pickFolder) throw new LabError('BAD_ARGUMENT', 'This window cannot show a folder dialog.', 'Type the folder\'s path instead.');
+      return host.pickFolder();
+    },
+    'file.read': ({ path }) => session.readFile(path),
+    'file.save': ({ path, content }) => session.saveFile(path, content),
+    'build.run': () => session.build(),
+    'vm.boot': ({ cols, rows, loadModule }) => session.boot(cols, rows, loadModule),
+    'vm.stop': () => session.stop(),
+    'console.input': ({ data }) => session.consoleInput(data),
+    'console.resize': ({ cols, rows }) => session.consoleResize(cols, rows),
+    'console.ack': ({ chars }) => session.consoleAck(chars),
+    'slots.snapshot': () => session.slotsSnapshot(),
+    'grade.run': () => session.grade(),
+    'grade.cancel': () => session.cancelGrade(),
+  };
+}

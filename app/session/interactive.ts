@@ -1,0 +1,175 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BuildOutcome, VmStatus } from '../api/contract.js';
+import { selectToolchain } from '../build/select.js';
+import { toErrorData } from '../errors.js';
+import { GUEST_MODULE_DIR } from '../guest/initramfs.js';
+import { prepareGuest } from '../guest/prepare.js';
+import { loadKit } from '../kit/kit.js';
+import { chooseAccel } from '../vm/accel.js';
+import { describeCrash, readableReport, type CrashReport } from '../vm/crash.js';
+import { Vm } from '../vm/vm.js';
+import { toBuildOutcome } from './convert.js';
+
+/** The guest's agent answers within ~2 s of QEMU starting under TCG; this is the give-up point. */
+const BOOT_TIMEOUT_MS = 60_000;
+/** insmod of a working module takes milliseconds; a hung init is the module's bug. */
+const INSMOD_TIMEOUT_MS = 20_000;
+/** stty returns at once. */
+const STTY_TIMEOUT_MS = 5_000;
+/** Resizes come in bursts while a pane is dragged; the guest hears the last. */
+const RESIZE_DEBOUNCE_MS = 150;
+/** After an Oops starts, how long the rest of its report may take before it is shown as is. */
+const CRASH_SETTLE_MS = 2_000;
+
+export interface InteractiveOptions {
+  kitName: string;
+  workspaceDir: string;
+  cols: number;
+  rows: number;
+  /** insmod kshram.ko through the agent once the guest is up. */
+  loadModule: boolean;
+  onStatus(status: VmStatus): void;
+  onBuilt(outcome: BuildOutcome): void;
+  onConsoleData(text: string): void;
+  /** QEMU is running: its console can be paused from now on. */
+  onVmStarted(vm: Vm): void;
+  /** A host-side line for the terminal (not typed into the guest). */
+  onBanner(text: string): void;
+}
+
+/**
+ * The user's VM: builds the workspace, boots it, and keeps its status
+ * (booting, running, crashed with the Oops, exited) up to date. The console
+ * belongs to the user; everything the workbench does in the guest (load
+ * the module, tell the tty its size) goes through the agent.
+ */
+export class InteractiveGuest {
+  private vmInstance: Vm | undefined;
+  private stopped = false;
+  private resizeTimer: NodeJS.Timeout | undefined;
+  private size: { cols: number; rows: number };
+  private current: VmStatus = { phase: 'building', message: 'Building kshram.ko and the guest' };
+
+  constructor(private readonly options: InteractiveOptions) {
+    this.size = { cols: options.cols, rows: options.rows };
+  }
+
+  get status(): VmStatus {
+    return this.current;
+  }
+
+  get vm(): Vm | undefined {
+    return this.vmInstance;
+  }
+
+  /** True once the agent answered and until the VM ends. */
+  get ready(): boolean {
+    return !!this.vmInstance?.running && !!this.vmInstance.agent.ready;
+  }
+
+  /** Builds and boots; resolves when the guest is up or could not come up (see status). */
+  start(): Promise<void> {
+    return this.run();
+  }
+
+  write(data: string): void {
+    this.vmInstance?.write(data);
+  }
+
+  /** Resizes the pty at once and the guest's tty (through the agent) when the drag settles. */
+  resize(cols: number, rows: number): void {
+    this.size = { cols, rows };
+    this.vmInstance?.resize(cols, rows);
+    clearTimeout(this.resizeTimer);
+    this.resizeTimer = setTimeout(() => void this.syncTtySize(), RESIZE_DEBOUNCE_MS);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.resizeTimer);
+    await this.vmInstance?.stop();
+  }
+
+  private setStatus(status: VmStatus): void {
+    this.current = status;
+    this.options.onStatus(status);
+  }
+
+  private async run(): Promise<void> {
+    const { options } = this;
+    const runDir = await mkdtemp(join(tmpdir(), 'kshram-boot-'));
+    try {
+      this.setStatus({ phase: 'building', message: 'Building kshram.ko and the guest', kit: options.kitName });
+      const kit = await loadKit(options.kitName);
+      const toolchain = await selectToolchain(kit);
+      const accel = await chooseAccel(kit, 'auto');
+      const guest = await prepareGuest({ kit, toolchain, workspaceDir: options.workspaceDir, runDir });
+      options.onBuilt(toBuildOutcome(guest.kshram, kit.name));
+      if (this.stopped) return this.setStatus({ phase: 'stopped', message: 'Boot cancelled' });
+      const base = { kit: kit.name, kernelRelease: kit.kernelRelease, accel: accel.accel, accelReason: accel.reason };
+      const label = `Linux ${kit.kernelRelease} (${accel.accel.toUpperCase()})`;
+      this.setStatus({ ...base, phase: 'booting', message: `Booting ${label}` });
+      options.onBanner(`booting ${label}${guest.kshram.ok ? '' : ' without kshram.ko: it did not compile'}`);
+
+      const vm = await Vm.start({ kit, accel: accel.accel, initramfs: guest.initramfs, cols: this.size.cols, rows: this.size.rows });
+      this.vmInstance = vm;
+      options.onVmStarted(vm);
+      if (this.stopped) await vm.stop();
+      vm.onConsoleData((text) => options.onConsoleData(text));
+      vm.onCrash((crash) => this.crashed(crash, base));
+      void vm.waitExit().then((exit) => {
+        void rm(runDir, { recursive: true, force: true });
+        if (this.stopped) this.setStatus({ ...base, phase: 'stopped', message: 'Stopped' });
+        else if (vm.crashes.crash) this.crashed(vm.crashes.crash, base, `QEMU exited (status ${exit.exitCode}) after the crash`);
+        else this.setStatus({ ...base, phase: 'exited', message: `The guest ended: QEMU exited with status ${exit.exitCode}` });
+      });
+
+      try {
+        await vm.agent.waitReady(BOOT_TIMEOUT_MS);
+      } catch (err) {
+        if (!vm.running || this.stopped) return;
+        await vm.stop();
+        return this.setStatus({ ...base, phase: 'exited', message: 'The guest did not come up', error: toErrorData(err) });
+      }
+      if (vm.crashes.crash) return;
+      this.setStatus({ ...base, phase: 'running', message: `${label} running`, moduleLoaded: false });
+      await this.syncTtySize();
+      if (options.loadModule && guest.kshram.ok) await this.loadModule(base, label);
+    } catch (err) {
+      await rm(runDir, { recursive: true, force: true });
+      this.setStatus({ phase: 'stopped', message: 'Could not boot', kit: options.kitName, error: toErrorData(err) });
+    }
+  }
+
+  private async loadModule(base: Partial<VmStatus>, label: string): Promise<void> {
+    const vm = this.vmInstance!;
+    const result = await vm.agent.run(`insmod ${GUEST_MODULE_DIR}/kshram.ko`, { timeoutMs: INSMOD_TIMEOUT_MS }).catch(() => undefined);
+    if (!result || vm.crashes.crash || !vm.running) return;
+    if (result.status === 0) {
+      this.setStatus({ ...base, phase: 'running', message: `${label} running, kshram.ko loaded`, moduleLoaded: true });
+    } else {
+      const why = result.timedOut ? 'it did not return' : result.output.trim() || `exit ${result.status}`;
+      this.setStatus({ ...base, phase: 'running', message: `${label} running; insmod kshram.ko failed: ${why}`, moduleLoaded: false });
+    }
+  }
+
+  /** `stty rows R cols C` on the console's tty, so full-screen programs fit the terminal. */
+  private async syncTtySize(): Promise<void> {
+    const vm = this.vmInstance;
+    if (!vm?.running || !vm.agent.ready) return;
+    const { cols, rows } = this.size;
+    await vm.agent.run(`stty -F /dev/ttyS0 rows ${rows} cols ${cols}`, { timeoutMs: STTY_TIMEOUT_MS }).catch(() => undefined);
+  }
+
+  private crashed(crash: CrashReport, base: Partial<VmStatus>, message?: string): void {
+    const show = (): void => {
+      if (this.stopped) return;
+      this.setStatus({ ...base, phase: 'crashed', message: message ?? `Kernel ${crash.kind}: ${crash.title}`, crash: { summary: describeCrash(crash), report: readableReport(crash) } });
+    };
+    show();
+    // the report arrives line by line; show it again once it is complete
+    if (!crash.complete) setTimeout(show, CRASH_SETTLE_MS).unref();
+  }
+}

@@ -1,0 +1,321 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AppInfo, BuildOutcome, EnvStatus, EventName, EventPayloads, ApiEvent, FileContent, GradeResult, SavedFile, SessionState, SlotsSnapshot, Template, VmStatus, WorkspaceInfo } from '../api/contract.js';
+import { buildModule } from '../build/module.js';
+import { selectToolchain } from '../build/select.js';
+import { LabError, toErrorData } from '../errors.js';
+import { Emitter } from '../events.js';
+import { CHECKLIST, DEFAULT_TIME_LIMIT_MS } from '../grade/checklist.js';
+import { DEFAULT_KIT, loadKit } from '../kit/kit.js';
+import { moduleDir } from '../paths.js';
+import { takeSlotSnapshot } from '../slots/snapshot.js';
+import { recentWorkspaces, rememberWorkspace } from '../workspace/recent.js';
+import { createWorkspace } from '../workspace/templates.js';
+import { Workspace } from '../workspace/workspace.js';
+import { CharCountAckSize, ConsoleFlow } from './console-flow.js';
+import { toBuildOutcome, toSlotsSnapshot } from './convert.js';
+import { probeEnvironment } from './environment.js';
+import { GradeRun } from './grading.js';
+import { InteractiveGuest } from './interactive.js';
+import { SlotsRefresher } from './slots-refresher.js';
+
+/** Host-side lines in the terminal are dim, so nobody takes them for guest output. */
+const banner = (text: string): string => `\r\n\x1b[2m── kshram lab: ${text} ──\x1b[0m\r\n`;
+
+export interface SessionOptions {
+  /** Open this workspace at once. */
+  workspace?: string;
+  kit?: string;
+  version?: string;
+}
+
+/**
+ * A lab session: one workspace, its builds, at most one interactive VM
+ * (console with flow control, slot view refreshed through the agent) and
+ * grades, which boot their own VM. Both transports drive it through the
+ * API's commands and forward its events.
+ */
+export class LabSession {
+  private readonly eventEmitter = new Emitter<ApiEvent>();
+  /** Every API event the session produces. */
+  readonly onEvent = this.eventEmitter.event;
+  readonly flow = new ConsoleFlow();
+  private workspace: Workspace | undefined;
+  private kitName: string;
+  private guest: InteractiveGuest | undefined;
+  private refresher: SlotsRefresher | undefined;
+  private vmStatus: VmStatus = { phase: 'stopped', message: 'Not running' };
+  private currentBuild: Promise<BuildOutcome> | undefined;
+  private queuedBuild: Promise<BuildOutcome> | undefined;
+  private lastBuild: BuildOutcome | undefined;
+  private lastSlots: SlotsSnapshot | undefined;
+  private gradeRun: GradeRun | undefined;
+  private env: EnvStatus | undefined;
+  private disposed = false;
+
+  constructor(private readonly options: SessionOptions = {}) {
+    this.kitName = options.kit ?? DEFAULT_KIT;
+    this.flow.onData((data) => {
+      this.emit('console.data', { data });
+      this.refresher?.noteOutput();
+    });
+  }
+
+  /** Opens the workspace given at start-up, if any. */
+  async init(): Promise<void> {
+    if (this.options.workspace) await this.openWorkspace(this.options.workspace);
+  }
+
+  info(canPickFolder: boolean): AppInfo {
+    return { version: this.options.version ?? '0', canPickFolder, consoleAckChars: CharCountAckSize, checklist: CHECKLIST.map((i) => ({ ...i })), timeLimitMs: DEFAULT_TIME_LIMIT_MS };
+  }
+
+  async state(): Promise<SessionState> {
+    return {
+      workspace: await this.workspace?.info(),
+      vm: this.vmStatus,
+      building: !!this.currentBuild,
+      build: this.lastBuild,
+      slots: this.lastSlots,
+      grade: this.gradeRun?.progress,
+      consoleTail: this.flow.replay,
+    };
+  }
+
+  /** A terminal (re)connected: it repaints from state(), and flow control starts afresh. */
+  clientConnected(): void {
+    this.flow.reset();
+  }
+
+  // ------------------------------------------------------------ environment
+
+  async envStatus(refresh = false): Promise<EnvStatus> {
+    if (!this.env || refresh) this.env = await probeEnvironment(this.kitName);
+    return this.env;
+  }
+
+  async selectKit(name: string): Promise<EnvStatus> {
+    await loadKit(name);
+    this.kitName = name;
+    const env = await this.envStatus(true);
+    this.emit('env.changed', env);
+    return env;
+  }
+
+  // ------------------------------------------------------------ workspace
+
+  async openWorkspace(dir: string): Promise<WorkspaceInfo> {
+    return this.useWorkspace(await Workspace.open(dir));
+  }
+
+  async createWorkspace(dir: string, template: Template): Promise<WorkspaceInfo> {
+    return this.useWorkspace(await createWorkspace(dir, template));
+  }
+
+  recent(): Promise<string[]> {
+    return recentWorkspaces();
+  }
+
+  readFile(path: string): Promise<FileContent> {
+    return this.requireWorkspace().read(path);
+  }
+
+  async saveFile(path: string, content: string): Promise<SavedFile> {
+    return this.requireWorkspace().save(path, content);
+  }
+
+  private async useWorkspace(workspace: Workspace): Promise<WorkspaceInfo> {
+    if (this.gradeRun?.progress.running) throw new LabError('BAD_ARGUMENT', 'A grade is running.', 'Wait for it to finish (or cancel it) before switching workspaces.');
+    await this.stop();
+    this.workspace = workspace;
+    this.lastBuild = undefined;
+    this.lastSlots = undefined;
+    this.gradeRun = undefined;
+    await rememberWorkspace(workspace.dir).catch(() => undefined);
+    const info = await workspace.info();
+    this.emit('workspace.changed', info);
+    return info;
+  }
+
+  private requireWorkspace(): Workspace {
+    if (!this.workspace) throw new LabError('WORKSPACE_INVALID', 'No workspace is open.', 'Open a folder with your kshram.c, or create one from a template.');
+    return this.workspace;
+  }
+
+  // ------------------------------------------------------------ build
+
+  /** Builds kshram.c; a build asked for while one runs follows it (once, however often asked). */
+  build(): Promise<BuildOutcome> {
+    if (this.queuedBuild) return this.queuedBuild;
+    if (this.currentBuild) {
+      this.queuedBuild = this.currentBuild
+        .catch(() => undefined)
+        .then(() => {
+          this.queuedBuild = undefined;
+          return this.startBuild();
+        });
+      return this.queuedBuild;
+    }
+    return this.startBuild();
+  }
+
+  private startBuild(): Promise<BuildOutcome> {
+    const running = this.runBuild();
+    this.currentBuild = running;
+    const done = (): void => {
+      if (this.currentBuild === running) this.currentBuild = undefined;
+    };
+    running.then(done, done);
+    return running;
+  }
+
+  private async runBuild(): Promise<BuildOutcome> {
+    const workspace = this.requireWorkspace();
+    this.emit('build.state', { running: true });
+    const workDir = await mkdtemp(join(tmpdir(), 'kshram-build-'));
+    try {
+      const kit = await loadKit(this.kitName);
+      const toolchain = await selectToolchain(kit);
+      const result = await buildModule({ dir: workspace.dir, name: 'kshram', fallbackHeaders: [join(moduleDir, 'kshram.h')] }, { kit, toolchain, workDir: join(workDir, 'kshram') });
+      return this.built(toBuildOutcome(result, kit.name));
+    } catch (err) {
+      this.emit('build.state', { running: false, error: toErrorData(err) });
+      throw err;
+    } finally {
+      await rm(workDir, { recursive: true, force: true });
+    }
+  }
+
+  private built(outcome: BuildOutcome): BuildOutcome {
+    this.lastBuild = outcome;
+    this.emit('build.state', { running: false, result: outcome });
+    return outcome;
+  }
+
+  // ------------------------------------------------------------ the interactive VM
+
+  async boot(cols: number, rows: number, loadModule: boolean): Promise<VmStatus> {
+    const workspace = this.requireWorkspace();
+    if (this.gradeRun?.progress.running) throw new LabError('BAD_ARGUMENT', 'A grade is running in its own VM.', 'Wait for it to finish, then boot.');
+    if (this.guest && ['building', 'booting', 'running'].includes(this.vmStatus.phase)) return this.vmStatus;
+    await this.stop();
+    this.flow.clearReplay();
+    const guest: InteractiveGuest = new InteractiveGuest({
+      kitName: this.kitName,
+      workspaceDir: workspace.dir,
+      cols,
+      rows,
+      loadModule,
+      onStatus: (status) => this.guestStatus(guest, status),
+      onBuilt: (outcome) => this.built(outcome),
+      onVmStarted: (vm) => this.flow.attach(vm),
+      onConsoleData: (text) => this.flow.push(text),
+      onBanner: (text) => this.flow.push(banner(text)),
+    });
+    this.guest = guest;
+    await guest.start();
+    return this.vmStatus;
+  }
+
+  /** Statuses of the current guest only: a stopped one may still report its end. */
+  private guestStatus(guest: InteractiveGuest, status: VmStatus): void {
+    if (guest !== this.guest) return;
+    this.setVmStatus(status);
+    if (status.phase === 'running') {
+      const vm = guest.vm!;
+      this.refresher ??= new SlotsRefresher(
+        () =>
+          takeSlotSnapshot(vm.agent)
+            .then(toSlotsSnapshot)
+            .catch((err): SlotsSnapshot => ({ loaded: false, slots: [], malformed: [], takenAt: Date.now(), error: toErrorData(err).message })),
+        (snapshot) => {
+          this.lastSlots = snapshot;
+          this.emit('slots.snapshot', snapshot);
+        },
+      );
+      this.refresher.request();
+    } else if (status.phase !== 'crashed') {
+      this.refresher?.dispose();
+      this.refresher = undefined;
+    }
+  }
+
+  private setVmStatus(status: VmStatus): void {
+    this.vmStatus = status;
+    this.emit('vm.state', status);
+  }
+
+  async stop(): Promise<VmStatus> {
+    const guest = this.guest;
+    this.guest = undefined;
+    this.refresher?.dispose();
+    this.refresher = undefined;
+    if (guest) {
+      await guest.stop();
+      this.setVmStatus({ ...guest.status, phase: 'stopped', message: 'Stopped', crash: undefined, error: undefined, moduleLoaded: undefined });
+    }
+    this.flow.attach(undefined);
+    return this.vmStatus;
+  }
+
+  consoleInput(data: string): void {
+    this.guest?.write(data);
+    this.refresher?.noteInput(data);
+  }
+
+  consoleResize(cols: number, rows: number): void {
+    this.guest?.resize(cols, rows);
+  }
+
+  consoleAck(chars: number): void {
+    this.flow.ack(chars);
+  }
+
+  slotsSnapshot(): Promise<SlotsSnapshot> {
+    if (!this.refresher) throw new LabError('VM_NOT_RUNNING', 'The VM is not running.', 'Boot it to see the slots.');
+    return this.refresher.now();
+  }
+
+  // ------------------------------------------------------------ grading
+
+  async grade(): Promise<GradeResult> {
+    const workspace = this.requireWorkspace();
+    if (this.gradeRun?.progress.running) throw new LabError('BAD_ARGUMENT', 'A grade is already running.');
+    // the course grades on a cold boot, and two TCG guests on two cores would slow each other
+    if (this.guest) {
+      await this.stop();
+      this.flow.push(banner('stopped the VM: grading boots its own'));
+    }
+    this.flow.push(banner('grading: the grader\'s VM console follows (read-only)'));
+    const run = new GradeRun(workspace.dir, this.kitName, {
+      onStage: (stage, detail, vmStartedAt) => this.emit('grade.stage', { stage, detail, vmStartedAt }),
+      onItemStart: (id) => this.emit('grade.itemStart', { id }),
+      onItemEnd: (item) => this.emit('grade.itemEnd', { item }),
+      onDone: (outcome) => {
+        this.flow.push(banner(outcome.result ? `graded: ${outcome.result.total}/${outcome.result.max}` : `grading stopped: ${outcome.error?.message ?? ''}`));
+        this.emit('grade.done', outcome);
+      },
+      onConsoleData: (text) => this.flow.push(text),
+    });
+    this.gradeRun = run;
+    this.emit('grade.stage', { stage: 'build', detail: 'starting' });
+    return run.run();
+  }
+
+  cancelGrade(): void {
+    this.gradeRun?.cancel();
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    this.gradeRun?.cancel();
+    await this.stop();
+    this.flow.dispose();
+    this.eventEmitter.dispose();
+  }
+
+  private emit<K extends EventName>(name: K, payload: EventPayloads[K]): void {
+    if (!this.disposed) this.eventEmitter.fire({ name, payload } as ApiEvent);
+  }
+}
