@@ -90,6 +90,13 @@ async function compile(toolchain: Toolchain, program: ProgramSource, outDir: str
   await rm(source);
   await rm(includeDir, { recursive: true });
   if (result.code !== 0) {
-    throw new LabError('BUILD_FAILED', `Compiling ${program.name} (${program.source}) failed:\n${result.output.trim()}`, 'Static linking needs libc6-dev (glibc static libraries); run npm run setup.');
+    // name the program's own file, not the staging copy the compiler saw
+    const output = result.output.trim().split(source).join(program.source);
+    const linking = /cannot find -lc\b|ld returned/.test(output);
+    throw new LabError(
+      'BUILD_FAILED',
+      `Compiling ${program.name} (${program.source}) failed:\n${output}`,
+      linking ? 'Static linking needs libc6-dev (glibc static libraries); run npm run setup.' : `Fix ${program.source}${program.source.startsWith(checksDir) ? '' : ', or leave out --checks to use the built-in check programs'}.`,
+    );
   }
 }

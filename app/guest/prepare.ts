@@ -39,11 +39,14 @@ export async function prepareGuest(options: PrepareOptions): Promise<PreparedGue
   if (!existsSync(join(options.workspaceDir, 'kshram.c'))) {
     throw new LabError('WORKSPACE_INVALID', `There is no kshram.c in ${options.workspaceDir}.`, 'Open a folder that holds your kshram.c, or create one from a template.');
   }
-  const [kshram, hello, programs] = await Promise.all([
+  const builds = [
     buildModule({ dir: options.workspaceDir, name: 'kshram', fallbackHeaders: [join(moduleDir, 'kshram.h')] }, { kit, toolchain, kcflags: options.kcflags, compat: options.compat, workDir: join(options.runDir, 'kshram') }),
     buildModule({ dir: helloModuleDir, name: 'hello' }, { kit, toolchain, compat: false, workDir: join(options.runDir, 'hello') }),
     buildGuestPrograms(toolchain, options.checksDir),
-  ]);
+  ] as const;
+  // all three settle before an error is thrown, so no build still writes into runDir while the caller removes it
+  await Promise.allSettled(builds);
+  const [kshram, hello, programs] = await Promise.all(builds);
   if (!hello.ok) {
     throw new LabError('BUILD_FAILED', `The hello module does not build with the kit "${kit.name}":\n${hello.log.trim().split('\n').slice(-10).join('\n')}`, 'The kit\'s module build directory is broken; reinstall the kit.');
   }
