@@ -9,9 +9,11 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # qemu and busybox boot the guest; headers, gcc and libc6-dev build modules
 # and the static check programs; xz and zstd unpack kernels for fast PVH boots;
-# chromium runs the end-to-end UI tests.
+# chromium runs the end-to-end UI tests; docker.io and debootstrap make the
+# docker toolchain (KSHRAM_LAB_NO_DOCKER=1 leaves them out).
 packages=(qemu-system-x86 busybox-static cpio bzip2 xz-utils zstd linux-headers-amd64 build-essential
 	libc6-dev kmod chromium ${KSHRAM_LAB_EXTRA_PACKAGES:-})
+[ -n "${KSHRAM_LAB_NO_DOCKER:-}" ] || packages+=(docker.io debootstrap)
 
 if command -v apt-get >/dev/null; then
 	missing=()
@@ -33,6 +35,17 @@ step "npm: installing dependencies (Electron's binary download skipped)"
 export ELECTRON_SKIP_BINARY_DOWNLOAD=1
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 
-step "kit: debian-6.1"
-node bin/kshram-lab.js kits install debian-6.1
+# the built-in kits: Debian's 6.1 (default) and 6.12 (from bookworm-security
+# or bookworm-backports; the recipe adds backports to apt when needed)
+for kit in debian-6.1 debian-6.12; do
+	step "kit: $kit"
+	node bin/kshram-lab.js kits install "$kit"
+done
+
+# the docker toolchain: a running daemon and the image for the default kit
+if [ -z "${KSHRAM_LAB_NO_DOCKER:-}" ] && command -v docker >/dev/null; then
+	bash scripts/start-docker.sh
+	step "docker toolchain image for debian-6.1 (debootstrap + docker build the first time)"
+	node bin/kshram-lab.js kits docker debian-6.1
+fi
 step "setup done: try  npx kshram-lab grade module"
