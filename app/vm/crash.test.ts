@@ -49,3 +49,41 @@ describe('crash detection on the console', () => {
     expect(lockup.crash?.kind).toBe('lockup');
   });
 });
+
+describe('crash reports of the broken-module corpus', () => {
+  const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+
+  it('names the module function that called panic(), and ends the report where the kernel stops', () => {
+    const detector = new CrashDetector();
+    detector.feed(fixture('panic-in-ioctl.console'));
+    const crash = detector.crash!;
+    expect(crash).toMatchObject({ kind: 'panic', title: 'Kernel panic - not syncing: kshram: size 1052672 too large', complete: true });
+    expect(crash.moduleFrame).toMatch(/^kshram_ioctl\.cold\+0x[0-9a-f]+\/0x[0-9a-f]+ \[kshram\]$/);
+    expect(describeCrash(crash)).toMatch(/^Kernel panic in kshram_ioctl\.cold\+0x[0-9a-f]+\/0x[0-9a-f]+ \[kshram\]: Kernel panic - not syncing: kshram: size 1052672 too large$/);
+  });
+
+  it('reads a soft lockup: where the CPU was stuck, complete at the end of its trace', () => {
+    const detector = new CrashDetector();
+    detector.feed(fixture('soft-lockup.console'));
+    const crash = detector.crash!;
+    expect(crash.kind).toBe('lockup');
+    expect(crash.title).toMatch(/^watchdog: BUG: soft lockup - CPU#\d stuck for \d+s! \[check_resize:\d+\]$/);
+    expect(crash.rip).toMatch(/^kshram_ioctl\+0x[0-9a-f]+\/0x[0-9a-f]+ \[kshram\]$/);
+    expect(crash.complete).toBe(true);
+    const readable = readableReport(crash);
+    // the faulting instruction stays; registers, code bytes and guessed frames go
+    expect(readable).toMatch(/RIP: 0010:kshram_ioctl\+/);
+    expect(readable).not.toMatch(/RSP: |Code: |\] \? /);
+    expect(readable).toContain('__x64_sys_ioctl+');
+  });
+
+  it('ends the run on any other BUG the kernel reports, but not on hung-task notices', () => {
+    const bad = new CrashDetector();
+    expect(bad.feed('[    9.1] BUG: Bad page state in process rmmod  pfn:02a4c\n[    9.1] page:000000 refcount:0\n')).toBe(true);
+    expect(bad.crash).toMatchObject({ kind: 'bug', title: 'BUG: Bad page state in process rmmod  pfn:02a4c' });
+    expect(describeCrash(bad.crash!)).toBe('Kernel BUG: BUG: Bad page state in process rmmod  pfn:02a4c');
+    const hung = new CrashDetector();
+    expect(hung.feed('[  130.0] INFO: task rmmod:97 blocked for more than 120 seconds.\n')).toBe(false);
+    expect(hung.crash).toBeUndefined();
+  });
+});

@@ -41,6 +41,8 @@ const WARNING_START = /WARNING: CPU: \d+ PID: \d+ at /;
 const REPORT_END = /---\[ end (trace|Kernel panic)/;
 /** A lockup report has no end marker: its call trace is the last part. */
 const TRACE_END = /^<\/TASK>$/;
+/** With panic=-1 the kernel resets right after this line, before any end marker. */
+const PANIC_END = /^Kernel Offset: /;
 const RIP = /RIP: 0010:(\S+(?: \[[^\]]+\])?)/;
 /** "kshram_ioctl+0x49/0xd9 [kshram]", also "kshram_ioctl.cold+0xf/0xf [kshram]"; "? " guesses are skipped. */
 const MODULE_FRAME = /^\s*(?:\[\s*\d+\.\d+\]\s*)?([\w.]+\+0x[0-9a-f]+\/0x[0-9a-f]+ \[\w+\])\s*$/;
@@ -79,7 +81,8 @@ export class CrashDetector {
       if (frame && !this.report.moduleFrame) this.report.moduleFrame = frame[1];
       if (this.report.kind !== 'panic' && /Kernel panic - not syncing/.test(line)) this.report.kind = 'panic';
       this.report.text = this.lines.join('\n');
-      if (REPORT_END.test(line) || (this.report.kind === 'lockup' && TRACE_END.test(kernelText(line)))) this.report.complete = true;
+      const text = kernelText(line);
+      if (REPORT_END.test(line) || (this.report.kind === 'lockup' && TRACE_END.test(text)) || (this.report.kind === 'panic' && PANIC_END.test(text))) this.report.complete = true;
       return false;
     }
     for (const [pattern, kind] of CRASH_STARTS) {
