@@ -25,7 +25,8 @@ export class BatchProgressView {
 
   constructor(
     private readonly total: number,
-    private readonly live: boolean = Boolean(process.stderr.isTTY),
+    // a terminal of no size (e.g. a pty nobody sized) cannot show a table: plain lines then
+    private readonly live: boolean = Boolean(process.stderr.isTTY && process.stderr.rows > 0),
   ) {
     if (live) this.timer = setInterval(() => this.draw(), REDRAW_MS);
   }

@@ -24,6 +24,7 @@ table { border-collapse: collapse; width: 100%; margin: .5rem 0; }
 th, td { border-bottom: 1px solid var(--line); padding: .3rem .5rem; text-align: left; vertical-align: top; }
 th { background: var(--bg); font-weight: 600; }
 td.num, th.num { text-align: right; white-space: nowrap; }
+table.summary td:first-child { white-space: nowrap; }
 .pass { color: var(--pass); } .fail { color: var(--fail); font-weight: 600; } .not-run { color: var(--muted); }
 .error { color: var(--fail); }
 .full { color: var(--pass); font-weight: 600; }
