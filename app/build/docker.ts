@@ -54,18 +54,31 @@ export async function checkDocker(): Promise<string> {
   throw unavailable(`docker does not work here:\n${lastLines(said, 5)}`, 'Check your Docker installation with: docker version');
 }
 
+/** What an image holds beyond the shared tools: a headers package (apt's "PKG/SUITE"), or none. */
+export interface ImageSpec {
+  headers: string;
+  /** Readable part of the tag: the kernel release, or "mounted" for kits that bring their build directory. */
+  flavour: string;
+}
+
+/** The image of kits whose module build directory is mounted (imported kits); also runs kit recipes. */
+export const MOUNTED_IMAGE: ImageSpec = { headers: '', flavour: 'mounted' };
+
 /**
  * The toolchain image of a kit: Debian's headers package baked in for
  * Debian kits, none for imported kits (their build directory is mounted).
- * The tag carries a hash of the recipe, so a changed Dockerfile rebuilds.
  */
-export async function toolchainImageTag(kit: Kit): Promise<string> {
+export function imageSpec(kit: Kit): ImageSpec {
+  const headers = headersArgument(kit);
+  return headers ? { headers, flavour: kit.kernelRelease.replace(/[^a-zA-Z0-9_.-]/g, '_') } : MOUNTED_IMAGE;
+}
+
+/** The tag carries a hash of the recipe and base, so a changed Dockerfile rebuilds. */
+export async function imageTag(spec: ImageSpec): Promise<string> {
   const hash = createHash('sha256').update(baseImage());
   for (const file of ['Dockerfile', 'install-toolchain.sh', 'install-headers.sh']) hash.update(await readFile(join(dockerResourcesDir, file)));
-  const headers = headersArgument(kit);
-  hash.update(headers);
-  const flavour = headersPackage(kit) ? kit.kernelRelease.replace(/[^a-zA-Z0-9_.-]/g, '_') : 'mounted';
-  return `${IMAGE_REPO}:${flavour}-${hash.digest('hex').slice(0, 12)}`;
+  hash.update(spec.headers);
+  return `${IMAGE_REPO}:${spec.flavour}-${hash.digest('hex').slice(0, 12)}`;
 }
 
 /** Debian's headers package of a kit; kits installed before kit.json recorded it are recognised by path. */
@@ -92,18 +105,23 @@ const pending = new Map<string, Promise<string>>();
  * Concurrent callers in this process share one build.
  */
 export function ensureToolchainImage(kit: Kit, onProgress: ProgressListener = () => {}): Promise<string> {
-  const key = `${kit.name} ${kit.kernelRelease}`;
+  return ensureImage(imageSpec(kit), onProgress);
+}
+
+/** ensureToolchainImage for an image spec. */
+export function ensureImage(spec: ImageSpec, onProgress: ProgressListener = () => {}): Promise<string> {
+  const key = JSON.stringify(spec);
   let job = pending.get(key);
   if (!job) {
-    job = buildToolchainImage(kit, onProgress).finally(() => pending.delete(key));
+    job = buildImage(spec, onProgress).finally(() => pending.delete(key));
     pending.set(key, job);
   }
   return job;
 }
 
-async function buildToolchainImage(kit: Kit, onProgress: ProgressListener): Promise<string> {
+async function buildImage(spec: ImageSpec, onProgress: ProgressListener): Promise<string> {
   await checkDocker();
-  const tag = await toolchainImageTag(kit);
+  const tag = await imageTag(spec);
   const existing = await imageId(tag);
   if (existing) return existing;
 
@@ -118,8 +136,8 @@ async function buildToolchainImage(kit: Kit, onProgress: ProgressListener): Prom
     if (made.code !== 0) throw await imageFailure(`the base image ${BASE_IMAGE}`, made, 'base');
   }
 
-  onProgress(`docker: building ${tag} (gcc, make${headersArgument(kit) ? `, ${headersArgument(kit)}` : ''}; about a minute, once)`);
-  const build = await run(dockerBinary(), ['build', '--force-rm', '--network', 'host', '--build-arg', `BASE=${base}`, '--build-arg', `HEADERS=${headersArgument(kit)}`, '-t', tag, dockerResourcesDir], {
+  onProgress(`docker: building ${tag} (gcc, make${spec.headers ? `, ${spec.headers}` : ''}; about a minute, once)`);
+  const build = await run(dockerBinary(), ['build', '--force-rm', '--network', 'host', '--build-arg', `BASE=${base}`, '--build-arg', `HEADERS=${spec.headers}`, '-t', tag, dockerResourcesDir], {
     timeoutMs: IMAGE_BUILD_TIMEOUT_MS,
     // the classic builder: BuildKit needs the buildx plugin, which distribution packages often lack
     env: { ...process.env, DOCKER_BUILDKIT: '0' },

@@ -29,7 +29,8 @@ export function kitsCommand(): Command {
     .argument('<name>', `built-in kit: ${Object.keys(BUILTIN_KITS).join(', ')}`)
     .description('build a kit from Debian packages into the cache (kept when already installed)')
     .option('--force', 'rebuild even when installed')
-    .action(async (name: string, flags: { force?: boolean }) => {
+    .option('--docker', 'run the recipe in the docker toolchain (automatic where apt-get is missing, e.g. macOS)')
+    .action(async (name: string, flags: { force?: boolean; docker?: boolean }) => {
       try {
         if (!flags.force) {
           const existing = await loadKit(name).catch(() => undefined);
@@ -38,7 +39,7 @@ export function kitsCommand(): Command {
             return;
           }
         }
-        const kit = await installKit(name, progress);
+        const kit = await installKit(name, progress, { viaDocker: flags.docker || undefined });
         process.stdout.write(`Installed ${kit.name}: Linux ${kit.kernelRelease} in ${kit.dir}\n`);
       } catch (err) {
         handleError(err);

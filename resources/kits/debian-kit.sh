@@ -9,7 +9,10 @@
 # A *-backports suite missing from the apt sources is added in a sources
 # file of its own (backports never upgrade anything unasked).
 # The kit gets the kernel image and a static busybox; the matching headers
-# are installed with apt, where kbuild expects them.
+# are installed with apt, where kbuild expects them. With
+# KSHRAM_LAB_SKIP_HEADERS=1 (the recipe running in a container for a host
+# without apt) they are not: the kit then builds with the docker toolchain,
+# whose image installs them.
 set -euo pipefail
 
 name=$1 suite=$2 out=$3 series=${4:-}
@@ -62,7 +65,11 @@ origin=$(apt-cache madison "linux-headers-$release" | awk -F'|' 'NR == 1 { split
 at="/$origin"
 step "kernel release $release (from $origin)"
 
-if [ ! -e "/usr/src/linux-headers-$release/Makefile" ]; then
+toolchain=native
+if [ -n "${KSHRAM_LAB_SKIP_HEADERS:-}" ]; then
+	toolchain=docker
+	step "headers: left to the docker toolchain image"
+elif [ ! -e "/usr/src/linux-headers-$release/Makefile" ]; then
 	step "installing linux-headers-$release"
 	# PKG/SUITE, not -t SUITE: -t would also move linux-headers-amd64 and
 	# linux-libc-dev to the suite's versions; this takes from the suite only
@@ -89,7 +96,7 @@ cat > "$out.partial/kit.json" <<JSON
   "kernelImage": "vmlinuz",
   "buildDir": "/usr/src/linux-headers-$release",
   "busybox": "busybox",
-  "toolchain": "native",
+  "toolchain": "$toolchain",
   "headersPackage": "linux-headers-$release",
   "aptSuite": "$origin"
 }
