@@ -101,8 +101,18 @@ export class GuestSession {
    * their kernel stacks; a running one gets its CPU's backtrace (sysrq l),
    * since /proc/PID/stack is empty while a task runs.
    */
-  async stuckTasks(): Promise<StuckTask[]> {
+  async stuckTasks(budgetMs = Number.POSITIVE_INFINITY): Promise<StuckTask[]> {
     if (!this.vm.running) return [];
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<StuckTask[]>((resolve) => {
+      if (Number.isFinite(budgetMs)) timer = setTimeout(() => resolve([]), budgetMs);
+    });
+    const tasks = await Promise.race([this.scanStuck(), late]);
+    clearTimeout(timer);
+    return tasks;
+  }
+
+  private async scanStuck(): Promise<StuckTask[]> {
     const scan = await this.vm.agent.run(STUCK_SCAN, { timeoutMs: SCAN_TIMEOUT_MS }).catch(() => undefined);
     const tasks = scan ? parseStuckScan(scan.output) : [];
     if (tasks.some((task) => task.state.startsWith('R'))) {
