@@ -11,6 +11,7 @@ import { chooseAccel, type Accel, type AccelPreference } from '../vm/accel.js';
 import { describeCrash, type CrashKind } from '../vm/crash.js';
 import { Vm } from '../vm/vm.js';
 import { validateChecksDir } from './checks-dir.js';
+import { contractNotes } from './contract.js';
 import { CHECKLIST, DEFAULT_TIME_LIMIT_MS, MAX_POINTS, notRun, type ItemResult } from './checklist.js';
 import { lastLines } from './evidence.js';
 import { itemSteps, RunEnded, type ItemOutcome } from './items.js';
@@ -140,6 +141,8 @@ export async function gradeSubmission(workspaceDir: string, options: GradeOption
       stopped = !outcome.pass;
     }
     const vmElapsedMs = Date.now() - vm.started;
+    // beyond the course's checks, after a full score only: notes, never points
+    if (items.every((item) => item.status === 'pass')) notes.push(...(await contractNotes(session)));
     for (const warning of vm.crashes.warnings) notes.push(`kernel warning: ${warning.title}`);
     if (!guest.kshram.ok) notes.push('kshram.c did not compile; see item 3');
     const total = items.reduce((sum, item) => sum + item.points, 0);

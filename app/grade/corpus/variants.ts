@@ -175,6 +175,25 @@ export const VARIANTS: readonly Variant[] = [
     statuses: failsAt(4),
     evidence: /^rmmod kshram did not finish within 15 s and SIGKILL could not stop it: rmmod is stuck in the kernel in kshram_exit\+0x[0-9a-f]+\/0x[0-9a-f]+ \[kshram\]\n[\s\S]*--- stuck in the kernel ---\nrmmod \(pid \d+, D \(disk sleep\)\) in kshram_exit\+/,
   },
+  // Wrong in ways the course's checks do not test: full marks, and notes from kshram_tap.
+  {
+    name: 'mmap-unbounded',
+    description: 'maps whatever range is asked, past the end of the slot',
+    edits: [['\tif (pages > slot_pages || vma->vm_pgoff > slot_pages - pages) {\n\t\tret = -EINVAL;\n\t\tgoto out;\n\t}\n', '']],
+    statuses: PASS_ALL,
+    evidence: /^check_fork passed$/m,
+    evidenceItem: 7,
+    notes: [/: not ok: mapping 2 pages of a 1-page slot fails with EINVAL$/, /: not ok: mapping past the end with an offset fails with EINVAL$/, /: not ok: one page beyond PAGE_ALIGN\(size\) fails with EINVAL$/],
+  },
+  {
+    name: 'setsize-unchecked',
+    description: 'accepts any size in KSHRAM_SETSIZE, 0 included',
+    edits: [[SET_SIZE_CHECK, '']],
+    statuses: PASS_ALL,
+    evidence: /^check_resize passed$/m,
+    evidenceItem: 6,
+    notes: [/: not ok: SETSIZE 0 fails with EINVAL$/, /: not ok: SETSIZE 64 MiB fails with EINVAL$/, /: not ok: a refused SETSIZE leaves the size alone$/],
+  },
   {
     name: 'slow-init',
     description: 'sleeps 3 s in init: slow, but correct',
