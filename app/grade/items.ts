@@ -155,14 +155,18 @@ export function itemSteps(context: ItemContext): Record<number, Step> {
     }
     const after = await devNodes();
     const expected = Array.from({ length: 8 }, (_, i) => `/dev/kshram${i}`);
-    const missing = expected.filter((path) => !after.get(path));
-    if (!missing.length) return undefined;
-    const appeared = [...after.keys()].filter((path) => !before.has(path) && !expected.includes(path));
+    const missing = expected.filter((path) => !after.has(path));
     const notChar = expected.filter((path) => after.get(path) === false);
-    const parts = [`missing ${missing.join(', ')}`];
+    const appeared = [...after.keys()].filter((path) => !before.has(path) && !expected.includes(path));
+    // the lab asks for exactly eight: a kshram8 is as wrong as a missing kshram7
+    const extra = appeared.filter((path) => path.startsWith('/dev/kshram'));
+    if (!missing.length && !notChar.length && !extra.length) return undefined;
+    log.push(`$ ls /dev   (after insmod)\n${[...after.keys()].filter((p) => p.startsWith('/dev/kshram') || appeared.includes(p)).join('\n') || '(no kshram devices)'}`);
+    if (!missing.length && !notChar.length) return finish(false, `/dev/kshram0..7 appeared, and also ${extra.join(', ')}: the lab asks for exactly 8 devices`);
+    const parts = [];
+    if (missing.length) parts.push(`missing ${missing.join(', ')}`);
     if (notChar.length) parts.push(`not character devices: ${notChar.join(', ')}`);
     if (appeared.length) parts.push(`new in /dev instead: ${appeared.join(', ')}`);
-    log.push(`$ ls /dev   (after insmod)\n${[...after.keys()].filter((p) => p.startsWith('/dev/kshram') || appeared.includes(p)).join('\n') || '(no kshram devices)'}`);
     return finish(false, `/dev/kshram0..7 did not all appear as character devices: ${parts.join('; ')}`);
   };
 

@@ -142,6 +142,13 @@ export const VARIANTS: readonly Variant[] = [
     notes: [/^item 3: \/proc\/kshram does not list 8 slots of 4096 .*No such file or directory/, /^kernel warning: WARNING: .* remove_proc_entry/],
   },
   {
+    name: 'nine-devices',
+    description: 'creates /dev/kshram0..8',
+    edits: [['for (i = 0; i < KSHRAM_SLOTS; i++) {\n\t\tdev = device_create(', 'for (i = 0; i <= KSHRAM_SLOTS; i++) {\n\t\tdev = device_create(']],
+    statuses: failsAt(3),
+    evidence: /^\/dev\/kshram0\.\.7 appeared, and also \/dev\/kshram8: the lab asks for exactly 8 devices$/m,
+  },
+  {
     name: 'wrong-device-names',
     description: 'names its devices /dev/kshram_0..7',
     edits: [['"kshram%d", i);', '"kshram_%d", i);']],
