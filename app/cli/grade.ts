@@ -9,7 +9,7 @@ import { writeBatchReports } from '../grade/report-files.js';
 import { formatBatchTable, formatItemLine, formatReport } from '../grade/report-text.js';
 import { gradeSubmission, type GradeOptions } from '../grade/runner.js';
 import { prepareSubmission } from '../submissions/index.js';
-import { EXIT_NOT_FULL_MARKS, EXIT_OK, handleError } from './errors.js';
+import { EXIT_NOT_FULL_MARKS, EXIT_OK, EXIT_USAGE, handleError } from './errors.js';
 import { BatchProgressView } from './grade-progress.js';
 import { accelOption, kitOption, noCompatOption, toolchainOption } from './options.js';
 
@@ -49,6 +49,8 @@ export function gradeCommand(): Command {
     .addOption(new Option('--evidence <which>', 'evidence to print').choices(['failed', 'all']).default('failed'))
     .addOption(new Option('--jobs <n>', `submissions graded at once, one VM each (default: ${availableParallelism()}, the CPU cores)`).argParser(positive('--jobs')))
     .option('--report <dir>', 'write results.json, results.csv and report.html into DIR')
+    // a bad option value is bad input, like every other (exit 2), not a failed grade (exit 1)
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE))
     .action(async (inputs: string[], flags: GradeFlags) => {
       const abort = new AbortController();
       const onSigint = (): void => {
@@ -84,7 +86,7 @@ export function gradeCommand(): Command {
 async function runSingle(input: string, flags: GradeFlags, options: GradeOptions): Promise<number> {
   const live = !flags.json && process.stdout.isTTY;
   // a folder is graded in place; a .c file or an archive is unpacked first
-  const isFolder = (await stat(input).catch(() => undefined))?.isDirectory() ?? true;
+  const isFolder = (await stat(input).catch(() => undefined))?.isDirectory() ?? false;
   const unpackDir = isFolder ? undefined : await mkdtemp(join(tmpdir(), 'kshram-submission-'));
   try {
     const dir = unpackDir ? (await prepareSubmission(input, join(unpackDir, 'workspace'))).workspaceDir : resolve(input);
