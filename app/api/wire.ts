@@ -6,11 +6,7 @@
 import { z } from 'zod';
 import type { ApiError, ApiEvent } from './contract.js';
 
-/** Electron IPC channels: the only channel names there are. */
-export const IPC_INVOKE_CHANNEL = 'kshram-lab:invoke';
-export const IPC_EVENT_CHANNEL = 'kshram-lab:event';
-/** The WebSocket endpoint, relative to the page (which sits under the token path). */
-export const WS_PATH = 'ws';
+export { CLOSE_SUPERSEDED, IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL, WS_PATH } from './channels.js';
 
 /** A command's outcome: errors cross as plain data, never as thrown objects. */
 export type Reply<T = unknown> = { ok: true; value: T } | { ok: false; error: ApiError };

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
@@ -7,11 +8,11 @@ import { cacheDir } from '../paths.js';
 const MAX_RECENT = 10;
 const recentPath = (): string => join(cacheDir(), 'recent-workspaces.json');
 
-/** Workspaces opened before, most recent first. */
+/** Workspaces opened before that still exist, most recent first. */
 export async function recentWorkspaces(): Promise<string[]> {
   try {
     const parsed: unknown = JSON.parse(await readFile(recentPath(), 'utf8'));
-    return Array.isArray(parsed) ? parsed.filter((p): p is string => typeof p === 'string').slice(0, MAX_RECENT) : [];
+    return Array.isArray(parsed) ? parsed.filter((p): p is string => typeof p === 'string' && existsSync(p)).slice(0, MAX_RECENT) : [];
   } catch {
     return [];
   }

@@ -1,0 +1,210 @@
+import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
+import { Group, Panel, Separator } from 'react-resizable-panels';
+import type { ApiDiagnostic, ApiEvent, EventName, LabClient } from '../../app/api';
+import { Banners } from './chrome/Banners';
+import { StatusBar } from './chrome/StatusBar';
+import { Toolbar } from './chrome/Toolbar';
+import { errorData } from './client/errors';
+import { EditorPane, type EditorHandle } from './editor/EditorPane';
+import { GradePane } from './grade/GradePane';
+import { ProblemsPane } from './problems/ProblemsPane';
+import { SlotsPane } from './slots/SlotsPane';
+import { initialState, reducer } from './store';
+import { TerminalPane, type TerminalHandle } from './terminal/TerminalPane';
+import { WorkspaceDialog } from './workspace/WorkspaceDialog';
+
+type BottomTab = 'terminal' | 'problems' | 'log';
+
+const EVENTS: EventName[] = ['build.state', 'vm.state', 'slots.snapshot', 'grade.stage', 'grade.itemStart', 'grade.itemEnd', 'grade.done', 'workspace.changed', 'env.changed'];
+/** Until app.info arrives; the engine's value replaces it. */
+const DEFAULT_ACK_CHARS = 5_000;
+
+export function App({ client, transport }: { client: LabClient; transport: 'electron' | 'web' }) {
+  const [state, dispatch] = useReducer(reducer, initialState);
+  const [loaded, setLoaded] = useState(false);
+  const [dialog, setDialog] = useState(false);
+  const [bottom, setBottom] = useState<BottomTab>('terminal');
+  const [loadModule, setLoadModule] = useState(true);
+  const editor = useRef<EditorHandle>(null);
+  const terminal = useRef<TerminalHandle>(null);
+
+  const notifyError = useCallback((err: unknown, prefix = '') => {
+    const data = errorData(err);
+    dispatch({ type: 'notice', kind: 'error', text: `${prefix}${data.message}`, suggestion: data.suggestion });
+  }, []);
+
+  const refresh = useCallback(async () => {
+    const [info, session] = await Promise.all([client.invoke('app.info', {}), client.invoke('app.state', {})]);
+    dispatch({ type: 'info', info });
+    dispatch({ type: 'session', state: session });
+    terminal.current?.repaint(session.consoleTail);
+    setLoaded(true);
+    if (!session.workspace) setDialog(true);
+    dispatch({ type: 'env', env: await client.invoke('env.status', {}) });
+  }, [client]);
+
+  useEffect(() => {
+    const offs = EVENTS.map((name) => client.on(name, (payload) => dispatch({ type: 'event', event: { name, payload } as ApiEvent })));
+    let lost = false;
+    const offConnection = client.onConnection?.((problem) => {
+      dispatch({ type: 'connection', problem });
+      // back after a drop: the session went on without us
+      if (!problem && lost) void refresh().catch(notifyError);
+      lost = !!problem;
+    });
+    void refresh().catch(notifyError);
+    return () => {
+      offs.forEach((off) => off());
+      offConnection?.();
+    };
+  }, [client, refresh, notifyError]);
+
+  const saveAll = async (): Promise<boolean> => {
+    try {
+      await editor.current?.saveAll();
+      return true;
+    } catch (err) {
+      notifyError(err, 'Could not save: ');
+      return false;
+    }
+  };
+
+  const build = async (fromSave = false): Promise<void> => {
+    if (!fromSave && !(await saveAll())) return;
+    try {
+      const outcome = await client.invoke('build.run', {});
+      const vmUp = ['running', 'booting', 'crashed'].includes(state.vm.phase);
+      if (!outcome.ok && (!fromSave || !vmUp)) setBottom('problems');
+    } catch (err) {
+      notifyError(err, 'Build: ');
+      setBottom('problems');
+    }
+  };
+
+  const boot = async (): Promise<void> => {
+    if (!(await saveAll())) return;
+    setBottom('terminal');
+    terminal.current?.repaint('');
+    const size = terminal.current?.size() ?? { cols: 100, rows: 30 };
+    try {
+      const status = await client.invoke('vm.boot', { ...size, loadModule });
+      if (status.phase === 'running') terminal.current?.focus();
+    } catch (err) {
+      notifyError(err, 'Boot: ');
+    }
+  };
+
+  const grade = async (): Promise<void> => {
+    if (!(await saveAll())) return;
+    setBottom('terminal');
+    try {
+      await client.invoke('grade.run', {});
+    } catch (err) {
+      // the grade panel shows what went wrong; a cancel needs no toast
+      if (errorData(err).message !== 'Grading was cancelled.') notifyError(err, 'Grade: ');
+    }
+  };
+
+  const reveal = (d: ApiDiagnostic): void => editor.current?.reveal(d.file, d.line, d.column);
+  const confirmLeave = (): boolean => {
+    const dirty = editor.current?.dirtyPaths() ?? [];
+    return !dirty.length || window.confirm(`${dirty.join(', ')} ha${dirty.length > 1 ? 've' : 's'} unsaved changes. They are kept as drafts for this workspace. Switch workspaces anyway?`);
+  };
+
+  const { info, env, workspace, vm } = state;
+  const diagnostics = state.build?.diagnostics ?? [];
+  const problemCount = diagnostics.filter((d) => d.severity === 'error' || d.severity === 'warning').length;
+  const vmUp = ['running', 'booting', 'building', 'crashed'].includes(vm.phase);
+
+  return (
+    <div className="app">
+      <Toolbar
+        workspace={workspace}
+        env={env}
+        vm={vm}
+        building={state.building}
+        grade={state.grade}
+        loadModule={loadModule}
+        onLoadModule={setLoadModule}
+        onWorkspace={() => setDialog(true)}
+        onBuild={() => void build()}
+        onBoot={() => void boot()}
+        onStop={() => void client.invoke('vm.stop', {}).catch(notifyError)}
+        onGrade={() => void grade()}
+        onCancelGrade={() => void client.invoke('grade.cancel', {}).catch(notifyError)}
+        onKit={(name) => void client.invoke('kits.select', { name }).catch(notifyError)}
+      />
+      <Banners env={env} vm={vm} connection={state.connection} notices={state.notices} onDismiss={(id) => dispatch({ type: 'dismiss', id })} onRetryEnv={() => void client.invoke('env.status', { refresh: true }).then((e) => dispatch({ type: 'env', env: e }), notifyError)} />
+      <main className="main">
+        <Group orientation="horizontal">
+          <Panel defaultSize="62" minSize="30">
+            <Group orientation="vertical">
+              <Panel defaultSize="58" minSize="15">
+                {workspace ? (
+                  <EditorPane client={client} workspace={workspace} diagnostics={diagnostics} onSaved={() => void build(true)} onError={(text, suggestion) => dispatch({ type: 'notice', kind: 'error', text, suggestion })} handle={editor} />
+                ) : (
+                  <div className="empty big">{loaded ? 'Open or create a workspace to start.' : 'Connecting…'}</div>
+                )}
+              </Panel>
+              <Separator className="separator-h" />
+              <Panel defaultSize="42" minSize="12">
+                <div className="bottom">
+                  <div className="tabs small-tabs" role="tablist">
+                    <button role="tab" aria-selected={bottom === 'terminal'} className={`tab${bottom === 'terminal' ? ' active' : ''}`} onClick={() => setBottom('terminal')} data-testid="tab-terminal">
+                      Terminal <span className="dim">ttyS0</span>
+                    </button>
+                    <button role="tab" aria-selected={bottom === 'problems'} className={`tab${bottom === 'problems' ? ' active' : ''}`} onClick={() => setBottom('problems')} data-testid="tab-problems">
+                      Problems {problemCount > 0 && <span className={`tab-badge ${state.build?.ok ? 'warning' : 'error'}`}>{problemCount}</span>}
+                    </button>
+                    <button role="tab" aria-selected={bottom === 'log'} className={`tab${bottom === 'log' ? ' active' : ''}`} onClick={() => setBottom('log')}>
+                      Build output
+                    </button>
+                    <div className="tabs-fill" />
+                    <span className={`vm-pill ${vm.phase}`}>{vm.phase === 'building' || vm.phase === 'booting' ? <span className="spinner" /> : null} {vm.message}</span>
+                  </div>
+                  {vm.phase === 'crashed' && vm.crash && (
+                    <div className="crash" data-testid="crash-banner">
+                      <div className="crash-title">💥 {vm.crash.summary}</div>
+                      <details>
+                        <summary>kernel report</summary>
+                        <pre>{vm.crash.report}</pre>
+                      </details>
+                    </div>
+                  )}
+                  <div className={`bottom-body${bottom === 'terminal' ? '' : ' hidden'}`}>
+                    <TerminalPane client={client} ackChars={info?.consoleAckChars ?? DEFAULT_ACK_CHARS} interactive={vm.phase === 'running' || vm.phase === 'crashed'} handle={terminal} />
+                    {!vmUp && !state.grade?.running && <div className="terminal-hint">{workspace ? 'Boot to start Linux with your module; its serial console appears here.' : ''}</div>}
+                  </div>
+                  {bottom === 'problems' && (
+                    <div className="bottom-body scroll">
+                      <ProblemsPane building={state.building} build={state.build} error={state.buildError} openable={workspace?.files.map((f) => f.path) ?? []} onReveal={reveal} />
+                    </div>
+                  )}
+                  {bottom === 'log' && (
+                    <div className="bottom-body scroll">
+                      <pre className="build-log">{state.build?.log || 'No build yet.'}</pre>
+                    </div>
+                  )}
+                </div>
+              </Panel>
+            </Group>
+          </Panel>
+          <Separator className="separator-v" />
+          <Panel defaultSize="38" minSize="22">
+            <Group orientation="vertical">
+              <Panel defaultSize="45" minSize="15">
+                <SlotsPane vm={vm} snapshot={state.slots} onRefresh={() => void client.invoke('slots.snapshot', {}).then((s) => dispatch({ type: 'event', event: { name: 'slots.snapshot', payload: s } }), notifyError)} />
+              </Panel>
+              <Separator className="separator-h" />
+              <Panel defaultSize="55" minSize="20">
+                <GradePane checklist={info?.checklist ?? []} timeLimitMs={info?.timeLimitMs ?? 120_000} grade={state.grade} />
+              </Panel>
+            </Group>
+          </Panel>
+        </Group>
+      </main>
+      <StatusBar env={env} vm={vm} building={state.building} grade={state.grade} transport={transport} />
+      {dialog && info && <WorkspaceDialog client={client} canPickFolder={info.canPickFolder} cancellable={!!workspace} confirmLeave={confirmLeave} onClose={() => setDialog(false)} />}
+    </div>
+  );
+}

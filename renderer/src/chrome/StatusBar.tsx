@@ -1,0 +1,31 @@
+import type { EnvStatus, GradeProgress, VmStatus } from '../../../app/api';
+
+interface Props {
+  env?: EnvStatus;
+  vm: VmStatus;
+  building: boolean;
+  grade?: GradeProgress;
+  transport: 'electron' | 'web';
+}
+
+const PHASE_CLASS: Record<VmStatus['phase'], string> = { stopped: 'idle', building: 'busy', booting: 'busy', running: 'good', crashed: 'bad', exited: 'idle' };
+
+export function StatusBar({ env, vm, building, grade, transport }: Props) {
+  return (
+    <footer className="statusbar" data-testid="statusbar">
+      <span title={env?.kitError?.message}>
+        <span className={`dot ${env?.kitError ? 'bad' : 'good'}`} /> kit {env?.activeKit ?? '…'}
+        {env?.kits.find((k) => k.name === env.activeKit)?.kernelRelease ? ` · Linux ${env.kits.find((k) => k.name === env.activeKit)!.kernelRelease}` : ''}
+      </span>
+      <span title={env?.accel?.reason ?? env?.qemu.error?.message}>{env ? (env.qemu.ok ? `QEMU · ${env.accel ? env.accel.accel.toUpperCase() : '…'}` : 'QEMU missing') : ''}</span>
+      <span className={`vm-state ${PHASE_CLASS[vm.phase]}`} data-testid="vm-state" data-phase={vm.phase}>
+        <span className={`dot ${PHASE_CLASS[vm.phase]}`} /> VM {vm.phase}
+        {vm.phase !== 'stopped' ? ` · ${vm.message}` : ''}
+      </span>
+      {building && <span>⚒ building…</span>}
+      {grade?.running && <span>✔ grading · {grade.stageDetail}</span>}
+      <span className="fill" />
+      <span className="dim">{transport === 'electron' ? 'desktop' : 'web mode · 127.0.0.1'}</span>
+    </footer>
+  );
+}

@@ -1,0 +1,80 @@
+import type { EnvStatus, GradeProgress, VmStatus, WorkspaceInfo } from '../../../app/api';
+
+interface Props {
+  workspace?: WorkspaceInfo;
+  env?: EnvStatus;
+  vm: VmStatus;
+  building: boolean;
+  grade?: GradeProgress;
+  loadModule: boolean;
+  onLoadModule(on: boolean): void;
+  onWorkspace(): void;
+  onBuild(): void;
+  onBoot(): void;
+  onStop(): void;
+  onGrade(): void;
+  onCancelGrade(): void;
+  onKit(name: string): void;
+}
+
+const VM_BUSY = new Set(['building', 'booting', 'running', 'crashed']);
+
+/** Build, Boot/Stop, Grade and the kit: the workbench's main actions, left to right in the order a student uses them. */
+export function Toolbar(props: Props) {
+  const { workspace, env, vm, building, grade } = props;
+  const grading = !!grade?.running;
+  const vmUp = VM_BUSY.has(vm.phase);
+  const noKit = !!env?.kitError;
+  const home = workspace?.dir.split('/').slice(-2).join('/');
+  return (
+    <header className="toolbar">
+      <div className="brand">
+        <span className="brand-mark">k</span> kshram lab
+      </div>
+      <button className="workspace-button" onClick={props.onWorkspace} title={workspace?.dir ?? 'Open or create a workspace'} data-testid="workspace-button">
+        <span className="dim">workspace</span> {home ?? 'none'} ▾
+      </button>
+      <div className="separator" />
+      <button onClick={props.onBuild} disabled={!workspace || building || noKit} data-testid="build-button" title="Save and compile kshram.c with the kit's kernel headers">
+        {building ? <span className="spinner" /> : '⚒'} Build
+      </button>
+      {vmUp ? (
+        <button onClick={props.onStop} className="danger" data-testid="stop-button" title="Power the VM off">
+          ■ Stop
+        </button>
+      ) : (
+        <button onClick={props.onBoot} disabled={!workspace || grading || noKit || !env?.qemu.ok} data-testid="boot-button" title="Save, build, and boot Linux with your module; the console opens below">
+          ▶ Boot
+        </button>
+      )}
+      <label className="toggle" title="insmod kshram.ko as soon as the guest is up">
+        <input type="checkbox" checked={props.loadModule} onChange={(e) => props.onLoadModule(e.target.checked)} /> load kshram.ko at boot
+      </label>
+      <div className="separator" />
+      {grading ? (
+        <button onClick={props.onCancelGrade} className="danger" data-testid="cancel-grade-button">
+          ✕ Cancel grade
+        </button>
+      ) : (
+        <button onClick={props.onGrade} className="primary" disabled={!workspace || noKit || !env?.qemu.ok} data-testid="grade-button" title="Save and grade the 8 items in a fresh VM, like the course server">
+          ✔ Grade
+        </button>
+      )}
+      <div className="fill" />
+      {env && (
+        <label className="kit-select" title={env.kitError ? env.kitError.message : 'The kernel to build against and boot'}>
+          <span className={`dot ${env.kitError ? 'bad' : 'good'}`} />
+          <span className="dim">kit</span>
+          <select value={env.activeKit} onChange={(e) => props.onKit(e.target.value)} disabled={vmUp || grading} data-testid="kit-select">
+            {env.kits.map((k) => (
+              <option key={k.name} value={k.name} disabled={!k.installed || !!k.error}>
+                {k.name}
+                {k.kernelRelease ? ` · Linux ${k.kernelRelease}` : k.installed ? ' (broken)' : ' (not installed)'}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+    </header>
+  );
+}

@@ -1,0 +1,78 @@
+import { useEffect, useState } from 'react';
+import type { ChecklistEntry, GradeItem, GradeProgress } from '../../../app/api';
+
+interface Props {
+  checklist: ChecklistEntry[];
+  timeLimitMs: number;
+  grade?: GradeProgress;
+}
+
+type Shown = 'pending' | 'running' | GradeItem['status'];
+const ICON: Record<Shown, string> = { pending: '○', running: '◌', pass: '✔', fail: '✘', 'not-run': '–' };
+/** The clock redraws this often while a grade runs. */
+const TICK_MS = 100;
+
+/** The lab's eight items, ticking as the grader runs them, with points, time and evidence. */
+export function GradePane({ checklist, timeLimitMs, grade }: Props) {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    if (!grade?.running) return;
+    const timer = window.setInterval(() => setNow(Date.now()), TICK_MS);
+    return () => window.clearInterval(timer);
+  }, [grade?.running]);
+
+  const result = grade?.result;
+  const elapsedMs = result ? result.vmElapsedMs : grade?.vmStartedAt ? now - grade.vmStartedAt : 0;
+  const total = grade?.items.reduce((sum, i) => sum + i.points, 0) ?? 0;
+  const max = checklist.reduce((sum, i) => sum + i.max, 0);
+
+  return (
+    <section className="panel grade-panel" data-testid="grade-panel">
+      <header className="panel-head">
+        <h2>Grade</h2>
+        <span className="dim small">{grade?.running ? (grade.stageDetail ?? 'starting') : result ? `${result.kit} · Linux ${result.kernelRelease} · ${result.accel.toUpperCase()}` : 'one cold boot, items in order, like the course server'}</span>
+      </header>
+      <div className="grade-summary">
+        <div className={`grade-total${result ? (result.total === result.max ? ' full' : ' partial') : ''}`} data-testid="grade-total">
+          {grade ? total : <span className="dim">0</span>}
+          <span className="grade-max">/{max}</span>
+        </div>
+        <div className="grade-clock">
+          <div className="dim small">{grade?.vmStartedAt || result ? `${(elapsedMs / 1000).toFixed(1)} s of ${timeLimitMs / 1000} s` : `time limit ${timeLimitMs / 1000} s, boot included`}</div>
+          <div className="time-bar">
+            <div style={{ width: `${Math.min(100, (elapsedMs / timeLimitMs) * 100)}%` }} />
+          </div>
+        </div>
+      </div>
+      {grade?.error && <div className="inline-notice error">{grade.error.message}</div>}
+      <ol className="checklist">
+        {checklist.map((entry) => {
+          const item = grade?.items.find((i) => i.id === entry.id);
+          const shown: Shown = item ? item.status : grade?.runningItem === entry.id ? 'running' : 'pending';
+          return (
+            <li key={entry.id} className={`check-item ${shown}`} data-testid="check-item" data-status={shown}>
+              <details>
+                <summary>
+                  <span className={`check-icon ${shown}`}>{ICON[shown]}</span>
+                  <span className="check-title">
+                    {entry.id}. {entry.title}
+                  </span>
+                  <span className="check-points">{item ? `${item.points}/${item.max}` : `–/${entry.max}`}</span>
+                  <span className="check-time dim">{item?.elapsedMs !== undefined ? `${(item.elapsedMs / 1000).toFixed(1)} s` : ''}</span>
+                </summary>
+                <pre className="evidence">{item?.evidence || (shown === 'running' ? 'running…' : 'no evidence yet')}</pre>
+              </details>
+            </li>
+          );
+        })}
+      </ol>
+      {result && result.notes.length > 0 && (
+        <ul className="grade-notes">
+          {result.notes.map((n) => (
+            <li key={n}>{n}</li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,52 @@
+import type { ApiDiagnostic, ApiError, BuildOutcome } from '../../../app/api';
+
+interface Props {
+  building: boolean;
+  build?: BuildOutcome;
+  error?: ApiError;
+  /** Files that have tabs: their problems are links. */
+  openable: readonly string[];
+  onReveal(d: ApiDiagnostic): void;
+}
+
+const ICON: Record<ApiDiagnostic['severity'], string> = { error: '✘', warning: '⚠', note: 'ℹ', info: 'ℹ' };
+
+export function ProblemsPane({ building, build, error, openable, onReveal }: Props) {
+  const errors = build?.diagnostics.filter((d) => d.severity === 'error').length ?? 0;
+  const warnings = build?.diagnostics.filter((d) => d.severity === 'warning').length ?? 0;
+  let summary;
+  if (building) summary = <span className="dim">Building…</span>;
+  else if (error) summary = <span className="error-text">Build could not run: {error.message}{error.suggestion ? ` — ${error.suggestion}` : ''}</span>;
+  else if (!build) summary = <span className="dim">Not built yet. Build (or save) to see gcc's errors and warnings here and in the editor.</span>;
+  else if (build.ok)
+    summary = (
+      <span className="ok-text" data-testid="build-status" data-ok="true">
+        Build succeeded in {(build.elapsedMs / 1000).toFixed(1)} s ({build.kit}){warnings ? `, ${warnings} warning(s)` : ', no warnings'}
+      </span>
+    );
+  else
+    summary = (
+      <span className="error-text" data-testid="build-status" data-ok="false">
+        Build failed: {errors} error(s), {warnings} warning(s)
+      </span>
+    );
+  return (
+    <div className="problems">
+      <div className="problems-summary">{summary}</div>
+      <ul>
+        {build?.diagnostics.map((d, i) => {
+          const link = openable.includes(d.file);
+          return (
+            <li key={i} className={`problem ${d.severity}${link ? ' link' : ''}`} data-testid="problem" onClick={link ? () => onReveal(d) : undefined} title={link ? 'Show in the editor' : undefined}>
+              <span className={`problem-icon ${d.severity}`}>{ICON[d.severity]}</span>
+              <span className="problem-message">{d.message}</span>
+              <span className="problem-where dim">
+                {d.file}:{d.line}:{d.column}
+              </span>
+            </li>
+          );
+        })}
+      </ul>
+    </div>
+  );
+}

@@ -1,0 +1,67 @@
+import type { SlotsSnapshot, VmStatus } from '../../../app/api';
+import { formatSize, hexRows } from './format';
+
+interface Props {
+  vm: VmStatus;
+  snapshot?: SlotsSnapshot;
+  onRefresh(): void;
+}
+
+const SLOTS = 8;
+/** Bars are drawn against this at least, so eight 4 KiB slots do not look "full". */
+const BAR_FLOOR_BYTES = 64 * 1024;
+
+/** The eight slots of /proc/kshram with their sizes and first bytes, as the agent saw them. */
+export function SlotsPane({ vm, snapshot, onRefresh }: Props) {
+  const running = vm.phase === 'running' || vm.phase === 'crashed';
+  let body;
+  if (!running) body = <div className="empty">Boot the VM to see the slots of /proc/kshram.</div>;
+  else if (!snapshot) body = <div className="empty">Waiting for the guest…</div>;
+  else if (snapshot.error) body = <div className="empty error-text">Could not read the slots: {snapshot.error}</div>;
+  else if (!snapshot.loaded) body = <div className="empty">kshram.ko is not loaded: there is no /proc/kshram. Load it in the terminal with <code>insmod /lib/kshram/kshram.ko</code>.</div>;
+  else {
+    const largest = Math.max(BAR_FLOOR_BYTES, ...snapshot.slots.map((s) => s.size ?? 0));
+    body = (
+      <div className="slot-grid">
+        {Array.from({ length: SLOTS }, (_, index) => {
+          const slot = snapshot.slots.find((s) => s.index === index) ?? { index };
+          return (
+            <div key={index} className="slot-card" data-testid="slot-card" data-size={slot.size ?? ''}>
+              <div className="slot-head">
+                <span className="slot-name">kshram{index}</span>
+                <span className="slot-size">{slot.size === undefined ? 'missing in /proc/kshram' : formatSize(slot.size)}</span>
+              </div>
+              <div className="slot-bar">
+                <div style={{ width: `${Math.max(2, ((slot.size ?? 0) / largest) * 100)}%` }} />
+              </div>
+              {slot.hex !== undefined && (
+                <pre className="slot-hex">
+                  {hexRows(slot.hex).map((row) => (
+                    <div key={row.offset}>
+                      <span className="dim">{row.offset}</span> {row.hex} <span className="ascii">{row.ascii}</span>
+                    </div>
+                  ))}
+                </pre>
+              )}
+              {slot.error && <div className="slot-error">{slot.error}</div>}
+            </div>
+          );
+        })}
+      </div>
+    );
+  }
+  return (
+    <section className="panel slots-panel">
+      <header className="panel-head">
+        <h2>Slots</h2>
+        {snapshot?.loaded && <span className="dim small">/proc/kshram · first 32 bytes · {new Date(snapshot.takenAt).toLocaleTimeString()}</span>}
+        {snapshot?.malformed.length ? <span className="warning-text small" title={snapshot.malformed.join('\n')}>{snapshot.malformed.length} malformed line(s)</span> : null}
+        <div className="fill" />
+        <button className="icon-button" onClick={onRefresh} disabled={!running} title="Refresh now (through the agent, not your console)">
+          ↻
+        </button>
+      </header>
+      {body}
+    </section>
+  );
+}
