@@ -106,7 +106,7 @@ describe('the workbench in Chromium, over web mode, on a real QEMU boot', () => 
 
     // grade: one click, the checklist ticks live, 100/100 at the end
     await page.getByTestId('grade-button').click();
-    await waitForMidGrade(page, 2, GRADE_MS);
+    await waitForMidGrade(page, 4, GRADE_MS);
     await screenshot(page, '10-grading');
     await page.locator('[data-testid=check-item][data-status=pass]').nth(7).waitFor({ timeout: GRADE_MS });
     await expect(page.getByTestId('grade-total').innerText()).resolves.toMatch(/^100\s*\/100$/);

@@ -1,12 +1,10 @@
 import { WebSocket, type WebSocketServer } from 'ws';
 import type { ApiEvent } from '../api/contract.js';
 import { dispatch, type Handlers } from '../api/dispatch.js';
-import { WireCallSchema, type WireMessage } from '../api/wire.js';
+import { CLOSE_SUPERSEDED, WireCallSchema, type WireMessage } from '../api/wire.js';
 import type { Disposable } from '../events.js';
 import type { LabSession } from '../session/session.js';
 
-/** Close codes the UI understands (4000-4999 are the application's). */
-export const CLOSE_SUPERSEDED = 4001;
 const CLOSE_UNSUPPORTED = 1003;
 const CLOSE_INVALID = 1007;
 

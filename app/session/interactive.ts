@@ -166,7 +166,7 @@ export class InteractiveGuest {
   private crashed(crash: CrashReport, base: Partial<VmStatus>, message?: string): void {
     const show = (): void => {
       if (this.stopped) return;
-      this.setStatus({ ...base, phase: 'crashed', message: message ?? `Kernel ${crash.kind}: ${crash.title}`, crash: { summary: describeCrash(crash).replace(/^Kernel panic: (?=Kernel panic)/, ''), report: readableReport(crash) } });
+      this.setStatus({ ...base, phase: 'crashed', message: message ?? (/^Kernel panic/.test(crash.title) ? crash.title : `Kernel ${crash.kind}: ${crash.title}`), crash: { summary: describeCrash(crash).replace(/^Kernel panic: (?=Kernel panic)/, ''), report: readableReport(crash) } });
     };
     show();
     // the report arrives line by line; show it again once it is complete

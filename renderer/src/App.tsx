@@ -25,6 +25,8 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
   const [dialog, setDialog] = useState(false);
   const [bottom, setBottom] = useState<BottomTab>('terminal');
   const [loadModule, setLoadModule] = useState(true);
+  /** The terminal has shown something: the "press Boot" hint would cover it. */
+  const [consoleUsed, setConsoleUsed] = useState(false);
   const editor = useRef<EditorHandle>(null);
   const terminal = useRef<TerminalHandle>(null);
 
@@ -38,6 +40,7 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
     dispatch({ type: 'info', info });
     dispatch({ type: 'session', state: session });
     terminal.current?.repaint(session.consoleTail);
+    if (session.consoleTail) setConsoleUsed(true);
     setLoaded(true);
     if (!session.workspace) setDialog(true);
     dispatch({ type: 'env', env: await client.invoke('env.status', {}) });
@@ -45,6 +48,7 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
 
   useEffect(() => {
     const offs = EVENTS.map((name) => client.on(name, (payload) => dispatch({ type: 'event', event: { name, payload } as ApiEvent })));
+    offs.push(client.on('console.data', () => setConsoleUsed(true)));
     let lost = false;
     const offConnection = client.onConnection?.((problem) => {
       dispatch({ type: 'connection', problem });
@@ -164,7 +168,7 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
                   </div>
                   {vm.phase === 'crashed' && vm.crash && (
                     <div className="crash" data-testid="crash-banner">
-                      <div className="crash-title">💥 {vm.crash.summary}</div>
+                      <div className="crash-title">⚠ {vm.crash.summary}</div>
                       <details>
                         <summary>kernel report</summary>
                         <pre>{vm.crash.report}</pre>
@@ -173,7 +177,7 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
                   )}
                   <div className={`bottom-body${bottom === 'terminal' ? '' : ' hidden'}`}>
                     <TerminalPane client={client} ackChars={info?.consoleAckChars ?? DEFAULT_ACK_CHARS} interactive={vm.phase === 'running' || vm.phase === 'crashed'} handle={terminal} />
-                    {!vmUp && !state.grade?.running && <div className="terminal-hint">{workspace ? 'Boot to start Linux with your module; its serial console appears here.' : ''}</div>}
+                    {!vmUp && !consoleUsed && <div className="terminal-hint">{workspace ? 'Boot to start Linux with your module; its serial console appears here.' : ''}</div>}
                   </div>
                   {bottom === 'problems' && (
                     <div className="bottom-body scroll">
@@ -193,7 +197,7 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
           <Panel defaultSize="38" minSize="22">
             <Group orientation="vertical">
               <Panel defaultSize="45" minSize="15">
-                <SlotsPane vm={vm} snapshot={state.slots} onRefresh={() => void client.invoke('slots.snapshot', {}).then((s) => dispatch({ type: 'event', event: { name: 'slots.snapshot', payload: s } }), notifyError)} />
+                <SlotsPane vm={vm} grading={!!state.grade?.running} snapshot={state.slots} onRefresh={() => void client.invoke('slots.snapshot', {}).then((s) => dispatch({ type: 'event', event: { name: 'slots.snapshot', payload: s } }), notifyError)} />
               </Panel>
               <Separator className="separator-h" />
               <Panel defaultSize="55" minSize="20">

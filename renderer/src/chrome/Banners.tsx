@@ -17,8 +17,9 @@ export function Banners({ env, vm, connection, notices, onDismiss, onRetryEnv }:
       {connection && <div className="banner error" data-testid="banner-connection">{connection}</div>}
       {env?.kitError && (
         <div className="banner error" data-testid="banner-kit">
-          <strong>{env.kitError.code === 'KIT_MISSING' ? 'No kit installed.' : 'The kit cannot be used.'}</strong> {env.kitError.message}
-          {env.kitError.suggestion && <code className="command">{env.kitError.suggestion.replace(/^Run:\s*/, '').replace(/^kshram-lab/, 'npx kshram-lab')}</code>}
+          <span className="banner-text">
+            <strong>{env.kitError.code === 'KIT_MISSING' ? 'No kit installed.' : 'The kit cannot be used.'}</strong> {env.kitError.message} <Suggestion text={env.kitError.suggestion} />
+          </span>
           <button className="link-button" onClick={onRetryEnv}>
             Check again
           </button>
@@ -26,7 +27,9 @@ export function Banners({ env, vm, connection, notices, onDismiss, onRetryEnv }:
       )}
       {env && !env.qemu.ok && (
         <div className="banner error" data-testid="banner-qemu">
-          <strong>QEMU is missing.</strong> {env.qemu.error?.message} {env.qemu.error?.suggestion}
+          <span className="banner-text">
+            <strong>QEMU is missing.</strong> {env.qemu.error?.message} <Suggestion text={env.qemu.error?.suggestion} />
+          </span>
           <button className="link-button" onClick={onRetryEnv}>
             Check again
           </button>
@@ -34,18 +37,40 @@ export function Banners({ env, vm, connection, notices, onDismiss, onRetryEnv }:
       )}
       {vm.error && vm.phase !== 'running' && (
         <div className="banner error" data-testid="banner-vm">
-          <strong>{vm.message}.</strong> {vm.error.message} {vm.error.suggestion}
+          <span className="banner-text">
+            <strong>{vm.message}.</strong> {vm.error.message} <Suggestion text={vm.error.suggestion} />
+          </span>
         </div>
       )}
       {notices.map((n) => (
         <div key={n.id} className={`banner ${n.kind}`} data-testid="notice">
-          {n.text}
-          {n.suggestion && <span className="dim"> {n.suggestion}</span>}
+          <span className="banner-text">
+            {n.text} <Suggestion text={n.suggestion} />
+          </span>
           <button className="icon-button" onClick={() => onDismiss(n.id)} aria-label="Dismiss">
             ✕
           </button>
         </div>
       ))}
     </div>
+  );
+}
+
+/** Commands in a suggestion ("Run: kshram-lab kits install X (or npm run setup)") shown as copyable code. */
+function Suggestion({ text }: { text?: string }) {
+  if (!text) return null;
+  const parts = text.replace(/^Run:\s*/, '').split(/((?:npx )?kshram-lab [\w .-]+?(?=\s*(?:\(|$|;|,))|npm run \w+|apt-get install [\w-]+|brew install \w+)/);
+  return (
+    <span className="suggestion">
+      {parts.map((part, i) =>
+        i % 2 ? (
+          <code key={i} className="command">
+            {part.startsWith('kshram-lab') ? `npx ${part}` : part}
+          </code>
+        ) : (
+          part
+        ),
+      )}
+    </span>
   );
 }

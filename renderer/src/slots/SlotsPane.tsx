@@ -3,19 +3,24 @@ import { formatSize, hexRows } from './format';
 
 interface Props {
   vm: VmStatus;
+  grading: boolean;
   snapshot?: SlotsSnapshot;
   onRefresh(): void;
 }
 
 const SLOTS = 8;
+/** A card is two rows of eight bytes: what fits beside another card; the rest is in the tooltip. */
+const SHOWN_BYTES = 16;
+const ROW_BYTES = 8;
 /** Bars are drawn against this at least, so eight 4 KiB slots do not look "full". */
 const BAR_FLOOR_BYTES = 64 * 1024;
 
 /** The eight slots of /proc/kshram with their sizes and first bytes, as the agent saw them. */
-export function SlotsPane({ vm, snapshot, onRefresh }: Props) {
+export function SlotsPane({ vm, grading, snapshot, onRefresh }: Props) {
   const running = vm.phase === 'running' || vm.phase === 'crashed';
   let body;
-  if (!running) body = <div className="empty">Boot the VM to see the slots of /proc/kshram.</div>;
+  if (!running && grading) body = <div className="empty">The grader runs in a VM of its own; boot yours afterwards to explore the slots.</div>;
+  else if (!running) body = <div className="empty">Boot the VM to see the slots of /proc/kshram.</div>;
   else if (!snapshot) body = <div className="empty">Waiting for the guest…</div>;
   else if (snapshot.error) body = <div className="empty error-text">Could not read the slots: {snapshot.error}</div>;
   else if (!snapshot.loaded) body = <div className="empty">kshram.ko is not loaded: there is no /proc/kshram. Load it in the terminal with <code>insmod /lib/kshram/kshram.ko</code>.</div>;
@@ -35,10 +40,10 @@ export function SlotsPane({ vm, snapshot, onRefresh }: Props) {
                 <div style={{ width: `${Math.max(2, ((slot.size ?? 0) / largest) * 100)}%` }} />
               </div>
               {slot.hex !== undefined && (
-                <pre className="slot-hex">
-                  {hexRows(slot.hex).map((row) => (
+                <pre className="slot-hex" title={hexRows(slot.hex, ROW_BYTES).map((r) => `${r.offset}  ${r.hex}  ${r.ascii}`).join('\n')}>
+                  {hexRows(slot.hex.slice(0, SHOWN_BYTES * 2), ROW_BYTES).map((row) => (
                     <div key={row.offset}>
-                      <span className="dim">{row.offset}</span> {row.hex} <span className="ascii">{row.ascii}</span>
+                      {row.hex} <span className="ascii">{row.ascii}</span>
                     </div>
                   ))}
                 </pre>
@@ -54,7 +59,7 @@ export function SlotsPane({ vm, snapshot, onRefresh }: Props) {
     <section className="panel slots-panel">
       <header className="panel-head">
         <h2>Slots</h2>
-        {snapshot?.loaded && <span className="dim small">/proc/kshram · first 32 bytes · {new Date(snapshot.takenAt).toLocaleTimeString()}</span>}
+        {snapshot?.loaded && <span className="dim small">/proc/kshram · first bytes · {new Date(snapshot.takenAt).toLocaleTimeString()}</span>}
         {snapshot?.malformed.length ? <span className="warning-text small" title={snapshot.malformed.join('\n')}>{snapshot.malformed.length} malformed line(s)</span> : null}
         <div className="fill" />
         <button className="icon-button" onClick={onRefresh} disabled={!running} title="Refresh now (through the agent, not your console)">

@@ -5,12 +5,12 @@ export function formatSize(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(2)} MiB`;
 }
 
-/** Rows of 16 bytes: offset, hex pairs, printable ASCII (dots for the rest). */
-export function hexRows(hex: string): Array<{ offset: string; hex: string; ascii: string }> {
+/** Rows of `width` bytes: offset, hex pairs, printable ASCII (dots for the rest). */
+export function hexRows(hex: string, width: number): Array<{ offset: string; hex: string; ascii: string }> {
   const bytes = hex.match(/../g)?.map((h) => parseInt(h, 16)) ?? [];
   const rows = [];
-  for (let i = 0; i < bytes.length; i += 16) {
-    const chunk = bytes.slice(i, i + 16);
+  for (let i = 0; i < bytes.length; i += width) {
+    const chunk = bytes.slice(i, i + width);
     rows.push({
       offset: i.toString(16).padStart(4, '0'),
       hex: chunk.map((b) => b.toString(16).padStart(2, '0')).join(' '),

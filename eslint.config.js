@@ -1,0 +1,73 @@
+// ESLint: the layering rule of STYLE.md, enforced. app/ is the engine (Node,
+// no Electron, no DOM); renderer/ is the browser side and sees the engine only
+// through the API's types; main/ is glue between Electron and the engine.
+import tseslint from 'typescript-eslint';
+
+const BROWSER_GLOBALS = ['window', 'document', 'navigator', 'localStorage', 'sessionStorage', 'location', 'HTMLElement'];
+const UI_PACKAGES = ['electron', 'electron/*', 'react', 'react/*', 'react-dom', 'react-dom/*', 'monaco-editor', 'monaco-editor/*', '@xterm/*', 'react-resizable-panels'];
+/** Packages, not paths: a regex, so a file named ./ws is not mistaken for the ws package. */
+const NODE_ONLY = '^(node:.*|fs|path|os|child_process|net|http|crypto|electron(/.*)?|node-pty|ws|zod|commander|write-file-atomic)$';
+
+export default tseslint.config(
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'module/**', 'resources/**'] },
+  {
+    files: ['**/*.ts', '**/*.tsx'],
+    languageOptions: { parser: tseslint.parser, ecmaVersion: 'latest', sourceType: 'module' },
+    plugins: { '@typescript-eslint': tseslint.plugin },
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+  },
+  {
+    files: ['app/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: UI_PACKAGES, message: 'app/ is the engine: plain Node, no Electron or UI code (STYLE 1).' },
+            { regex: '(^|/)(main|renderer)(/|$)', message: 'app/ never imports main/ or renderer/; they import app/ (STYLE 1).' },
+          ],
+        },
+      ],
+      'no-restricted-globals': ['error', ...BROWSER_GLOBALS.map((name) => ({ name, message: 'app/ runs in Node: no DOM (STYLE 1).' }))],
+    },
+  },
+  {
+    files: ['renderer/**/*.ts', 'renderer/**/*.tsx'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '(^|/)app/(?!api(\\.js)?$|api/)', message: 'The renderer talks to the engine only through the API (app/api), never its internals (STYLE 1).' },
+            { regex: '(^|/)app/api(\\.js)?$|(^|/)app/api/(?!channels)', allowTypeImports: true, message: 'Import only types from app/api; values travel through the LabClient (STYLE 3).' },
+            { regex: '(^|/)main/(?!preload/index$)', message: 'The renderer never imports Electron main code.' },
+            { regex: '(^|/)main/preload/index$', allowTypeImports: true, message: 'The preload bridge is a type here; at run time it is window.kshramLab.' },
+            { regex: NODE_ONLY, message: 'The renderer runs in a sandboxed page: no Node, no Electron (STYLE 3).' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['main/preload/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '(^|/)app/(?!api(\\.js)?$|api/)', message: 'The preload exposes the API and nothing else.' },
+            { regex: '(^|/)app/api(\\.js)?$|(^|/)app/api/(?!channels)', allowTypeImports: true, message: 'A sandboxed preload bundles only the channel names; the rest are types.' },
+            { regex: '^(node:.*|node-pty|zod|ws)$', message: 'A sandboxed preload has no Node modules.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['main/**/*.ts'],
+    ignores: ['main/preload/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ regex: '(^|/)renderer(/|$)', message: 'main/ is glue: it loads the renderer, never imports it.' }] }],
+    },
+  },
+);
