@@ -46,7 +46,7 @@ export interface WebServer {
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const staticDir = resolve(options.staticDir ?? defaultRendererDir());
   if (!existsSync(join(staticDir, 'index.html'))) {
-    throw new LabError('WORKSPACE_INVALID', `The workbench UI is not built (no ${join(staticDir, 'index.html')}).`, 'Build it first: npm run build');
+    throw new LabError('BAD_ARGUMENT', `The workbench UI is not built (no ${join(staticDir, 'index.html')}).`, 'Build it first: npm run build');
   }
   const token = options.token ?? newToken();
   let port = 0;

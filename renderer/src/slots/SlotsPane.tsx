@@ -20,6 +20,7 @@ export function SlotsPane({ vm, grading, snapshot, onRefresh }: Props) {
   const running = vm.phase === 'running' || vm.phase === 'crashed';
   let body;
   if (!running && grading) body = <div className="empty">The grader runs in a VM of its own; boot yours afterwards to explore the slots.</div>;
+  else if (vm.phase === 'building' || vm.phase === 'booting') body = <div className="empty">Waiting for the guest to boot…</div>;
   else if (!running) body = <div className="empty">Boot the VM to see the slots of /proc/kshram.</div>;
   else if (!snapshot) body = <div className="empty">Waiting for the guest…</div>;
   else if (snapshot.error) body = <div className="empty error-text">Could not read the slots: {snapshot.error}</div>;
