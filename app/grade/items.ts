@@ -91,7 +91,7 @@ export function itemSteps(context: ItemContext): Record<number, Step> {
       }
       case 'exit':
         throw new RunEnded(
-          `QEMU exited unexpectedly (${exitText(outcome.exit)}) during ${command}: the guest reset or powered off`,
+          `QEMU exited unexpectedly (${exitText(outcome.exit)}) during ${command}${outcome.exit.signal ? '' : ': the guest reset or powered off'}`,
           evidenceOf(interrupted(command, outcome.output, 'QEMU exited'), section('console (last lines)', consoleTail(vm.console, CONSOLE_TAIL_LINES))),
         );
       case 'deadline': {
