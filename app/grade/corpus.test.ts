@@ -236,6 +236,8 @@ describe('the broken-module corpus, graded as a batch', () => {
     expect(entry('rmmod-hangs').report!.items[3]!.elapsedMs).toBeLessThanOrEqual(15_000 + 2_000 + OVERRUN_MS);
     // watchdog_thresh=4: the kernel reports a CPU stuck for 8 s
     expect(entry('endless-loop-in-ioctl').report!.items[5]!.elapsedMs).toBeLessThanOrEqual(8_000 + 3 * OVERRUN_MS);
+    // with interrupts off only RCU notices, after 21 s: still before check_resize's 40 s limit
+    expect(entry('irqs-off-loop').report!.items[5]!.elapsedMs).toBeLessThan(40_000);
   });
 
   it('turns away malicious and broken uploads with a reason each, grading the rest', () => {

@@ -87,7 +87,8 @@ export function itemSteps(context: ItemContext): Record<number, Step> {
         const { crash } = outcome;
         const summary = `${describeCrash(crash)} (during ${command})${reloadHint()}`;
         const firstLine = crash.text.split('\n')[0]!.replace(/^\s*\[\s*\d+\.\d+\]\s*/, '');
-        throw new RunEnded(summary, evidenceOf(interrupted(command, outcome.output, 'the kernel crashed'), crashEvidence(crash), kernelLog(firstLine)), crash);
+        const what = { oops: 'the kernel oopsed', bug: 'the kernel reported a BUG', panic: 'the kernel panicked', lockup: 'a CPU locked up', stall: 'RCU stalled: a CPU stopped responding' }[crash.kind];
+        throw new RunEnded(summary, evidenceOf(interrupted(command, outcome.output, what), crashEvidence(crash), kernelLog(firstLine)), crash);
       }
       case 'exit':
         throw new RunEnded(

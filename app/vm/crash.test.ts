@@ -47,6 +47,14 @@ describe('crash detection on the console', () => {
     const lockup = new CrashDetector();
     lockup.feed('[   26.0] watchdog: BUG: soft lockup - CPU#1 stuck for 22s! [check_msg:120]\n');
     expect(lockup.crash?.kind).toBe('lockup');
+    // a CPU spinning with interrupts off: only RCU notices (what the guest printed, from a real run)
+    const stall = new CrashDetector();
+    stall.feed('[   24.096003] rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:\n[   24.096003] rcu: \t1-...!: (0 ticks this GP) idle=1774/1/0x4000000000000000\n[   23.996122] NMI backtrace for cpu 1\n[   23.996122] RIP: 0010:kshram_ioctl+0x83/0xec [kshram]\n');
+    expect(stall.crash).toMatchObject({ kind: 'stall', title: 'rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:', rip: 'kshram_ioctl+0x83/0xec [kshram]' });
+    expect(describeCrash(stall.crash!)).toBe('RCU stall in kshram_ioctl+0x83/0xec [kshram]: rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:');
+    const selfDetected = new CrashDetector();
+    selfDetected.feed('[   30.0] rcu: INFO: rcu_sched self-detected stall on CPU\n');
+    expect(selfDetected.crash?.kind).toBe('stall');
   });
 });
 

@@ -27,7 +27,8 @@ export interface KernelWarning {
 /** First lines of the reports that end a run; the order matters (lockups say "BUG:" too). */
 const CRASH_STARTS: ReadonlyArray<[RegExp, CrashKind]> = [
   [/BUG: soft lockup|Watchdog detected hard LOCKUP|hard LOCKUP|BUG: workqueue lockup/, 'lockup'],
-  [/rcu: INFO: rcu_(pre)?sched (self-)?detected stall/, 'stall'],
+  // "rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:" (a CPU spinning with interrupts off), "rcu_sched self-detected stall"
+  [/rcu: INFO: rcu_\w+ (self-)?detected (expedited )?stalls?\b/, 'stall'],
   [/BUG: (unable to handle|kernel NULL pointer dereference|kernel paging request)/, 'oops'],
   [/\bOops: [0-9a-f]{4}/, 'oops'],
   [/general protection fault/, 'oops'],

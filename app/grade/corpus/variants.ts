@@ -73,6 +73,15 @@ export const VARIANTS: readonly Variant[] = [
     crash: 'lockup',
   },
   {
+    name: 'irqs-off-loop',
+    description: 'disables interrupts and waits for a condition that never comes in KSHRAM_SETSIZE',
+    edits: [[SET_SIZE_CHECK, `${SET_SIZE_CHECK}\tlocal_irq_disable();\n\twhile (size > KSHRAM_DEFAULT_SIZE)\n\t\tcpu_relax();\n`]],
+    statuses: failsAt(6),
+    // the soft-lockup watchdog cannot run on that CPU; RCU's stall detector (21 s) on the other one notices
+    evidence: /^RCU stall in kshram_ioctl\+0x[0-9a-f]+\/0x[0-9a-f]+ \[kshram\]: rcu: INFO: rcu_preempt detected stalls on CPUs\/tasks: \(during check_resize\)\n/,
+    crash: 'stall',
+  },
+  {
     name: 'seven-devices',
     description: 'creates only /dev/kshram0..6',
     edits: [['for (i = 0; i < KSHRAM_SLOTS; i++) {\n\t\tdev = device_create(', 'for (i = 0; i < KSHRAM_SLOTS - 1; i++) {\n\t\tdev = device_create(']],
