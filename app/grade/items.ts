@@ -174,8 +174,8 @@ export function itemSteps(context: ItemContext): Record<number, Step> {
   const unload = async (which: string): Promise<ItemOutcome> => {
     const rmmod = await sh('rmmod kshram', RMMOD_TIMEOUT_MS);
     if (rmmod.status !== 0) return finish(false, `rmmod kshram failed (exit ${rmmod.status})${firstWords(rmmod)}: the module did not unload`);
-    const probe = await sh('grep -c "^kshram " /proc/modules; ls -d /dev/kshram* /proc/kshram /sys/class/kshram 2>/dev/null; true', PROBE_TIMEOUT_MS, { quiet: true });
-    const [loaded, ...left] = probe.output.trim().split('\n').map((l) => l.trim());
+    const probe = await sh('grep -c "^kshram " /proc/modules; grep -c " kshram$" /proc/devices; ls -d /dev/kshram* /proc/kshram /sys/class/kshram 2>/dev/null; true', PROBE_TIMEOUT_MS, { quiet: true });
+    const [loaded, regions, ...left] = probe.output.trim().split('\n').map((l) => l.trim());
     if (Number(loaded)) return finish(false, 'rmmod kshram returned 0 but the module is still loaded');
     const nodes = left.filter((p) => p.startsWith('/dev/'));
     const found: string[] = [];
@@ -190,6 +190,10 @@ export function itemSteps(context: ItemContext): Record<number, Step> {
     if (left.includes('/sys/class/kshram')) {
       found.push('the kshram device class');
       notes.push(`${which}: the kshram device class left after unload (class_destroy missing?)`);
+    }
+    if (Number(regions)) {
+      found.push('the kshram character device numbers');
+      notes.push(`${which}: the kshram character device numbers are still registered in /proc/devices (unregister_chrdev_region missing?)`);
     }
     if (item === 4) leftovers = found;
     return finish(true, 'kshram unloaded; the system is still running');

@@ -146,7 +146,10 @@ export async function gradeSubmission(workspaceDir: string, options: GradeOption
     const warnings = [...vm.crashes.warnings];
     // beyond the course's checks, after a full score only: notes, never points
     if (items.every((item) => item.status === 'pass')) notes.push(...(await contractNotes(session)));
-    for (const warning of warnings) notes.push(`kernel warning: ${warning.title}`);
+    // one note per distinct warning (busybox's insmod tries twice, so a failing init warns twice)
+    const counts = new Map<string, number>();
+    for (const warning of warnings) counts.set(warning.title, (counts.get(warning.title) ?? 0) + 1);
+    for (const [title, count] of counts) notes.push(`kernel warning${count > 1 ? ` (${count} times)` : ''}: ${title}`);
     if (!guest.kshram.ok) notes.push('kshram.c did not compile; see item 3');
     const total = items.reduce((sum, item) => sum + item.points, 0);
     listener.onStage?.('done', `${total}/${MAX_POINTS}`);

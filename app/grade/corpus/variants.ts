@@ -173,6 +173,23 @@ export const VARIANTS: readonly Variant[] = [
     notes: [/^unload test #1: 8 \/dev\/kshram\* node\(s\) left after unload \(device_destroy missing\?\)$/],
   },
   {
+    name: 'proc-entry-left',
+    description: 'forgets remove_proc_entry() on unload, so the reload fails',
+    edits: [['static void __exit kshram_exit(void)\n{\n\tremove_proc_entry("kshram", NULL);\n', 'static void __exit kshram_exit(void)\n{\n']],
+    statuses: failsAt(5),
+    evidence: /^insmod kshram\.ko failed \(exit 12\): insmod: can't insert '\/lib\/kshram\/kshram\.ko': Cannot allocate memory; unload test #1 left \/proc\/kshram behind\n[\s\S]*proc_dir_entry '\/proc\/kshram' already registered/,
+    notes: [/^unload test #1: \/proc\/kshram left after unload \(remove_proc_entry missing\?\)$/, /^kernel warning \(2 times\): WARNING: CPU: \d+ PID: \d+ at fs\/proc\/generic\.c:\d+ proc_register/],
+  },
+  {
+    name: 'chrdev-region-left',
+    description: 'forgets unregister_chrdev_region() on unload: harmless to the checks, noted',
+    edits: [['\tcdev_del(&kshram_cdev);\n\tunregister_chrdev_region(kshram_devt, KSHRAM_SLOTS);\n\tkshram_free_slots();\n\tpr_info("unloaded', '\tcdev_del(&kshram_cdev);\n\tkshram_free_slots();\n\tpr_info("unloaded']],
+    statuses: PASS_ALL,
+    evidence: /^kshram unloaded; the system is still running$/m,
+    evidenceItem: 4,
+    notes: [/^unload test #1: the kshram character device numbers are still registered/, /^unload test #2: the kshram character device numbers are still registered/],
+  },
+  {
     name: 'oops-on-second-load',
     description: 'forgets class_destroy() and does not check class_create(), so the second load oopses',
     edits: [
