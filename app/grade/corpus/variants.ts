@@ -228,6 +228,15 @@ export const VARIANTS: readonly Variant[] = [
     notes: [/: not ok: SETSIZE 0 fails with EINVAL$/, /: not ok: SETSIZE 64 MiB fails with EINVAL$/, /: not ok: a refused SETSIZE leaves the size alone$/],
   },
   {
+    name: 'tail-not-zeroed',
+    description: 'does not zero what krealloc() hands back, so old bytes reappear after a shrink and a grow',
+    edits: [['\t/* krealloc() may reuse slack that still holds old bytes */\n\tmemset(buf + keep, 0, alloc_size - keep);\n', '']],
+    statuses: PASS_ALL,
+    evidence: /^check_resize passed$/m,
+    evidenceItem: 6,
+    notes: [/: not ok: bytes beyond a shrunk size come back as zeroes$/],
+  },
+  {
     name: 'slow-init',
     description: 'sleeps 3 s in init: slow, but correct',
     edits: [
