@@ -123,10 +123,12 @@ export function itemSteps(context: ItemContext): Record<number, Step> {
   };
 
   /** Runs a command for the current item and records it; ends the run on crash, exit, deadline or hang. */
-  const sh = async (command: string, limitMs: number, options: { quiet?: boolean } = {}): Promise<CommandResult> => {
+  const sh = async (command: string, limitMs: number, options: { quiet?: boolean; label?: string } = {}): Promise<CommandResult> => {
     const outcome = await session.exec(command, limitMs);
-    if (outcome.kind !== 'done') return ended(command, outcome);
-    if (outcome.result.timedOut) return timedOut(command, outcome.result, limitMs);
+    // a probe's shell loop is no name for a step: its label is
+    const name = options.label ?? command;
+    if (outcome.kind !== 'done') return ended(name, outcome);
+    if (outcome.result.timedOut) return timedOut(name, outcome.result, limitMs);
     if (!options.quiet) log.push(transcript(command, outcome.result));
     return outcome.result;
   };
@@ -144,7 +146,7 @@ export function itemSteps(context: ItemContext): Record<number, Step> {
   };
 
   const devNodes = async (): Promise<Map<string, boolean>> => {
-    const listing = await sh('for f in /dev/*; do [ -c "$f" ] && echo "c $f" || echo "- $f"; done', PROBE_TIMEOUT_MS, { quiet: true });
+    const listing = await sh('for f in /dev/*; do [ -c "$f" ] && echo "c $f" || echo "- $f"; done', PROBE_TIMEOUT_MS, { quiet: true, label: 'ls /dev' });
     return new Map(listing.output.split('\n').filter((l) => l.length > 2).map((l) => [l.slice(2).trim(), l.startsWith('c ')]));
   };
 
@@ -162,7 +164,7 @@ export function itemSteps(context: ItemContext): Record<number, Step> {
     // the lab asks for exactly eight: a kshram8 is as wrong as a missing kshram7
     const extra = appeared.filter((path) => path.startsWith('/dev/kshram'));
     if (!missing.length && !notChar.length && !extra.length) return undefined;
-    log.push(`$ ls /dev   (after insmod)\n${[...after.keys()].filter((p) => p.startsWith('/dev/kshram') || appeared.includes(p)).join('\n') || '(no kshram devices)'}`);
+    log.push(`--- /dev after insmod (kshram and new entries) ---\n${[...after.keys()].filter((p) => p.startsWith('/dev/kshram') || appeared.includes(p)).join('\n') || '(none)'}`);
     if (!missing.length && !notChar.length) return finish(false, `/dev/kshram0..7 appeared, and also ${extra.join(', ')}: the lab asks for exactly 8 devices`);
     const parts = [];
     if (missing.length) parts.push(`missing ${missing.join(', ')}`);
@@ -174,7 +176,7 @@ export function itemSteps(context: ItemContext): Record<number, Step> {
   const unload = async (which: string): Promise<ItemOutcome> => {
     const rmmod = await sh('rmmod kshram', RMMOD_TIMEOUT_MS);
     if (rmmod.status !== 0) return finish(false, `rmmod kshram failed (exit ${rmmod.status})${firstWords(rmmod)}: the module did not unload`);
-    const probe = await sh('grep -c "^kshram " /proc/modules; grep -c " kshram$" /proc/devices; ls -d /dev/kshram* /proc/kshram /sys/class/kshram 2>/dev/null; true', PROBE_TIMEOUT_MS, { quiet: true });
+    const probe = await sh('grep -c "^kshram " /proc/modules; grep -c " kshram$" /proc/devices; ls -d /dev/kshram* /proc/kshram /sys/class/kshram 2>/dev/null; true', PROBE_TIMEOUT_MS, { quiet: true, label: 'looking for what rmmod left' });
     const [loaded, regions, ...left] = probe.output.trim().split('\n').map((l) => l.trim());
     if (Number(loaded)) return finish(false, 'rmmod kshram returned 0 but the module is still loaded');
     const nodes = left.filter((p) => p.startsWith('/dev/'));
@@ -205,7 +207,7 @@ export function itemSteps(context: ItemContext): Record<number, Step> {
   };
 
   const procListing = async (): Promise<void> => {
-    const proc = await sh('cat /proc/kshram', PROBE_TIMEOUT_MS, { quiet: true });
+    const proc = await sh('cat /proc/kshram', PROBE_TIMEOUT_MS, { quiet: true, label: 'cat /proc/kshram' });
     const lines = proc.output.trim().split('\n');
     const wellFormed = proc.status === 0 && lines.length === 8 && lines.every((l, i) => l.trim() === `${String(i).padStart(2, '0')}: 4096`);
     if (wellFormed) return;
