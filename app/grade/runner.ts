@@ -15,6 +15,7 @@ import { contractNotes } from './contract.js';
 import { CHECKLIST, DEFAULT_TIME_LIMIT_MS, MAX_POINTS, notRun, type ItemResult } from './checklist.js';
 import { lastLines } from './evidence.js';
 import { itemSteps, RunEnded, type ItemOutcome } from './items.js';
+import { withoutSyncMarkers } from './console-view.js';
 import { GuestSession } from './session.js';
 
 /** Compiler messages shown in item 3's evidence when kshram.c does not build. */
@@ -100,7 +101,7 @@ export async function gradeSubmission(workspaceDir: string, options: GradeOption
     listener.onStage?.('boot', `booting Linux ${kit.kernelRelease} (${accel.accel})`);
     vm = await Vm.start({ kit, accel: accel.accel, initramfs: guest.initramfs });
     if (options.signal?.aborted) await vm.stop();
-    if (listener.onConsoleData) vm.onConsoleData(listener.onConsoleData);
+    if (listener.onConsoleData) vm.onConsoleData(withoutSyncMarkers(listener.onConsoleData));
     const session = new GuestSession(vm, vm.started + timeLimitMs);
     const kshramBuildError = guest.kshram.ok ? undefined : buildFailure(guest.kshram.diagnostics, guest.kshram.log);
     const steps = itemSteps({ session, kshramBuildError, notes, timeLimitMs });
