@@ -33,6 +33,12 @@ fi
 
 step "npm: installing dependencies (Electron's binary download skipped)"
 export ELECTRON_SKIP_BINARY_DOWNLOAD=1
+# node-pty compiles against Node's headers; without network access node-gyp
+# cannot download them, so point it at the ones installed with Node.
+nodedir=$(npm config get nodedir 2>/dev/null || true)
+if { [ -z "$nodedir" ] || [ "$nodedir" = undefined ] || [ "$nodedir" = null ]; } && [ -f /usr/include/node/node.h ]; then
+	export npm_config_nodedir=/usr
+fi
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 
 # the built-in kits: Debian's 6.1 (default) and 6.12 (from bookworm-security
