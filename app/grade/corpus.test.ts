@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import yazl from 'yazl';
+import { zipOf } from '../submissions/testing/zip-of.js';
 import { moduleDir, projectRoot } from '../paths.js';
 import type { BatchEntry, BatchResult } from './batch.js';
 import { CHECKLIST } from './checklist.js';
@@ -40,18 +40,6 @@ let exitCode: number;
 const inputs: string[] = [];
 const kindOf = new Map<string, (typeof KINDS)[number]>();
 const malicious: Malicious[] = [];
-
-function zipOf(files: Record<string, string>): Promise<Buffer> {
-  const zip = new yazl.ZipFile();
-  for (const [name, content] of Object.entries(files)) zip.addBuffer(Buffer.from(content), name);
-  zip.end();
-  const chunks: Buffer[] = [];
-  return new Promise((resolve, reject) => {
-    zip.outputStream.on('data', (c: Buffer) => chunks.push(c));
-    zip.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-    zip.outputStream.on('error', reject);
-  });
-}
 
 /** Packs a variant as the next kind in turn, the way students hand things in. */
 async function pack(variant: Variant, index: number): Promise<string> {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import yazl from 'yazl';
+import { zipOf } from './testing/zip-of.js';
 import { LabError } from '../errors.js';
 import { prepareSubmission, submissionName } from './index.js';
 
@@ -20,19 +20,6 @@ const fresh = async (name: string): Promise<string> => {
   return dir;
 };
 const workspace = (): string => join(root, `ws-${++n}`);
-
-/** A zip built in memory; `names` may hold placeholders patched afterwards. */
-function zipOf(files: Record<string, string | Buffer>, options: { mode?: Record<string, number> } = {}): Promise<Buffer> {
-  const zip = new yazl.ZipFile();
-  for (const [name, content] of Object.entries(files)) zip.addBuffer(Buffer.isBuffer(content) ? content : Buffer.from(content), name, { mode: options.mode?.[name] });
-  zip.end();
-  const chunks: Buffer[] = [];
-  return new Promise((resolve, reject) => {
-    zip.outputStream.on('data', (c: Buffer) => chunks.push(c));
-    zip.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-    zip.outputStream.on('error', reject);
-  });
-}
 
 /** Replaces every occurrence of a same-length byte string (a zip's local and central names). */
 function patch(buffer: Buffer, from: string, to: string): Buffer {
