@@ -3,8 +3,8 @@
  * "kshram-lab: sync N" lines (see session.ts) are plumbing, so they are
  * left out; the item markers stay, they say what is running.
  */
+import { isWholeSyncLine } from './console-markers.js';
 
-const SYNC_LINE = /^\[\s*\d+\.\d+\] kshram-lab: sync \d+\r?$/;
 /** A kernel line is written whole in well under this; a held-back fragment is then shown anyway. */
 const HOLD_MS = 100;
 
@@ -26,7 +26,7 @@ export function withoutSyncMarkers(listener: (text: string) => void): (text: str
     const shown = text
       .slice(0, end)
       .split(/(?<=\n)/)
-      .filter((line) => !SYNC_LINE.test(line.replace(/\n$/, '')))
+      .filter((line) => !isWholeSyncLine(line.replace(/\n$/, '')))
       .join('');
     const out = shown + (held ? '' : text.slice(end));
     if (out) listener(out);

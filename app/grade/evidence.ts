@@ -1,5 +1,7 @@
 import type { CommandResult } from '../guest/agent.js';
 import { describeCrash, readableReport, type CrashReport } from '../vm/crash.js';
+import { consoleLines, isDumpLine, kernelPart, parseFrame } from '../vm/kernel-log.js';
+import { isSyncLine, itemStartIndex } from './console-markers.js';
 
 /** Lines of a command's output kept in an item's evidence. */
 const OUTPUT_LINES = 40;
@@ -24,7 +26,7 @@ export function interrupted(command: string, output: string, what: string): stri
 
 /** The console's last lines without escape sequences and the grader's barriers. */
 export function consoleTail(console: string, n: number): string {
-  const lines = console.replace(/\r/g, '').replace(ANSI, '').split('\n').filter((line) => !SYNC_MARKER.test(line));
+  const lines = consoleLines(console).filter((line) => !isSyncLine(line));
   return lines.slice(-n).join('\n').trimEnd();
 }
 
@@ -34,18 +36,18 @@ export function crashEvidence(crash: CrashReport): string {
 
 export { describeCrash };
 
-const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
-/** The grader's own console barriers: noise in evidence. */
-const SYNC_MARKER = /kshram-lab: sync \d+$/;
-/** Register and code dumps, as in crash.ts: the RIP line stays. */
-const DUMP = /\] (Code: |R(?!IP)[A-Z0-9]{2}: |FS: |CS: |CR2: |DR[0-7]: |PKRU: )/;
-const TIMESTAMP = /\[\s*\d+\.\d+\]/;
 /**
  * Stack dumps without a crash (sysfs duplicate warnings and the like): the
  * message before them and the module's own frames tell the story, kernel
  * frames, guesses ("? ") and markers do not.
  */
-const TRACE_NOISE = /^\[[^\]]+\]\s+(\? |[\w.]+\+0x[0-9a-f]+\/0x[0-9a-f]+$|<\/?(TASK|IRQ)>$|Call Trace:|Hardware name:|RIP: 0033:)/;
+const TRACE_NOISE = /^\[[^\]]+\]\s+(\? |<\/?(TASK|IRQ)>$|Call Trace:|Hardware name:|RIP: 0033:)/;
+
+function isTraceNoise(line: string): boolean {
+  if (TRACE_NOISE.test(line)) return true;
+  const frame = parseFrame(line);
+  return !!frame && !frame.module;
+}
 
 /**
  * The kernel's messages on the console since item `id` began (its
@@ -54,15 +56,8 @@ const TRACE_NOISE = /^\[[^\]]+\]\s+(\? |[\w.]+\+0x[0-9a-f]+\/0x[0-9a-f]+$|<\/?(T
  * report shown on its own) are left out.
  */
 export function itemKernelLog(console: string, id: number, before?: string): string {
-  const lines = console.replace(/\r/g, '').replace(ANSI, '').split('\n');
-  const marker = `kshram-lab: item ${id}:`;
-  let start = -1;
-  for (let i = lines.length - 1; i >= 0; i--) {
-    if (lines[i]!.includes(marker)) {
-      start = i + 1;
-      break;
-    }
-  }
+  const lines = consoleLines(console);
+  const start = itemStartIndex(lines, id);
   if (start < 0) return '';
   let end = lines.length;
   if (before) {
@@ -72,11 +67,8 @@ export function itemKernelLog(console: string, id: number, before?: string): str
   const kept = lines
     .slice(start, end)
     // a kernel line can follow a shell prompt on the same console line
-    .map((line) => {
-      const at = line.search(TIMESTAMP);
-      return at < 0 ? '' : line.slice(at);
-    })
-    .filter((line) => line && !SYNC_MARKER.test(line) && !DUMP.test(line) && !TRACE_NOISE.test(line));
+    .map(kernelPart)
+    .filter((line) => line && !isSyncLine(line) && !isDumpLine(line) && !isTraceNoise(line));
   if (kept.length <= KERNEL_LOG_LINES) return kept.join('\n');
   return [`(${kept.length - KERNEL_LOG_LINES} earlier lines left out)`, ...kept.slice(-KERNEL_LOG_LINES)].join('\n');
 }

@@ -1,6 +1,8 @@
 import type { CommandResult } from '../guest/agent.js';
 import { GUEST_MODULE_DIR } from '../guest/initramfs.js';
 import { describeCrash, type CrashReport } from '../vm/crash.js';
+import { kernelText } from '../vm/kernel-log.js';
+import { reportKind } from '../vm/report-kinds.js';
 import type { VmExit } from '../vm/vm.js';
 import { consoleTail, crashEvidence, interrupted, itemKernelLog, lastLines, transcript } from './evidence.js';
 import { judgeRun, parseCheckMsg } from './judge.js';
@@ -86,8 +88,8 @@ export function itemSteps(context: ItemContext): Record<number, Step> {
       case 'crash': {
         const { crash } = outcome;
         const summary = `${describeCrash(crash)} (during ${command})${reloadHint()}`;
-        const firstLine = crash.text.split('\n')[0]!.replace(/^\s*\[\s*\d+\.\d+\]\s*/, '');
-        const what = { oops: 'the kernel oopsed', bug: 'the kernel reported a BUG', panic: 'the kernel panicked', lockup: 'a CPU locked up', stall: 'RCU stalled: a CPU stopped responding' }[crash.kind];
+        const firstLine = kernelText(crash.text.split('\n')[0]!);
+        const what = reportKind(crash.kind).happened;
         throw new RunEnded(summary, evidenceOf(interrupted(command, outcome.output, what), crashEvidence(crash), kernelLog(firstLine)), crash);
       }
       case 'exit':

@@ -15,6 +15,7 @@ import { contractNotes } from './contract.js';
 import { CHECKLIST, DEFAULT_TIME_LIMIT_MS, MAX_POINTS, notRun, type ItemResult } from './checklist.js';
 import { lastLines } from './evidence.js';
 import { itemSteps, RunEnded, type ItemOutcome } from './items.js';
+import { itemMarker } from './console-markers.js';
 import { withoutSyncMarkers } from './console-view.js';
 import { GuestSession } from './session.js';
 
@@ -118,7 +119,7 @@ export async function gradeSubmission(workspaceDir: string, options: GradeOption
       const itemStarted = Date.now();
       let outcome: ItemOutcome;
       try {
-        if (item.id > 1) await session.note(`item ${item.id}: ${item.title}`);
+        if (item.id > 1) await session.note(itemMarker(item.id, item.title));
         outcome = await steps[item.id]!();
       } catch (err) {
         if (!(err instanceof RunEnded)) throw err;

@@ -1,6 +1,7 @@
 import type { CommandResult } from '../guest/agent.js';
 import type { CrashReport } from '../vm/crash.js';
 import type { Vm, VmExit } from '../vm/vm.js';
+import { kernelLogCommand, markerOnConsole, syncMarker } from './console-markers.js';
 import { CPU_BACKTRACE, parseCpuBacktraces, parseStuckScan, STUCK_SCAN, type StuckTask } from './stuck.js';
 
 /**
@@ -93,7 +94,7 @@ export class GuestSession {
 
   /** Writes a line to the kernel log, which shows on the console: "kshram-lab: item 5: check_msg". */
   async note(text: string): Promise<void> {
-    await this.vm.agent.run(`echo '<5>kshram-lab: ${text.replace(/'/g, '')}' > /dev/kmsg`, { timeoutMs: BARRIER_TIMEOUT_MS }).catch(() => undefined);
+    await this.vm.agent.run(kernelLogCommand(text), { timeoutMs: BARRIER_TIMEOUT_MS }).catch(() => undefined);
   }
 
   /**
@@ -130,7 +131,8 @@ export class GuestSession {
 
   /** Waits until everything the kernel printed so far has come through the console. */
   private async barrier(): Promise<void> {
-    const marker = `kshram-lab: sync ${++this.markers}`;
+    const text = syncMarker(++this.markers);
+    const marker = markerOnConsole(text);
     let seen = '';
     let listener: { dispose(): void } | undefined;
     let timer: NodeJS.Timeout | undefined;
@@ -143,7 +145,7 @@ export class GuestSession {
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, BARRIER_TIMEOUT_MS);
     });
-    void this.vm.agent.run(`echo '<5>${marker}' > /dev/kmsg`, { timeoutMs: BARRIER_TIMEOUT_MS }).catch(() => undefined);
+    void this.vm.agent.run(kernelLogCommand(text), { timeoutMs: BARRIER_TIMEOUT_MS }).catch(() => undefined);
     await Promise.race([arrived, timeout, this.exited]);
     clearTimeout(timer);
     listener?.dispose();

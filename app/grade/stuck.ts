@@ -28,6 +28,8 @@ export const STUCK_SCAN =
 /** Asks every CPU for a backtrace on the console: how a task spinning in the kernel is found. */
 export const CPU_BACKTRACE = 'echo l > /proc/sysrq-trigger';
 
+import { consoleLines, kernelText, parseFrame, parseRip } from '../vm/kernel-log.js';
+
 const TASK_LINE = /^@task (\S+) (\d+) (.+)$/;
 const STACK_LINE = /^\[<[0-9a-f]+>\] (.+)$/;
 
@@ -46,19 +48,16 @@ export function parseStuckScan(output: string): StuckTask[] {
   return tasks;
 }
 
-const TIMESTAMP = /^\s*\[\s*\d+\.\d+\]\s?/;
 const NMI_START = /NMI backtrace for cpu \d+/;
 const CPU_LINE = /CPU: \d+ PID: (\d+) Comm: (\S+)/;
-const KERNEL_RIP = /RIP: 0010:(\S+(?: \[[^\]]+\])?)/;
-const FRAME = /^\s*([\w.]+\+0x[0-9a-f]+\/0x[0-9a-f]+(?: \[\w+\])?)\s*$/;
 
 /** NMI backtraces on the console (sysrq l), by PID: where each CPU was and its reliable frames. */
 export function parseCpuBacktraces(console: string): Map<number, { rip?: string; stack: string[] }> {
   const found = new Map<number, { rip?: string; stack: string[] }>();
   let current: { rip?: string; stack: string[] } | undefined;
   let inTask = false;
-  for (const raw of console.replace(/\r/g, '').split('\n')) {
-    const line = raw.replace(TIMESTAMP, '');
+  for (const raw of consoleLines(console)) {
+    const line = kernelText(raw);
     if (NMI_START.test(line)) {
       current = undefined;
       inTask = false;
@@ -72,13 +71,13 @@ export function parseCpuBacktraces(console: string): Map<number, { rip?: string;
       continue;
     }
     if (!current) continue;
-    const rip = KERNEL_RIP.exec(line);
-    if (rip && !current.rip) current.rip = rip[1];
-    if (line.trim() === '<TASK>') inTask = true;
-    else if (line.trim() === '</TASK>') current = undefined;
+    const rip = parseRip(line);
+    if (rip && !current.rip) current.rip = rip;
+    if (line === '<TASK>') inTask = true;
+    else if (line === '</TASK>') current = undefined;
     else if (inTask) {
-      const frame = FRAME.exec(line);
-      if (frame) current.stack.push(frame[1]!);
+      const frame = parseFrame(line);
+      if (frame && !frame.guess) current.stack.push(frame.text);
     }
   }
   return found;
@@ -86,7 +85,7 @@ export function parseCpuBacktraces(console: string): Map<number, { rip?: string;
 
 /** The first frame inside a module ("kshram_exit+0x12/0xca9 [kshram]"), else the first frame. */
 export function stuckWhere(task: StuckTask): string | undefined {
-  return task.stack.find((f) => /\[\w+\]$/.test(f)) ?? task.rip ?? task.stack[0];
+  return task.stack.find((f) => parseFrame(f)?.module) ?? task.rip ?? task.stack[0];
 }
 
 /** "rmmod (pid 98, D (disk sleep)) in kshram_exit+0x12/0xca9 [kshram]:" and its stack, indented. */

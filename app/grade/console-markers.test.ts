@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { isSyncLine, isWholeSyncLine, itemMarker, itemStartIndex, kernelLogCommand, markerOnConsole, syncMarker } from './console-markers.js';
+
+describe('the grader\'s console markers', () => {
+  it('writes what it later recognises', () => {
+    expect(kernelLogCommand(itemMarker(5, "Reload kshram; it's"))).toBe("echo '<5>kshram-lab: item 5: Reload kshram; its' > /dev/kmsg");
+    const lines = ['[ 1.0] kshram-lab: item 4: a', '[ 1.1] x', `[ 1.2] ${markerOnConsole(itemMarker(5, 'b'))}`, '[ 1.3] y'];
+    expect(itemStartIndex(lines, 5)).toBe(3);
+    expect(itemStartIndex(lines, 4)).toBe(1);
+    expect(itemStartIndex(lines, 6)).toBe(-1);
+    const sync = `[    2.7] ${markerOnConsole(syncMarker(12))}`;
+    expect(isWholeSyncLine(sync)).toBe(true);
+    expect(isWholeSyncLine(`kshram:/root# ${sync}`)).toBe(false);
+    expect(isSyncLine(`kshram:/root# ${sync}`)).toBe(true);
+    expect(isSyncLine('[ 1.0] kshram-lab: item 2: sync 3 things')).toBe(false);
+  });
+});

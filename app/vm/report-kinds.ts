@@ -1,0 +1,75 @@
+/**
+ * The kernel reports that end a run, as one table: how each starts on the
+ * console, how it ends, and how it is named to a student. To recognise a
+ * new kind of report (KASAN, KFENCE, lockdep, ...), add a row here; crash
+ * detection, descriptions and the grader's evidence pick it up.
+ */
+
+export interface ReportKind {
+  kind: string;
+  /** First lines of this kind of report, tested on the message without its timestamp. */
+  starts: readonly RegExp[];
+  /** "Kernel Oops in mutex_lock+0x19/0x30: ..." */
+  label: string;
+  /** What happened, for a transcript cut short: "the kernel oopsed". */
+  happened: string;
+  /**
+   * The report's last line when the kernel prints no "---[ end trace" for
+   * it (a lockup's trace, a panic that resets at once).
+   */
+  ends?: RegExp;
+}
+
+/**
+ * In order of precedence: a line is of the first kind that matches it
+ * (lockups say "BUG:" too, so they come before the generic BUG).
+ */
+export const REPORT_KINDS = [
+  {
+    kind: 'lockup',
+    starts: [/BUG: soft lockup|Watchdog detected hard LOCKUP|hard LOCKUP|BUG: workqueue lockup/],
+    label: 'Kernel lockup',
+    happened: 'a CPU locked up',
+    // a lockup report has no end marker: its call trace is the last part
+    ends: /^<\/TASK>$/,
+  },
+  {
+    kind: 'stall',
+    // "rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:" (a CPU spinning with interrupts off), "rcu_sched self-detected stall"
+    starts: [/rcu: INFO: rcu_\w+ (self-)?detected (expedited )?stalls?\b/],
+    label: 'RCU stall',
+    happened: 'RCU stalled: a CPU stopped responding',
+  },
+  {
+    kind: 'oops',
+    starts: [/BUG: (unable to handle|kernel NULL pointer dereference|kernel paging request)/, /\bOops: [0-9a-f]{4}/, /general protection fault/, /kernel BUG at /, /invalid opcode: [0-9a-f]{4}/],
+    label: 'Kernel Oops',
+    happened: 'the kernel oopsed',
+  },
+  {
+    kind: 'panic',
+    starts: [/Kernel panic - not syncing/],
+    label: 'Kernel panic',
+    happened: 'the kernel panicked',
+    // with panic=-1 the kernel resets right after this line, before any end marker
+    ends: /^Kernel Offset: /,
+  },
+  {
+    kind: 'bug',
+    // the kernel found corrupted state it cannot trust: bad page state, scheduling while atomic, ...
+    starts: [/\bBUG: /],
+    label: 'Kernel BUG',
+    happened: 'the kernel reported a BUG',
+  },
+] as const satisfies readonly ReportKind[];
+
+export type CrashKind = (typeof REPORT_KINDS)[number]['kind'];
+
+export function reportKind(kind: CrashKind): ReportKind {
+  return REPORT_KINDS.find((row) => row.kind === kind)!;
+}
+
+/** The kind of report a console message starts, if it starts one. */
+export function reportStartedBy(message: string): CrashKind | undefined {
+  return REPORT_KINDS.find((row) => row.starts.some((start) => start.test(message)))?.kind;
+}
