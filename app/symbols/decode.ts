@@ -1,0 +1,171 @@
+import { join } from 'node:path';
+import { addr2line, type DwarfLocation } from './addr2line.js';
+import { readElfFunctions, type ElfFunction, type ElfFunctions } from './elf-functions.js';
+import { SourceLines } from './source-lines.js';
+
+/** A frame as the kernel printed it: "kshram_mmap+0x24/0xd0 [kshram]" (the kernel-log parser's KernelFrame fits). */
+export interface FrameRef {
+  func: string;
+  offset: number;
+  length: number;
+  /** The module it belongs to; undefined for the kernel image. */
+  module?: string;
+}
+
+/** A frame of a report, in the report's order. */
+export interface ReportFrame extends FrameRef {
+  /**
+   * True for a "RIP:" line: the faulting instruction itself. Call-trace
+   * entries are return addresses, whose line is the call's only one byte
+   * earlier (the call may be a function's last instruction).
+   */
+  exact: boolean;
+}
+
+/** The objects a run loaded, so its frames can be looked up in exactly them. */
+export interface RunSymbols {
+  /** Module name ("kshram", "hello") -> the .ko that was loaded and the directory it was built in. */
+  modules: Readonly<Record<string, { koPath: string; buildDir: string }>>;
+  /** The kit's vmlinux with DWARF, when it has one: kernel frames get lines too. */
+  vmlinux?: string;
+}
+
+/** A place in the source. */
+export interface SourceSite {
+  function: string;
+  /** Relative to the module's build directory for the module's own files ("kshram.c"), else as DWARF names it. */
+  file?: string;
+  line?: number;
+  /** The line's text, for the module's own files. */
+  source?: string;
+  /** In the module's own sources (the student's code), not a kernel header. */
+  own: boolean;
+}
+
+/** One frame, decoded: the innermost place (where the address is), and the calls it was inlined into. */
+export interface DecodedFrame extends SourceSite {
+  /** As printed: "kshram_mmap+0x24/0xd0". */
+  symbol: string;
+  offset: number;
+  module?: string;
+  exact: boolean;
+  /** The functions this code was inlined into, innermost first (the last is `symbol`'s function). */
+  inlinedFrom: SourceSite[];
+}
+
+export interface DecodedReport {
+  frames: DecodedFrame[];
+  /** Why some frames have no line (no DWARF, the wrong .ko, a tool missing), said once each. */
+  problems: string[];
+}
+
+interface Lookup {
+  frame: ReportFrame;
+  index: number;
+  object: string;
+  buildDir?: string;
+  section?: string;
+  address: number;
+}
+
+/**
+ * Decodes a report's frames to source lines, looking each one up in the
+ * object the run really loaded (`func+off` -> the symbol's section and
+ * value -> addr2line with its inline chain). Kernel frames stay function
+ * names unless a vmlinux with DWARF is given. Never throws: a frame that
+ * cannot be decoded keeps its printed name, and `problems` says why.
+ */
+export async function decodeFrames(frames: readonly ReportFrame[], symbols: RunSymbols): Promise<DecodedReport> {
+  const problems = new Set<string>();
+  const decoded: DecodedFrame[] = frames.map((frame) => ({
+    function: frame.func,
+    symbol: `${frame.func}+0x${frame.offset.toString(16)}/0x${frame.length.toString(16)}`,
+    offset: frame.offset,
+    ...(frame.module ? { module: frame.module } : {}),
+    exact: frame.exact,
+    own: false,
+    inlinedFrom: [],
+  }));
+  const objects = new Map<string, Promise<ElfFunctions | undefined>>();
+  const functionsOf = (path: string): Promise<ElfFunctions | undefined> => {
+    let found = objects.get(path);
+    if (!found) {
+      found = readElfFunctions(path).catch((err: Error) => {
+        problems.add(err.message);
+        return undefined;
+      });
+      objects.set(path, found);
+    }
+    return found;
+  };
+
+  const lookups: Lookup[] = [];
+  for (const [index, frame] of frames.entries()) {
+    const module = frame.module ? symbols.modules[frame.module] : undefined;
+    const object = frame.module ? module?.koPath : symbols.vmlinux;
+    if (!object) continue;
+    const elf = await functionsOf(object);
+    if (!elf) continue;
+    const fn = pickFunction(elf.byName.get(frame.func), frame.offset);
+    if (!fn) {
+      problems.add(`${frame.func}+0x${frame.offset.toString(16)} is not in ${object}: it is not the object that was loaded`);
+      continue;
+    }
+    const address = fn.value + (frame.exact || frame.offset === 0 ? frame.offset : frame.offset - 1);
+    lookups.push({ frame, index, object, buildDir: module?.buildDir, section: elf.relocatable ? fn.section : undefined, address });
+  }
+
+  const quotes = new SourceLines();
+  const groups = new Map<string, Lookup[]>();
+  for (const lookup of lookups) {
+    const key = `${lookup.object}\0${lookup.section ?? ''}`;
+    groups.set(key, [...(groups.get(key) ?? []), lookup]);
+  }
+  for (const group of groups.values()) {
+    const { object, section, buildDir } = group[0]!;
+    let chains: DwarfLocation[][];
+    try {
+      chains = await addr2line(object, section, group.map((l) => l.address));
+    } catch (err) {
+      problems.add((err as Error).message);
+      continue;
+    }
+    for (const [i, lookup] of group.entries()) {
+      const sites = await Promise.all((chains[i] ?? []).map((location) => toSite(location, buildDir, quotes)));
+      if (!sites.length || !sites[0]!.line) {
+        problems.add(`${object} has no line information for ${lookup.frame.func} (built without debug info?)`);
+        continue;
+      }
+      const [innermost, ...outer] = sites;
+      decoded[lookup.index] = { ...decoded[lookup.index]!, ...innermost!, inlinedFrom: outer };
+    }
+  }
+  return { frames: decoded, problems: [...problems] };
+}
+
+/** Of the symbols with this name (a local name can repeat), the one the offset fits in. */
+function pickFunction(candidates: readonly ElfFunction[] | undefined, offset: number): ElfFunction | undefined {
+  return candidates?.find((fn) => offset <= fn.size);
+}
+
+async function toSite(location: DwarfLocation, buildDir: string | undefined, quotes: SourceLines): Promise<SourceSite> {
+  const prefix = buildDir ? `${buildDir.replace(/\/+$/, '')}/` : undefined;
+  const own = !!prefix && !!location.file?.startsWith(prefix);
+  const file = own ? location.file!.slice(prefix!.length) : location.file?.replace(/^\.\//, '');
+  const source = own && location.line ? await quotes.quote(join(buildDir!, file!), location.line) : undefined;
+  return { function: location.function, ...(file ? { file } : {}), ...(location.line ? { line: location.line } : {}), ...(source ? { source } : {}), own };
+}
+
+/** The first place in the student's own code: a frame's line, or the call it was inlined at. */
+export function firstOwnSite(frames: readonly DecodedFrame[]): SourceSite | undefined {
+  for (const frame of frames) {
+    const site = [frame, ...frame.inlinedFrom].find((s) => s.own && s.line);
+    if (site) return { function: site.function, file: site.file, line: site.line, source: site.source, own: true };
+  }
+  return undefined;
+}
+
+/** "your code: kshram.c:183 `mutex_lock(&slot->lock);` in kshram_mmap" */
+export function describeOwnSite(site: SourceSite): string {
+  return `your code: ${site.file}:${site.line}${site.source ? ` \`${site.source}\`` : ''} in ${site.function}`;
+}
