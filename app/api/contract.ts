@@ -114,6 +114,8 @@ export interface SlotsSnapshot {
   malformed: string[];
   takenAt: number;
   error?: string;
+  /** The slots were not mapped: a program the student started still runs on the console. */
+  consoleBusy?: boolean;
 }
 
 export type ItemStatus = 'pass' | 'fail' | 'not-run';

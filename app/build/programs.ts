@@ -13,7 +13,8 @@ export type CheckProgram = (typeof CHECK_PROGRAMS)[number];
 /** Static programs put into every guest, by their name in the guest's /bin. */
 export interface GuestPrograms {
   agent: string;
-  peek: string;
+  /** The slot view's helper (resources/guest/slot-view.c). */
+  slotView: string;
   /** The module's extended contract as a TAP stream (module/checks/kshram_tap.c). */
   tap: string;
   checks: Record<CheckProgram, string>;
@@ -38,7 +39,7 @@ export async function buildGuestPrograms(toolchain: Toolchain, customChecksDir?:
   const checkHeaders = existsSync(join(checkSources, 'kshram.h')) ? checkSources : moduleDir;
   const sources: ProgramSource[] = [
     { name: 'kshram-agent', source: join(guestResourcesDir, 'agent.c'), includeDir: moduleDir },
-    { name: 'kshram-peek', source: join(guestResourcesDir, 'peek.c'), includeDir: moduleDir },
+    { name: 'slot-view', source: join(guestResourcesDir, 'slot-view.c'), includeDir: moduleDir },
     { name: 'kshram_tap', source: join(checksDir, 'kshram_tap.c'), includeDir: moduleDir },
     ...CHECK_PROGRAMS.map((name) => ({ name, source: join(checkSources, `${name}.c`), includeDir: checkHeaders })),
   ];
@@ -68,7 +69,7 @@ export async function buildGuestPrograms(toolchain: Toolchain, customChecksDir?:
   }
   return {
     agent: path('kshram-agent'),
-    peek: path('kshram-peek'),
+    slotView: path('slot-view'),
     tap: path('kshram_tap'),
     checks: Object.fromEntries(CHECK_PROGRAMS.map((name) => [name, path(name)])) as Record<CheckProgram, string>,
   };

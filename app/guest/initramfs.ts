@@ -26,7 +26,7 @@ export async function composeInitramfs(kit: Kit, contents: InitramfsContents, ou
   if (kit.busyboxPath) entries.push(await file('bin/busybox', kit.busyboxPath));
   entries.push(await file('init', join(guestResourcesDir, 'init')));
   entries.push(await file('bin/kshram-agent', contents.programs.agent));
-  entries.push(await file('bin/kshram-peek', contents.programs.peek));
+  entries.push(await file('bin/slot-view', contents.programs.slotView));
   entries.push(await file('bin/kshram_tap', contents.programs.tap));
   for (const [name, path] of Object.entries(contents.programs.checks)) entries.push(await file(`bin/${name}`, path));
   for (const [name, path] of Object.entries(contents.modules)) entries.push(await file(`${GUEST_MODULE_DIR.slice(1)}/${name}`, path, 0o644));

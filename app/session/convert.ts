@@ -44,5 +44,7 @@ export function toSlotsSnapshot(snapshot: SlotSnapshot): SlotsSnapshot {
     slots: snapshot.slots.map((s) => ({ index: s.index, size: s.size, hex: s.hex, error: s.error })),
     malformed: snapshot.malformed,
     takenAt: snapshot.takenAt,
+    ...(snapshot.error ? { error: snapshot.error } : {}),
+    ...(snapshot.consoleBusy ? { consoleBusy: true } : {}),
   };
 }

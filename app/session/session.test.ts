@@ -57,14 +57,24 @@ describe('a lab session on a real QEMU boot', () => {
     await until('a shell prompt', () => /kshram:\/root# /.test(console));
     const first = await until('a snapshot of 8 slots', () => snapshots().find((s) => s.loaded && s.slots.length === 8));
     expect(first.slots.map((s) => s.size)).toEqual(Array(8).fill(4096));
-    expect(first.slots.every((s) => s.hex === '00'.repeat(32))).toBe(true);
+    // nothing typed yet: sizes from /proc/kshram, no slot mapped
+    expect(first.slots.every((s) => s.hex === undefined)).toBe(true);
 
-    const before = snapshots().length;
     session.consoleInput('cat /proc/kshram\r');
     await until('8 lines of /proc/kshram', () => /07: 4096/.test(console));
     expect(console.replace(/\r/g, '')).toMatch(/00: 4096\n01: 4096\n02: 4096\n03: 4096\n04: 4096\n05: 4096\n06: 4096\n07: 4096/);
-    // the command finished: the view refreshes by itself
-    await until('a refresh after the command', () => snapshots().length > before, 5_000);
+    // the command finished: the view refreshes by itself, and now maps the slots
+    const mapped = await until('a refresh with the first bytes', () => snapshots().find((s) => s.slots.some((slot) => slot.hex !== undefined)), 5_000);
+    expect(mapped.slots.map((s) => s.hex)).toEqual(Array(8).fill('00'.repeat(32)));
+  });
+
+  it('does not map slots while a program the student started still runs', async () => {
+    const before = snapshots().length;
+    session.consoleInput('sleep 3; echo slept-$((1 + 1))\r');
+    const busy = await until('a refresh that found the console busy', () => snapshots().slice(before).find((s) => s.consoleBusy), 5_000);
+    expect(busy.slots.every((s) => s.hex === undefined)).toBe(true);
+    await until('the program to end', () => /slept-2/.test(console), 10_000);
+    await until('a mapped refresh after it ended', () => snapshots().slice(before).find((s) => !s.consoleBusy && s.slots[0]?.hex !== undefined), 5_000);
   });
 
   it("tells the guest's tty the terminal's size, through the agent", async () => {

@@ -225,17 +225,20 @@ export class LabSession {
     if (status.phase === 'running') {
       const vm = guest.vm!;
       this.refresher ??= new SlotsRefresher(
-        () =>
-          takeSlotSnapshot(vm.agent)
+        (request) =>
+          takeSlotSnapshot(vm.agent, request)
             .then(toSlotsSnapshot)
             .catch((err): SlotsSnapshot => ({ loaded: false, slots: [], malformed: [], takenAt: Date.now(), error: toErrorData(err).message })),
         (snapshot) => {
           this.lastSlots = snapshot;
           this.emit('slots.snapshot', snapshot);
         },
+        // any kernel report, a warning included: the module's state can no longer be trusted
+        () => !!vm.crashes.crash || vm.crashes.warnings.length > 0,
       );
       this.refresher.request();
-    } else if (status.phase !== 'crashed') {
+    } else {
+      // after a crash the guest is not asked anything more: the cards keep what was last seen
       this.refresher?.dispose();
       this.refresher = undefined;
     }
@@ -273,6 +276,7 @@ export class LabSession {
   }
 
   slotsSnapshot(): Promise<SlotsSnapshot> {
+    if (this.vmStatus.phase === 'crashed') throw new LabError('VM_NOT_RUNNING', 'The VM crashed: its slots are no longer read.', 'Fix the bug the kernel reported, then boot again.');
     if (!this.refresher) throw new LabError('VM_NOT_RUNNING', 'The VM is not running.', 'Boot it to see the slots.');
     return this.refresher.now();
   }

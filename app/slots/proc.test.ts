@@ -17,7 +17,7 @@ describe('/proc/kshram parser', () => {
   });
 });
 
-describe('kshram-peek parser', () => {
+describe('slot-view output parser', () => {
   it('reads bytes and errors per slot', () => {
     expect(parsePeek('0 ok 48690a00\n1 error mmap: Invalid argument\nnoise\n')).toEqual([
       { index: 0, bytes: Buffer.from('Hi\n\0') },

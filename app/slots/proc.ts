@@ -1,4 +1,4 @@
-/** Parsing of /proc/kshram ("00: 4096" per slot) and of kshram-peek's output. */
+/** Parsing of /proc/kshram ("00: 4096" per slot) and of the slot-view helper's output. */
 
 export interface ProcSlot {
   index: number;
@@ -30,7 +30,7 @@ export type PeekResult = { index: number; bytes: Buffer } | { index: number; err
 const PEEK_OK = /^(\d+) ok ([0-9a-f]*)$/;
 const PEEK_ERROR = /^(\d+) error (.*)$/;
 
-/** Lines of resources/guest/peek.c: "<slot> ok <hex>" or "<slot> error <reason>". */
+/** Lines of resources/guest/slot-view.c: "<slot> ok <hex>" or "<slot> error <reason>". */
 export function parsePeek(text: string): PeekResult[] {
   const results: PeekResult[] = [];
   for (const line of text.replace(/\r/g, '').split('\n')) {

@@ -26,6 +26,7 @@ export function SlotsPane({ vm, grading, snapshot, onRefresh }: Props) {
   else if (snapshot.error) body = <div className="empty error-text">Could not read the slots: {snapshot.error}</div>;
   else if (!snapshot.loaded) body = <div className="empty">kshram.ko is not loaded: there is no /proc/kshram. Load it in the terminal with <code>insmod /lib/kshram/kshram.ko</code>.</div>;
   else {
+    const crashed = vm.phase === 'crashed';
     const largest = Math.max(BAR_FLOOR_BYTES, ...snapshot.slots.map((s) => s.size ?? 0));
     body = (
       <div className="slot-grid">
@@ -49,10 +50,11 @@ export function SlotsPane({ vm, grading, snapshot, onRefresh }: Props) {
                   ))}
                 </pre>
               )}
-              {slot.error && <div className="slot-error">{slot.error}</div>}
+              {crashed && slot.hex === undefined ? <div className="slot-error">the VM crashed</div> : slot.error && <div className="slot-error">{slot.error}</div>}
             </div>
           );
         })}
+        <div className="slot-note dim small" data-testid="slot-note">{slotNote(snapshot, crashed)}</div>
       </div>
     );
   }
@@ -70,4 +72,12 @@ export function SlotsPane({ vm, grading, snapshot, onRefresh }: Props) {
       {body}
     </section>
   );
+}
+
+/** Why the cards show what they show: the slot view maps slots only when it is safe to. */
+function slotNote(snapshot: SlotsSnapshot, crashed: boolean): string {
+  if (crashed) return 'The VM crashed: these are the slots as last seen before the crash. Nothing is read from the guest any more; boot again after fixing the bug.';
+  if (snapshot.consoleBusy) return 'Your program is still running: the first bytes are read once it has finished.';
+  if (!snapshot.slots.some((s) => s.hex !== undefined)) return 'Sizes from /proc/kshram. The first bytes are shown after a command you run has finished (reading them maps each slot).';
+  return '';
 }
