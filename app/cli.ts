@@ -4,6 +4,10 @@ import { bootCommand } from './cli/boot.js';
 import { gradeCommand } from './cli/grade.js';
 import { kitsCommand } from './cli/kits.js';
 import { webCommand } from './cli/web.js';
+import { enterProcessScope } from './lifecycle.js';
+
+// children die and run folders go on every way out (lifecycle.ts)
+enterProcessScope();
 
 const program = new Command('kshram-lab')
   .description('Build, boot and grade the kshram kernel-module lab')

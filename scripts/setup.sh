@@ -10,9 +10,9 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 # qemu and busybox boot the guest; headers, gcc and libc6-dev build modules
 # and the static check programs; xz and zstd unpack kernels for fast PVH boots;
 # chromium runs the end-to-end UI tests; docker.io and debootstrap make the
-# docker toolchain (KSHRAM_LAB_NO_DOCKER=1 leaves them out).
+# docker toolchain (KSHRAM_LAB_NO_DOCKER=1 leaves them out); bubblewrap is the build sandbox.
 packages=(qemu-system-x86 busybox-static cpio bzip2 xz-utils zstd linux-headers-amd64 build-essential
-	libc6-dev kmod chromium ${KSHRAM_LAB_EXTRA_PACKAGES:-})
+	libc6-dev kmod bubblewrap chromium ${KSHRAM_LAB_EXTRA_PACKAGES:-})
 [ -n "${KSHRAM_LAB_NO_DOCKER:-}" ] || packages+=(docker.io debootstrap)
 
 if command -v apt-get >/dev/null; then

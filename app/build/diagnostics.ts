@@ -13,6 +13,8 @@ export interface Diagnostic {
 
 const GCC = /^(.+?):(\d+):(?:(\d+):)? (fatal error|error|warning|note): (.*)$/;
 const MODPOST = /^(ERROR|WARNING): modpost: (.*)$/;
+/** The assembler's own messages (an `asm(".incbin ...")` that fails). */
+const GAS = /^(.+?):(\d+): (Error|Warning): (.*)$/;
 
 /**
  * Parses gcc/kbuild output. `buildDir` is where the sources were compiled;
@@ -28,6 +30,12 @@ export function parseDiagnostics(output: string, buildDir: string, mainFile: str
       const file = gcc[1]!.startsWith(prefix) ? gcc[1]!.slice(prefix.length) : gcc[1]!.replace(/^\.\//, '');
       const severity = gcc[4] === 'fatal error' ? 'error' : (gcc[4] as Severity);
       found.push({ file, line: Number(gcc[2]), column: Number(gcc[3] ?? 1), severity, message: gcc[5]! });
+      continue;
+    }
+    const gas = GAS.exec(line);
+    if (gas) {
+      const file = gas[1]!.startsWith(prefix) ? gas[1]!.slice(prefix.length) : gas[1]!.replace(/^\.\//, '');
+      found.push({ file, line: Number(gas[2]), column: 1, severity: gas[3] === 'Error' ? 'error' : 'warning', message: gas[4]! });
       continue;
     }
     const modpost = MODPOST.exec(line);

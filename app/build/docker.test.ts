@@ -45,7 +45,7 @@ describe('docker toolchain: plain errors', () => {
 
   it('says when the daemon is not running', async () => {
     process.env.DOCKER_HOST = 'unix:///nonexistent/docker.sock';
-    const error = await failure(new DockerToolchain(kit).exec(['true'], { cwd: tmpdir(), mounts: [], timeoutMs: 30_000 }));
+    const error = await failure(new DockerToolchain(kit).exec(['true'], { cwd: tmpdir(), mounts: [], writable: [], timeoutMs: 30_000 }));
     expect(error.code).toBe('DOCKER_UNAVAILABLE');
     expect(error.message).toMatch(/^The Docker daemon is not running:\n.*Cannot connect to the Docker daemon/);
     expect(error.suggestion).toMatch(/npm run setup starts dockerd/);
@@ -69,7 +69,7 @@ describe('docker toolchain: building and grading', () => {
 
   it('builds the module in a container, without network, files owned by the user', async () => {
     const toolchain = new DockerToolchain(kit);
-    const offline = await toolchain.exec(['sh', '-c', 'cat /sys/class/net/*/operstate 2>/dev/null; ls /sys/class/net'], { cwd: tmpdir(), mounts: [], timeoutMs: 60_000 });
+    const offline = await toolchain.exec(['sh', '-c', 'cat /sys/class/net/*/operstate 2>/dev/null; ls /sys/class/net'], { cwd: tmpdir(), mounts: [], writable: [], timeoutMs: 60_000 });
     expect(offline.output.trim().split('\n').pop()).toBe('lo');
 
     const work = await mkdtemp(join(tmpdir(), 'kshram-docker-build-'));

@@ -7,6 +7,7 @@ import { LabError } from '../errors.js';
 import type { Kit } from '../kit/kit.js';
 import { cacheDir, projectRoot } from '../paths.js';
 import { run, type RunResult } from '../process.js';
+import { SANDBOX_CPU_SECONDS, SANDBOX_FILE_BYTES } from './sandbox.js';
 import type { ExecOptions, Toolchain } from './toolchain.js';
 
 /** The docker command; KSHRAM_LAB_DOCKER names another (podman, a full path). */
@@ -28,6 +29,10 @@ const IMAGE_BUILD_TIMEOUT_MS = 15 * 60_000;
 const CONTAINER_REMOVE_TIMEOUT_MS = 30_000;
 /** `docker run` itself failed (bad image, daemon error), not the command in it. */
 const DOCKER_RUN_FAILED = 125;
+/** A container's memory: make and a few cc1 at once, each bounded like the native sandbox's 1 GiB. */
+const CONTAINER_MEMORY_BYTES = 2 * 1024 * 1024 * 1024;
+/** make, gcc and its helpers need a few dozen processes; a fork loop does not get more. */
+const CONTAINER_PIDS = 256;
 /** Lines of a failed image build shown in the error; the whole log goes to a file. */
 const BUILD_LOG_TAIL_LINES = 15;
 
@@ -204,7 +209,9 @@ export class DockerToolchain implements Toolchain {
       'run', '--rm', '--name', name,
       '--network', 'none',
       ...userArguments(),
-      ...this.mounts(options).flatMap((dir) => ['-v', `${dir}:${dir}`]),
+      ...resourceLimits(),
+      ...this.mounts(options).flatMap((dir) => ['-v', `${dir}:${dir}:ro`]),
+      ...options.writable.filter((dir) => existsSync(dir)).flatMap((dir) => ['-v', `${dir}:${dir}`]),
       '-w', options.cwd,
       ...Object.entries(env).flatMap(([key, value]) => ['-e', `${key}=${value}`]),
       image,
@@ -220,12 +227,24 @@ export class DockerToolchain implements Toolchain {
     return result;
   }
 
-  /** What to mount: the command's directories, except what the image itself holds. */
+  /** What to mount read-only: the command's inputs, except what the image itself holds. */
   private mounts(options: ExecOptions): string[] {
-    const inImage = headersPackage(this.kit) ? [this.kit.buildDirPath] : [];
-    const wanted = [...options.mounts, options.cwd].filter((dir) => !inImage.includes(dir) && existsSync(dir));
+    const inImage = headersPackage(this.kit) ? [this.kit.buildDirPath, this.kit.dir] : [];
+    const wanted = options.mounts.filter((dir) => !inImage.includes(dir) && !options.writable.includes(dir) && existsSync(dir));
     return [...new Set(wanted)];
   }
+}
+
+/** The same bounds as the native sandbox (sandbox.ts): CPU seconds and file size per process, memory and processes per container. */
+function resourceLimits(): string[] {
+  return [
+    '--memory', String(CONTAINER_MEMORY_BYTES),
+    '--pids-limit', String(CONTAINER_PIDS),
+    '--ulimit', `cpu=${SANDBOX_CPU_SECONDS}`,
+    '--ulimit', `fsize=${SANDBOX_FILE_BYTES}`,
+    '--cap-drop', 'ALL',
+    '--security-opt', 'no-new-privileges',
+  ];
 }
 
 /** Files in mounted folders belong to the user, not to root. */

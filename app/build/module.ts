@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isInside } from '../workspace/confine.js';
 import { LabError } from '../errors.js';
 import type { Kit } from '../kit/kit.js';
 import { cacheDir } from '../paths.js';
 import { compatDisabled, finishCompat, prepareCompat, type CompatReport, type KernelVersion } from './compat.js';
 import { parseDiagnostics, type Diagnostic } from './diagnostics.js';
+import { refusedPaths } from './sandbox.js';
 import type { Toolchain } from './toolchain.js';
 
 /** A kshram module builds in about a second; anything near this is stuck. */
@@ -69,7 +71,8 @@ export async function buildModule(source: ModuleSource, options: ModuleBuildOpti
   const env = kcflags.length ? { KCFLAGS: kcflags.join(' ') } : undefined;
   const result = await options.toolchain.exec(command, {
     cwd: buildDir,
-    mounts: [buildDir, options.kit.buildDirPath, ...(compat?.mounts ?? [])],
+    mounts: [...kitBuildTree(options.kit), ...(compat?.mounts ?? [])],
+    writable: [buildDir],
     timeoutMs: MODULE_BUILD_TIMEOUT_MS,
     env,
   });
@@ -77,6 +80,9 @@ export async function buildModule(source: ModuleSource, options: ModuleBuildOpti
   const log = result.timedOut ? `${result.output}\nbuild stopped after ${MODULE_BUILD_TIMEOUT_MS / 1000} s` : result.output;
   const finished = compat ? finishCompat(compat, parseDiagnostics(log, buildDir, mainFile), mainFile, buildDir) : undefined;
   const diagnostics = finished?.diagnostics ?? parseDiagnostics(log, buildDir, mainFile);
+  for (const path of result.code === 0 ? [] : refusedPaths(log, [buildDir, ...kitBuildTree(options.kit)])) {
+    diagnostics.push({ file: mainFile, line: 1, column: 1, severity: 'error', message: `${path} is outside the build sandbox: a build sees only your module's folder, the kit's build tree and the compiler` });
+  }
   const ok = result.code === 0 && existsSync(koPath) && !finished?.failed;
   if (!ok && !diagnostics.some((d) => d.severity === 'error')) {
     // make failed without a located error (missing tool, timeout): keep the reason visible
@@ -87,15 +93,32 @@ export async function buildModule(source: ModuleSource, options: ModuleBuildOpti
   return { ok, koPath: ok ? koPath : undefined, buildDir, log, diagnostics, compat: compatReport, elapsedMs: Date.now() - started };
 }
 
+/**
+ * What a build of a module reads from the kit: its whole folder (a Debian
+ * kit's headers link to their -common and kbuild siblings in it) and the
+ * build directory, when it lies elsewhere (/usr/src).
+ */
+export function kitBuildTree(kit: Kit): string[] {
+  return isInside(kit.dir, kit.buildDirPath) ? [kit.dir] : [kit.dir, kit.buildDirPath];
+}
+
 async function copySources(source: ModuleSource, buildDir: string): Promise<void> {
   const main = join(source.dir, `${source.name}.c`);
   if (!existsSync(main)) {
     throw new LabError('WORKSPACE_INVALID', `There is no ${source.name}.c in ${source.dir}.`, `Put your module's source in ${source.name}.c.`);
   }
   const names = await readdir(source.dir);
+  const folder = await realpath(source.dir);
   for (const name of names) {
     if (!/\.[ch]$/.test(name)) continue;
     const from = join(source.dir, name);
+    if ((await lstat(from)).isSymbolicLink()) {
+      // a link is followed only inside the folder: kshram.h -> /etc/shadow would put the file into the build's messages
+      const target = await realpath(from).catch(() => undefined);
+      if (target === undefined || !isInside(folder, target)) {
+        throw new LabError('WORKSPACE_INVALID', `${name} is a link to ${target ?? 'nothing'}, outside ${source.dir}.`, `Put the file itself into the folder instead of a link.`);
+      }
+    }
     const info = await stat(from);
     if (!info.isFile()) continue;
     if (info.size > MAX_SOURCE_BYTES) {

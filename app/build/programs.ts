@@ -85,7 +85,8 @@ async function compile(toolchain: Toolchain, program: ProgramSource, outDir: str
   if (existsSync(header)) await copyFile(header, join(includeDir, 'kshram.h'));
   const result = await toolchain.exec(['cc', '-static', '-O2', '-s', `-I${includeDir}`, '-o', join(outDir, program.name), source], {
     cwd: outDir,
-    mounts: [outDir],
+    mounts: [],
+    writable: [outDir],
     timeoutMs: COMPILE_TIMEOUT_MS,
   });
   await rm(source);
