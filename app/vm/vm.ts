@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pty from 'node-pty';
 import { LabError } from '../errors.js';
 import { Emitter } from '../events.js';
+import { trackChild, withParentDeathSignal } from '../process.js';
 import { AgentClient } from '../guest/agent.js';
 import type { Kit } from '../kit/kit.js';
 import type { Accel } from './accel.js';
@@ -88,7 +89,9 @@ export class Vm {
     const args = qemuArgs(options.kit, { accel: options.accel, initramfs: options.initramfs, agentSocket, kernel });
     let proc: pty.IPty;
     try {
-      proc = pty.spawn(QEMU_BINARY, args, {
+      // the kernel kills QEMU when we die, even by SIGKILL; our exit handlers kill it on every other way out
+      const [command, commandArgs] = withParentDeathSignal(QEMU_BINARY, args);
+      proc = pty.spawn(command, commandArgs, {
         name: 'xterm-256color',
         cols: options.cols ?? DEFAULT_COLS,
         rows: options.rows ?? DEFAULT_ROWS,
@@ -99,6 +102,8 @@ export class Vm {
       await rm(runDir, { recursive: true, force: true });
       throw qemuMissing();
     }
+    const untrack = trackChild(proc.pid);
+    proc.onExit(untrack);
     const vm = new Vm(proc, runDir, options.accel);
     try {
       vm.agent = await vm.connectAgent(agentSocket);

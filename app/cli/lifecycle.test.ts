@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { moduleDir, projectRoot } from '../paths.js';
+
+/**
+ * The grading CLI killed in the middle of a build (SIGTERM, Ctrl-C,
+ * SIGKILL) leaves no make, gcc, cc1 or QEMU behind, and (except after
+ * SIGKILL, where no handler runs) no run folder. Every process and folder
+ * of a run is found by a private TMPDIR whose path they all carry.
+ */
+let root: string;
+let workspace: string;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'kshram-lifecycle-test-'));
+  workspace = join(root, 'workspace');
+  await mkdir(workspace);
+  await copyFile(join(moduleDir, 'kshram.h'), join(workspace, 'kshram.h'));
+  // cc1 grows until the sandbox's memory limit stops it (a few seconds): a build that is surely running when we strike
+  await writeFile(join(workspace, 'kshram.c'), `${readFileSync(join(moduleDir, 'kshram.c'), 'utf8')}\n#include "/dev/zero"\n`);
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+/** Processes whose command line mentions `marker`, as "pid name". */
+function processesMentioning(marker: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (cmdline.includes(marker)) found.push(`${pid} ${readFileSync(`/proc/${pid}/comm`, 'utf8').trim()}`);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+async function until<T>(what: string, probe: () => T | undefined, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Starts `grade WORKSPACE` with its own TMPDIR and waits until cc1 compiles kshram.c. */
+async function gradeUntilCompiling(name: string): Promise<{ cli: ChildProcess; tmp: string; exited: Promise<number | null> }> {
+  const tmp = join(root, name);
+  await mkdir(tmp);
+  const cli = spawn(process.execPath, [join(projectRoot, 'bin', 'kshram-lab.js'), 'grade', workspace], { env: { ...process.env, TMPDIR: tmp, NO_COLOR: '1' }, stdio: 'ignore' });
+  const exited = new Promise<number | null>((resolve) => cli.on('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
+  await until('cc1 compiling kshram.c', () => processesMentioning(tmp).find((p) => / cc1$/.test(p)), 90_000);
+  return { cli, tmp, exited };
+}
+
+/** Our folders in a TMPDIR (tsx keeps its compile cache there too). */
+const runFolders = async (tmp: string): Promise<string[]> => (await readdir(tmp)).filter((name) => name.startsWith('kshram'));
+
+const BUILD_TOOLS = / (make|gcc|cc|cc1|as|ld|bwrap|prlimit|setpriv|qemu-system-x86)$/;
+
+describe('a grading CLI killed mid-build', () => {
+  it('SIGTERM: exits at once, no build process and no run folder remain', async () => {
+    const { cli, tmp, exited } = await gradeUntilCompiling('term');
+    const struck = Date.now();
+    cli.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    expect(Date.now() - struck).toBeLessThan(2_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(processesMentioning(tmp).filter((p) => BUILD_TOOLS.test(p))).toEqual([]);
+    expect(await runFolders(tmp)).toEqual([]);
+  }, 120_000);
+
+  it('Ctrl-C (SIGINT): cancels within a second, no build process and no run folder remain', async () => {
+    const { cli, tmp, exited } = await gradeUntilCompiling('int');
+    const struck = Date.now();
+    cli.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(Date.now() - struck).toBeLessThan(1_500);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(processesMentioning(tmp).filter((p) => BUILD_TOOLS.test(p))).toEqual([]);
+    expect(await runFolders(tmp)).toEqual([]);
+  }, 120_000);
+
+  it('SIGKILL: the build dies with it (no handler of ours runs), and the next start sweeps the folder', async () => {
+    const { cli, tmp, exited } = await gradeUntilCompiling('kill');
+    cli.kill('SIGKILL');
+    await exited;
+    await until('the build to die with the CLI', () => (processesMentioning(tmp).some((p) => BUILD_TOOLS.test(p)) ? undefined : true), 3_000);
+    expect(await runFolders(tmp)).toHaveLength(1);
+    // any later run removes the folder of a process that is gone
+    const next = spawn(process.execPath, [join(projectRoot, 'bin', 'kshram-lab.js'), 'kits', '--json'], { env: { ...process.env, TMPDIR: tmp }, stdio: 'ignore' });
+    await new Promise((r) => next.on('exit', r));
+    expect(await runFolders(tmp)).toEqual([]);
+  }, 120_000);
+});
