@@ -5,10 +5,14 @@
  */
 import { app, dialog, Menu, type BrowserWindow } from 'electron';
 import { DEFAULT_KIT } from '../app/kit/kit.js';
+import { enterProcessScope } from '../app/lifecycle.js';
 import { LabSession } from '../app/session/session.js';
 import { bindIpc } from './ipc.js';
 import { buildMenu } from './menu.js';
 import { createWindow, isOwnPage } from './window.js';
+
+// builds and QEMU die with the app, run folders go with it (app/lifecycle.ts)
+enterProcessScope();
 
 // one workbench per user: a second start focuses the first
 if (!app.requestSingleInstanceLock()) app.quit();
