@@ -21,6 +21,10 @@ export type LabErrorCode =
   | 'AGENT_TIMEOUT'
   | 'AGENT_GONE'
   | 'BAD_ARGUMENT'
+  /** The user (or a closing window) cancelled the operation; nothing is wrong. */
+  | 'CANCELLED'
+  /** Another VM-owning operation (boot, grade) is running; try again when it ends. */
+  | 'BUSY'
   | 'INTERNAL';
 
 export interface LabErrorData {

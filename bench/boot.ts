@@ -7,12 +7,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { selectToolchain } from '../app/build/select.js';
-import { prepareGuest } from '../app/guest/prepare.js';
-import { DEFAULT_KIT, loadKit } from '../app/kit/kit.js';
+import { buildGuest, startGuest } from '../app/boot/boot-guest.js';
+import { resolveEnvironment } from '../app/boot/environment.js';
+import { DEFAULT_KIT } from '../app/kit/kit.js';
 import { moduleDir } from '../app/paths.js';
-import { chooseAccel } from '../app/vm/accel.js';
-import { Vm } from '../app/vm/vm.js';
 import { median, printTable, seconds } from './stats.js';
 
 const BOOT_TIMEOUT_MS = 90_000;
@@ -21,18 +19,18 @@ const kits = process.argv.length > 3 ? process.argv.slice(3) : [DEFAULT_KIT];
 const rows: string[][] = [];
 
 for (const name of kits) {
-  const kit = await loadKit(name);
-  const toolchain = await selectToolchain(kit);
-  const accel = await chooseAccel(kit, 'auto');
+  // the boot path's two stages: one build, then boots of it
+  const env = await resolveEnvironment({ kit: name });
+  const { kit, accel } = env;
   const runDir = await mkdtemp(join(tmpdir(), 'kshram-bench-'));
   const prepareStarted = Date.now();
-  const guest = await prepareGuest({ kit, toolchain, workspaceDir: moduleDir, runDir });
+  const guest = await buildGuest(env, { dir: moduleDir }, runDir);
   const prepareMs = Date.now() - prepareStarted;
   const walls: number[] = [];
   const uptimes: number[] = [];
   for (let i = 0; i < runs; i++) {
     const started = Date.now();
-    const vm = await Vm.start({ kit, accel: accel.accel, initramfs: guest.initramfs });
+    const vm = await startGuest(env, guest);
     try {
       await vm.agent.waitReady(BOOT_TIMEOUT_MS);
       walls.push(Date.now() - started);

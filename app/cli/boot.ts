@@ -1,14 +1,9 @@
 import { Command } from 'commander';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import pc from 'picocolors';
+import { bootGuest, type BootedGuest } from '../boot/boot-guest.js';
+import { resolveEnvironment } from '../boot/environment.js';
 import { formatDiagnostic } from '../build/diagnostics.js';
-import { selectToolchain } from '../build/select.js';
-import { prepareGuest } from '../guest/prepare.js';
-import { DEFAULT_KIT, loadKit } from '../kit/kit.js';
-import { chooseAccel } from '../vm/accel.js';
-import { Vm } from '../vm/vm.js';
+import type { Vm } from '../vm/vm.js';
 import { handleError } from './errors.js';
 import { accelOption, kitOption, noCompatOption, toolchainOption } from './options.js';
 
@@ -24,24 +19,31 @@ export function bootCommand(): Command {
     .addOption(toolchainOption())
     .addOption(noCompatOption())
     .action(async (dir: string, flags: { kit?: string; accel: 'auto' | 'kvm' | 'tcg'; toolchain: 'auto' | 'native' | 'docker'; compat: boolean }) => {
-      const runDir = await mkdtemp(join(tmpdir(), 'kshram-boot-'));
+      let booted: BootedGuest | undefined;
       try {
-        const kit = await loadKit(flags.kit ?? DEFAULT_KIT);
-        const toolchain = await selectToolchain(kit, flags.toolchain);
-        const accel = await chooseAccel(kit, flags.accel);
-        const guest = await prepareGuest({ kit, toolchain, workspaceDir: resolve(dir), compat: flags.compat, runDir });
-        // compat findings print once, as notes, rather than again as info diagnostics
-        for (const d of guest.kshram.diagnostics) if (d.severity !== 'info') process.stderr.write(`${formatDiagnostic(d)}\n`);
-        for (const note of guest.kshram.compat.notes) process.stderr.write(`${pc.cyan('note:')} ${note}\n`);
-        if (!guest.kshram.ok) process.stderr.write(pc.yellow('kshram.c did not compile; booting without kshram.ko\n'));
-        process.stderr.write(pc.dim(`Booting Linux ${kit.kernelRelease} (${accel.accel.toUpperCase()}: ${accel.reason}). Modules are in /lib/kshram. Ctrl-] quits.\n`));
-        const vm = await Vm.start({ kit, accel: accel.accel, initramfs: guest.initramfs, cols: process.stdout.columns, rows: process.stdout.rows });
-        await attach(vm);
+        const env = await resolveEnvironment(flags);
+        const { kit, accel } = env;
+        booted = await bootGuest(
+          env,
+          { dir, compat: flags.compat },
+          {
+            cols: process.stdout.columns,
+            rows: process.stdout.rows,
+            onBuilt: (guest) => {
+              // compat findings print once, as notes, rather than again as info diagnostics
+              for (const d of guest.kshram.diagnostics) if (d.severity !== 'info') process.stderr.write(`${formatDiagnostic(d)}\n`);
+              for (const note of guest.kshram.compat.notes) process.stderr.write(`${pc.cyan('note:')} ${note}\n`);
+              if (!guest.kshram.ok) process.stderr.write(pc.yellow('kshram.c did not compile; booting without kshram.ko\n'));
+              process.stderr.write(pc.dim(`Booting Linux ${kit.kernelRelease} (${accel.accel.toUpperCase()}: ${accel.reason}). Modules are in /lib/kshram. Ctrl-] quits.\n`));
+            },
+          },
+        );
+        await attach(booted.vm);
       } catch (err) {
+        await booted?.dispose();
         handleError(err);
-      } finally {
-        await rm(runDir, { recursive: true, force: true });
       }
+      await booted.dispose();
     });
 }
 

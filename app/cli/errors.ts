@@ -6,6 +6,10 @@ export const EXIT_OK = 0;
 export const EXIT_NOT_FULL_MARKS = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_ENVIRONMENT = 3;
+/** sysexits' EX_TEMPFAIL: something else holds the VM; try again later. */
+export const EXIT_BUSY = 75;
+/** As a shell reports a job ended by Ctrl-C (128 + SIGINT). */
+export const EXIT_CANCELLED = 130;
 
 const ENVIRONMENT: ReadonlySet<LabErrorCode> = new Set(['KIT_MISSING', 'KIT_CORRUPT', 'KIT_INSTALL_FAILED', 'QEMU_MISSING', 'QEMU_FAILED', 'TOOLCHAIN_MISSING', 'DOCKER_UNAVAILABLE']);
 
@@ -15,5 +19,11 @@ export function handleError(err: unknown): never {
   process.stderr.write(`${pc.red('error:')} ${data.message}\n`);
   if (data.suggestion) process.stderr.write(`${pc.yellow('hint:')} ${data.suggestion}\n`);
   if (data.code === 'INTERNAL' && err instanceof Error && process.env.KSHRAM_LAB_DEBUG) process.stderr.write(`${err.stack}\n`);
-  process.exit(ENVIRONMENT.has(data.code) ? EXIT_ENVIRONMENT : EXIT_USAGE);
+  process.exit(exitStatusOf(data.code));
+}
+
+export function exitStatusOf(code: LabErrorCode): number {
+  if (code === 'CANCELLED') return EXIT_CANCELLED;
+  if (code === 'BUSY') return EXIT_BUSY;
+  return ENVIRONMENT.has(code) ? EXIT_ENVIRONMENT : EXIT_USAGE;
 }

@@ -2,11 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildGuestPrograms } from '../build/programs.js';
-import { selectToolchain } from '../build/select.js';
 import { LabError, toErrorData, type LabErrorData } from '../errors.js';
-import { DEFAULT_KIT, loadKit } from '../kit/kit.js';
 import { prepareSubmission, submissionName, type SubmissionKind } from '../submissions/index.js';
-import { chooseAccel, type Accel } from '../vm/accel.js';
+import type { Accel } from '../vm/accel.js';
+import { cancelledError } from '../boot/boot-guest.js';
+import { resolveEnvironment } from '../boot/environment.js';
 import { validateChecksDir } from './checks-dir.js';
 import { DEFAULT_TIME_LIMIT_MS, MAX_POINTS, type ItemResult } from './checklist.js';
 import { gradeSubmission, type GradeOptions, type GradeReport } from './runner.js';
@@ -79,9 +79,8 @@ export async function gradeBatch(inputs: readonly string[], options: BatchOption
   const timeLimitMs = options.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
   // everything shared is checked and built once, before the first VM
   if (options.checksDir) await validateChecksDir(options.checksDir);
-  const kit = await loadKit(options.kit ?? DEFAULT_KIT);
-  const toolchain = await selectToolchain(kit, options.toolchain);
-  const accel = await chooseAccel(kit, options.accel ?? 'auto');
+  const environment = await resolveEnvironment(options);
+  const { kit, toolchain, accel } = environment;
   await buildGuestPrograms(toolchain, options.checksDir);
 
   const students = uniqueNames(inputs.map(submissionName));
@@ -102,11 +101,11 @@ export async function gradeBatch(inputs: readonly string[], options: BatchOption
     const base = { student, input, max: MAX_POINTS, files: [] as string[], submissionNotes: [] as string[] };
     report({});
     try {
-      if (options.signal?.aborted) throw new LabError('BAD_ARGUMENT', 'Grading was cancelled.');
+      if (options.signal?.aborted) throw cancelledError('Grading');
       const submission = await prepareSubmission(input, join(root, String(index)));
       const graded = await gradeSubmission(submission.workspaceDir, {
         ...options,
-        accel: accel.accel,
+        environment,
         listener: {
           onStage: (stage) => stage !== 'done' && report({ phase: stage === 'build' ? 'building' : stage === 'boot' ? 'booting' : 'running' }),
           onItemStart: (item) => report({ phase: 'running', item }),

@@ -1,15 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { bootGuest, cancelledError, type BootedGuest } from '../boot/boot-guest.js';
+import { resolveEnvironment, type Environment } from '../boot/environment.js';
 import type { CompatReport } from '../build/compat.js';
 import { formatDiagnostic, type Diagnostic } from '../build/diagnostics.js';
-import { selectToolchain, type ToolchainPreference } from '../build/select.js';
+import type { ToolchainPreference } from '../build/select.js';
 import { LabError } from '../errors.js';
-import { prepareGuest } from '../guest/prepare.js';
-import { DEFAULT_KIT, loadKit } from '../kit/kit.js';
-import { chooseAccel, type Accel, type AccelPreference } from '../vm/accel.js';
+import type { Accel, AccelPreference } from '../vm/accel.js';
 import { describeCrash, type CrashKind } from '../vm/crash.js';
-import { Vm } from '../vm/vm.js';
 import { validateChecksDir } from './checks-dir.js';
 import { contractNotes } from './contract.js';
 import { CHECKLIST, DEFAULT_TIME_LIMIT_MS, MAX_POINTS, notRun, type ItemResult } from './checklist.js';
@@ -42,6 +39,8 @@ export interface GradeOptions {
   compat?: boolean;
   signal?: AbortSignal;
   listener?: GradeListener;
+  /** Kit, toolchain and accelerator resolved already (a batch resolves them once); else from kit/accel/toolchain. */
+  environment?: Environment;
 }
 
 export interface GradeReport {
@@ -81,27 +80,30 @@ export async function gradeSubmission(workspaceDir: string, options: GradeOption
     throw new LabError('BAD_ARGUMENT', `The time limit must be a positive number of seconds, not ${timeLimitMs / 1000}.`, 'Use e.g. --time-limit 120 (the course\'s limit).');
   }
   if (options.checksDir) await validateChecksDir(options.checksDir);
-  const kit = await loadKit(options.kit ?? DEFAULT_KIT);
-  const toolchain = await selectToolchain(kit, options.toolchain);
-  const accel = await chooseAccel(kit, options.accel ?? 'auto');
-  const runDir = await mkdtemp(join(tmpdir(), 'kshram-grade-'));
+  const env = options.environment ?? (await resolveEnvironment(options));
+  const { kit, toolchain, accel } = env;
   const notes: string[] = [];
   const items: ItemResult[] = [];
-  let vm: Vm | undefined;
+  let booted: BootedGuest | undefined;
   let crash: GradeReport['crash'];
-  const onAbort = (): void => void vm?.stop();
+  const onAbort = (): void => void booted?.vm.stop();
   options.signal?.addEventListener('abort', onAbort);
 
   try {
     listener.onStage?.('build', `building with the ${toolchain.name} toolchain for ${kit.name}`);
-    const guest = await prepareGuest({ kit, toolchain, workspaceDir: resolve(workspaceDir), checksDir: options.checksDir, kcflags: options.kcflags, compat: options.compat, runDir });
-    // which compatibility shims made the module build, line by line
-    notes.push(...guest.kshram.compat.notes);
-    checkAborted(options.signal);
-
-    listener.onStage?.('boot', `booting Linux ${kit.kernelRelease} (${accel.accel})`);
-    vm = await Vm.start({ kit, accel: accel.accel, initramfs: guest.initramfs });
-    if (options.signal?.aborted) await vm.stop();
+    booted = await bootGuest(
+      env,
+      { dir: workspaceDir, checksDir: options.checksDir, kcflags: options.kcflags, compat: options.compat },
+      {
+        signal: options.signal,
+        onBuilt: (guest) => {
+          // which compatibility shims made the module build, line by line
+          notes.push(...guest.kshram.compat.notes);
+          listener.onStage?.('boot', `booting Linux ${kit.kernelRelease} (${accel.accel})`);
+        },
+      },
+    );
+    const { vm, guest } = booted;
     if (listener.onConsoleData) vm.onConsoleData(withoutSyncMarkers(listener.onConsoleData));
     const session = new GuestSession(vm, vm.started + timeLimitMs);
     const kshramBuildError = guest.kshram.ok ? undefined : buildFailure(guest.kshram.diagnostics, guest.kshram.log);
@@ -175,13 +177,12 @@ export async function gradeSubmission(workspaceDir: string, options: GradeOption
     };
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
-    await vm?.stop();
-    await rm(runDir, { recursive: true, force: true });
+    await booted?.dispose();
   }
 }
 
 function checkAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new LabError('BAD_ARGUMENT', 'Grading was cancelled.');
+  if (signal?.aborted) throw cancelledError('Grading');
 }
 
 /** Item 3's verdict for a module that does not compile: the first error, then the rest. */

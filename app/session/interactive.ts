@@ -1,27 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { BuildOutcome, VmStatus } from '../api/contract.js';
-import { selectToolchain } from '../build/select.js';
+import { bootGuest, type BootedGuest } from '../boot/boot-guest.js';
+import { resolveEnvironment } from '../boot/environment.js';
 import { toErrorData } from '../errors.js';
 import { GUEST_MODULE_DIR } from '../guest/initramfs.js';
-import { prepareGuest } from '../guest/prepare.js';
-import { loadKit } from '../kit/kit.js';
-import { chooseAccel } from '../vm/accel.js';
+import { TIMEOUTS } from '../timeouts.js';
 import { describeCrash, readableReport, type CrashReport } from '../vm/crash.js';
-import { Vm } from '../vm/vm.js';
+import type { Vm } from '../vm/vm.js';
 import { toBuildOutcome } from './convert.js';
 
-/** The guest's agent answers within ~2 s of QEMU starting under TCG; this is the give-up point. */
-const BOOT_TIMEOUT_MS = 60_000;
-/** insmod of a working module takes milliseconds; a hung init is the module's bug. */
-const INSMOD_TIMEOUT_MS = 20_000;
-/** stty returns at once. */
-const STTY_TIMEOUT_MS = 5_000;
 /** Resizes come in bursts while a pane is dragged; the guest hears the last. */
 const RESIZE_DEBOUNCE_MS = 150;
-/** After an Oops starts, how long the rest of its report may take before it is shown as is. */
-const CRASH_SETTLE_MS = 2_000;
 
 export interface InteractiveOptions {
   kitName: string;
@@ -46,8 +34,11 @@ export interface InteractiveOptions {
  * the module, tell the tty its size) goes through the agent.
  */
 export class InteractiveGuest {
+  private booted: BootedGuest | undefined;
   private vmInstance: Vm | undefined;
   private stopped = false;
+  /** Ends a boot still building or starting QEMU. */
+  private cancelBoot: () => void = () => undefined;
   private resizeTimer: NodeJS.Timeout | undefined;
   private size: { cols: number; rows: number };
   private current: VmStatus = { phase: 'building', message: 'Building kshram.ko and the guest' };
@@ -88,8 +79,10 @@ export class InteractiveGuest {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.cancelBoot();
     clearTimeout(this.resizeTimer);
     await this.vmInstance?.stop();
+    await this.booted?.dispose();
   }
 
   private setStatus(status: VmStatus): void {
@@ -99,35 +92,50 @@ export class InteractiveGuest {
 
   private async run(): Promise<void> {
     const { options } = this;
-    const runDir = await mkdtemp(join(tmpdir(), 'kshram-boot-'));
+    const cancel = new AbortController();
+    this.cancelBoot = () => cancel.abort();
     try {
       this.setStatus({ phase: 'building', message: 'Building kshram.ko and the guest', kit: options.kitName });
-      const kit = await loadKit(options.kitName);
-      const toolchain = await selectToolchain(kit);
-      const accel = await chooseAccel(kit, 'auto');
-      const guest = await prepareGuest({ kit, toolchain, workspaceDir: options.workspaceDir, runDir });
-      options.onBuilt(toBuildOutcome(guest.kshram, kit.name));
-      if (this.stopped) return this.setStatus({ phase: 'stopped', message: 'Boot cancelled' });
+      const env = await resolveEnvironment({ kit: options.kitName });
+      const { kit, accel } = env;
       const base = { kit: kit.name, kernelRelease: kit.kernelRelease, accel: accel.accel, accelReason: accel.reason };
       const label = `Linux ${kit.kernelRelease} (${accel.accel.toUpperCase()})`;
-      this.setStatus({ ...base, phase: 'booting', message: `Booting ${label}` });
-      options.onBanner(`booting ${label}${guest.kshram.ok ? '' : ' without kshram.ko: it did not compile'}`);
-
-      const vm = await Vm.start({ kit, accel: accel.accel, initramfs: guest.initramfs, cols: this.size.cols, rows: this.size.rows });
-      this.vmInstance = vm;
-      options.onVmStarted(vm);
-      if (this.stopped) await vm.stop();
+      if (this.stopped) cancel.abort();
+      const booted = await bootGuest(
+        env,
+        { dir: options.workspaceDir },
+        {
+          cols: this.size.cols,
+          rows: this.size.rows,
+          signal: cancel.signal,
+          onBuilt: (guest) => {
+            options.onBuilt(toBuildOutcome(guest.kshram, kit.name));
+            this.setStatus({ ...base, phase: 'booting', message: `Booting ${label}` });
+            options.onBanner(`booting ${label}${guest.kshram.ok ? '' : ' without kshram.ko: it did not compile'}`);
+          },
+          onVmStarted: (vm) => {
+            this.vmInstance = vm;
+            options.onVmStarted(vm);
+          },
+        },
+      ).catch((err: unknown) => {
+        if (this.stopped) return undefined;
+        throw err;
+      });
+      if (!booted) return this.setStatus({ phase: 'stopped', message: 'Boot cancelled' });
+      this.booted = booted;
+      const { vm, guest } = booted;
       vm.onConsoleData((text) => options.onConsoleData(text));
       vm.onCrash((crash) => this.crashed(crash, base));
       void vm.waitExit().then((exit) => {
-        void rm(runDir, { recursive: true, force: true });
+        void booted.dispose();
         if (this.stopped) this.setStatus({ ...base, phase: 'stopped', message: 'Stopped' });
         else if (vm.crashes.crash) this.crashed(vm.crashes.crash, base, `QEMU exited (status ${exit.exitCode}) after the crash`);
         else this.setStatus({ ...base, phase: 'exited', message: `The guest ended: QEMU exited with status ${exit.exitCode}` });
       });
 
       try {
-        await vm.agent.waitReady(BOOT_TIMEOUT_MS);
+        await vm.agent.waitReady(TIMEOUTS.bootMs);
       } catch (err) {
         if (!vm.running || this.stopped) return;
         await vm.stop();
@@ -138,14 +146,13 @@ export class InteractiveGuest {
       await this.syncTtySize();
       if (options.loadModule && guest.kshram.ok) await this.loadModule(base, label);
     } catch (err) {
-      await rm(runDir, { recursive: true, force: true });
       this.setStatus({ phase: 'stopped', message: 'Could not boot', kit: options.kitName, error: toErrorData(err) });
     }
   }
 
   private async loadModule(base: Partial<VmStatus>, label: string): Promise<void> {
     const vm = this.vmInstance!;
-    const result = await vm.agent.run(`insmod ${GUEST_MODULE_DIR}/kshram.ko`, { timeoutMs: INSMOD_TIMEOUT_MS }).catch(() => undefined);
+    const result = await vm.agent.run(`insmod ${GUEST_MODULE_DIR}/kshram.ko`, { timeoutMs: TIMEOUTS.interactiveInsmodMs }).catch(() => undefined);
     if (!result || vm.crashes.crash || !vm.running) return;
     if (result.status === 0) {
       this.setStatus({ ...base, phase: 'running', message: `${label} running, kshram.ko loaded`, moduleLoaded: true });
@@ -160,7 +167,7 @@ export class InteractiveGuest {
     const vm = this.vmInstance;
     if (!vm?.running || !vm.agent.ready) return;
     const { cols, rows } = this.size;
-    await vm.agent.run(`stty -F /dev/ttyS0 rows ${rows} cols ${cols}`, { timeoutMs: STTY_TIMEOUT_MS }).catch(() => undefined);
+    await vm.agent.run(`stty -F /dev/ttyS0 rows ${rows} cols ${cols}`, { timeoutMs: TIMEOUTS.probeMs }).catch(() => undefined);
   }
 
   private crashed(crash: CrashReport, base: Partial<VmStatus>, message?: string): void {
@@ -170,6 +177,6 @@ export class InteractiveGuest {
     };
     show();
     // the report arrives line by line; show it again once it is complete
-    if (!crash.complete) setTimeout(show, CRASH_SETTLE_MS).unref();
+    if (!crash.complete) setTimeout(show, TIMEOUTS.crashSettleMs).unref();
   }
 }
