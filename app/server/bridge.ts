@@ -48,6 +48,11 @@ export function bridgeSockets(wss: WebSocketServer, session: LabSession, handler
       if (ws !== active) return send(ws, { t: 'reply', id: call.data.id, ok: false, error: { code: 'BAD_ARGUMENT', message: 'This tab was replaced by a newer one.' } });
       void dispatch(handlers, call.data.name, call.data.args).then((reply) => send(ws, { t: 'reply', id: call.data.id, ...reply }));
     });
+    // ws reports an oversized frame (1009), invalid UTF-8 (1007) or a broken socket here and closes only
+    // this connection; without a listener the error would be thrown and end the whole server
+    ws.on('error', (err: Error & { code?: string }) => {
+      process.emitWarning(`web mode: a connection was closed: ${err.message}`, { code: 'KSHRAM_LAB_WS_ERROR' });
+    });
     ws.on('close', () => {
       events.dispose();
       if (active === ws) active = undefined;

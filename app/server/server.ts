@@ -16,8 +16,13 @@ import { newToken, tokenMatches } from './token.js';
 
 /** Web mode listens on loopback only: the workbench runs the user's code and reads their files. */
 export const WEB_HOST = '127.0.0.1';
-/** The largest call is a file save: MAX_FILE_CHARS characters, up to 4 bytes each in UTF-8, in JSON. */
-const MAX_MESSAGE_BYTES = MAX_FILE_CHARS * 4 + 64 * 1024;
+/**
+ * The largest legal call is a file save of MAX_FILE_CHARS characters; JSON
+ * spells a control character or a lone surrogate as \uXXXX, 6 bytes, the
+ * most any character takes. A larger frame closes only its own connection
+ * (1009, see bridge.ts).
+ */
+export const MAX_MESSAGE_BYTES = MAX_FILE_CHARS * 6 + 64 * 1024;
 /** Where `npm run build` puts the renderer. */
 export const defaultRendererDir = (): string => join(projectRoot, 'out', 'renderer');
 
@@ -81,9 +86,13 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     void serveStatic(staticDir, rest, res).catch(() => res.destroy());
   });
 
+  // a broken client connection is that client's problem, never the server's
+  server.on('clientError', (_err, socket: Duplex) => socket.destroy());
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  wss.on('error', () => undefined);
   const bridge = bridgeSockets(wss, options.session, sessionHandlers(options.session));
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
     const rest = afterToken(req);
     if (!allowedHost(req) || !allowedOrigin(req) || rest !== WS_PATH) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');

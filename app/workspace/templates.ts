@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { EDITOR_FILES, type Template } from '../api/contract.js';
 import { LabError } from '../errors.js';
 import { moduleDir, projectRoot } from '../paths.js';
+import { refuseSystemFolder } from './system-folders.js';
 import { expandHome, Workspace } from './workspace.js';
 
 const templatesDir = join(projectRoot, 'resources', 'templates');
@@ -25,6 +26,7 @@ export function templateSources(template: Template): Record<(typeof EDITOR_FILES
  */
 export async function createWorkspace(dir: string, template: Template): Promise<Workspace> {
   const target = resolve(expandHome(dir));
+  await refuseSystemFolder(target);
   const info = await stat(target).catch(() => undefined);
   if (info && !info.isDirectory()) throw new LabError('WORKSPACE_INVALID', `${target} is a file, not a folder.`, 'Choose a new or empty folder for the workspace.');
   if (info) {

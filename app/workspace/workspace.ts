@@ -4,6 +4,12 @@ import writeFileAtomic from 'write-file-atomic';
 import { EDITOR_FILES, MAX_FILE_CHARS, type FileContent, type SavedFile, type WorkspaceInfo } from '../api/contract.js';
 import { LabError } from '../errors.js';
 import { resolveInside } from './confine.js';
+import { refuseSystemFolder } from './system-folders.js';
+
+/** A source file's size on disk: the engine builds nothing larger (build/module.ts), the editor opens nothing larger. */
+export const MAX_FILE_BYTES = MAX_FILE_CHARS;
+/** Any of the write permission bits (owner, group, others). */
+const WRITE_BITS = 0o222;
 
 /**
  * An open workspace: a folder with the student's kshram.c. Every file
@@ -25,6 +31,7 @@ export class Workspace {
     }
     if (!info.isDirectory()) throw new LabError('WORKSPACE_INVALID', `${absolute} is a file, not a folder.`, 'Open the folder that holds your kshram.c.');
     const real = await realpath(absolute);
+    await refuseSystemFolder(real);
     try {
       await stat(join(real, 'kshram.c'));
     } catch {
@@ -45,7 +52,7 @@ export class Workspace {
     try {
       const info = await stat(full);
       if (!info.isFile()) throw new LabError('BAD_ARGUMENT', `${rel} is not a file.`);
-      if (info.size > MAX_FILE_CHARS) throw new LabError('WORKSPACE_INVALID', `${rel} is ${info.size} bytes, too large to edit here.`, 'Module sources stay well under 1 MiB.');
+      if (info.size > MAX_FILE_BYTES) throw new LabError('WORKSPACE_INVALID', `${rel} is ${info.size} bytes, too large to edit here.`, 'Module sources stay well under 1 MiB.');
       return { path: rel, exists: true, content: await readFile(full, 'utf8'), mtimeMs: info.mtimeMs };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { path: rel, exists: false, content: '', mtimeMs: 0 };
@@ -58,8 +65,18 @@ export class Workspace {
     const full = await resolveInside(this.dir, path);
     const rel = relative(this.dir, full);
     if (full === this.dir) throw new LabError('BAD_ARGUMENT', 'Cannot save over the workspace folder itself.');
-    await mkdir(resolve(full, '..'), { recursive: true });
+    const bytes = Buffer.byteLength(content, 'utf8');
+    if (bytes > MAX_FILE_BYTES) {
+      // it could be saved, but then neither opened again nor built
+      throw new LabError('WORKSPACE_INVALID', `${rel} would be ${bytes} bytes in UTF-8, more than the ${MAX_FILE_BYTES} a source file may be; it was not saved.`, 'Module sources stay well under 1 MiB; your edits are still in the editor.');
+    }
+    const existing = await stat(full).catch(() => undefined);
+    if (existing && (existing.mode & WRITE_BITS) === 0) {
+      // an atomic save renames over the file, which would replace it even though it is read-only
+      throw new LabError('WORKSPACE_INVALID', `${rel} is read-only; it was not saved.`, `Make it writable (chmod u+w ${full}) and save again; your edits are still in the editor.`);
+    }
     try {
+      await mkdir(resolve(full, '..'), { recursive: true });
       await writeFileAtomic(full, content, { encoding: 'utf8', fsync: true });
     } catch (err) {
       throw new LabError('WORKSPACE_INVALID', `Could not save ${rel}: ${(err as Error).message}`, 'Check that the folder is writable and the disk is not full; your edits are still in the editor.');
