@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # npm run setup: everything kshram lab needs on a Debian/Ubuntu x86_64 host.
 # Idempotent: installs only what is missing, and says what it does.
+# `setup.sh --tools` stops after the apt tools (the host check test uses it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# qemu and busybox boot the guest; headers, gcc and libc6-dev build modules
-# and the static check programs; xz and zstd unpack kernels for fast PVH boots;
-# chromium runs the end-to-end UI tests; docker.io and debootstrap make the
-# docker toolchain (KSHRAM_LAB_NO_DOCKER=1 leaves them out); bubblewrap is the build sandbox.
-packages=(qemu-system-x86 busybox-static cpio bzip2 xz-utils zstd linux-headers-amd64 build-essential
-	libc6-dev kmod bubblewrap chromium ${KSHRAM_LAB_EXTRA_PACKAGES:-})
+# Tools only: no kernel, no headers, no apt source (kits unpack theirs into
+# the cache). qemu and busybox boot the guest; gcc-12 (the compiler Debian's
+# kernels are built with), make and libc6-dev build modules and the static
+# check programs; the Debian keyring checks a kit's packages; xz and zstd
+# unpack kernels for fast PVH boots; chromium runs the end-to-end UI tests;
+# docker.io and debootstrap make the docker toolchain (KSHRAM_LAB_NO_DOCKER=1
+# leaves them out); bubblewrap is the build sandbox.
+packages=(qemu-system-x86 busybox-static cpio bzip2 xz-utils zstd build-essential gcc-12 libc6-dev kmod
+	debian-archive-keyring bubblewrap chromium ${KSHRAM_LAB_EXTRA_PACKAGES:-})
 [ -n "${KSHRAM_LAB_NO_DOCKER:-}" ] || packages+=(docker.io debootstrap)
 
 if command -v apt-get >/dev/null; then
@@ -31,6 +35,8 @@ else
 	echo "Not a Debian/Ubuntu host: install QEMU (qemu-system-x86_64) yourself; modules will build with the docker toolchain." >&2
 fi
 
+[ "${1:-}" != --tools ] || exit 0
+
 step "npm: installing dependencies (Electron's binary download skipped)"
 export ELECTRON_SKIP_BINARY_DOWNLOAD=1
 # node-pty compiles against Node's headers; without network access node-gyp
@@ -41,8 +47,9 @@ if { [ -z "$nodedir" ] || [ "$nodedir" = undefined ] || [ "$nodedir" = null ]; }
 fi
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 
-# the built-in kits: Debian's 6.1 (default) and 6.12 (from bookworm-security
-# or bookworm-backports; the recipe adds backports to apt when needed)
+# the built-in kits, unpacked into the cache: Debian's 6.1 (default) and 6.12
+# (bookworm-security or -backports, through a private apt configuration in
+# the cache when the host's apt does not list it)
 for kit in debian-6.1 debian-6.12; do
 	step "kit: $kit"
 	node bin/kshram-lab.js kits install "$kit"

@@ -4,7 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { arch } from 'node:os';
 import { join } from 'node:path';
 import { LabError } from '../errors.js';
-import type { Kit } from '../kit/kit.js';
+import { buildTreePlace, type Kit } from '../kit/kit.js';
 import { cacheDir, projectRoot } from '../paths.js';
 import { run, type RunResult } from '../process.js';
 import { SANDBOX_CPU_SECONDS, SANDBOX_FILE_BYTES } from './sandbox.js';
@@ -86,8 +86,13 @@ export async function imageTag(spec: ImageSpec): Promise<string> {
   return `${IMAGE_REPO}:${spec.flavour}-${hash.digest('hex').slice(0, 12)}`;
 }
 
-/** Debian's headers package of a kit; kits installed before kit.json recorded it are recognised by path. */
+/**
+ * The headers package the image must install: none for a kit with its
+ * build tree inside (it is mounted); kits installed before kit.json
+ * recorded the package are recognised by path.
+ */
 function headersPackage(kit: Kit): string | undefined {
+  if (buildTreePlace(kit) === 'kit') return undefined;
   return kit.headersPackage ?? /^\/usr\/src\/(linux-headers-[^/]+)$/.exec(kit.buildDirPath)?.[1];
 }
 
@@ -95,6 +100,21 @@ function headersArgument(kit: Kit): string {
   const pkg = headersPackage(kit);
   if (!pkg) return '';
   return kit.aptSuite && kit.aptSuite !== 'default' ? `${pkg}/${kit.aptSuite}` : pkg;
+}
+
+/**
+ * Deletes the toolchain images made for this kit alone (its headers baked
+ * in, tagged with its kernel release); returns their tags. Nothing when
+ * docker is absent or its daemon is down: then there are none to delete.
+ */
+export async function removeKitImages(kit: Kit): Promise<string[]> {
+  const flavour = imageSpec(kit).flavour;
+  if (flavour === MOUNTED_IMAGE.flavour) return [];
+  const listed = await run(dockerBinary(), ['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}', IMAGE_REPO], { timeoutMs: DOCKER_PROBE_TIMEOUT_MS }).catch(() => undefined);
+  if (!listed || listed.code !== 0) return [];
+  const tags = listed.output.split('\n').map((line) => line.trim()).filter((tag) => tag.startsWith(`${IMAGE_REPO}:${flavour}-`));
+  if (tags.length) await run(dockerBinary(), ['image', 'rm', ...tags], { timeoutMs: DOCKER_PROBE_TIMEOUT_MS });
+  return tags;
 }
 
 async function imageId(tag: string): Promise<string | undefined> {

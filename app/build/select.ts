@@ -43,7 +43,7 @@ export async function selectToolchain(kit: Kit, preference: ToolchainPreference 
   switch (name) {
     case 'native':
       if (!existsSync(join(kit.buildDirPath, 'Makefile'))) {
-        throw new LabError('TOOLCHAIN_MISSING', `The kit's module build directory ${kit.buildDirPath} is not on this host, so modules cannot be built natively.`, kit.headersPackage ? `Install it (apt-get install ${kit.headersPackage}) or use --toolchain docker.` : `Reimport the kit, or use --toolchain docker.`);
+        throw new LabError('TOOLCHAIN_MISSING', `The kit's module build directory ${kit.buildDirPath} is not on this host, so modules cannot be built natively.`, kit.source === 'debian' ? `Reinstall the kit into your cache: kshram-lab kits install --force ${kit.name}  (or use --toolchain docker)` : `Reimport the kit, or use --toolchain docker.`);
       }
       return new NativeToolchain();
     case 'docker':

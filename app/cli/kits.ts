@@ -5,7 +5,7 @@ import { DockerToolchain } from '../build/docker.js';
 import { formatSize, listKits, type KitInfo } from '../kit/catalog.js';
 import { importKit } from '../kit/import.js';
 import { BUILTIN_KITS, installKit, removeKit } from '../kit/install.js';
-import { DEFAULT_KIT, loadKit } from '../kit/kit.js';
+import { buildTreePlace, DEFAULT_KIT, loadKit } from '../kit/kit.js';
 import { handleError } from './errors.js';
 
 const progress = (line: string): void => void process.stderr.write(pc.dim(`${line}\n`));
@@ -67,14 +67,16 @@ export function kitsCommand(): Command {
   kits
     .command('remove')
     .argument('<name>')
-    .description('delete a kit from the cache')
+    .description('delete a kit from the cache, with the docker images made for it')
     .action(async (name: string) => {
       try {
         const kit = await loadKit(name).catch(() => undefined);
-        await removeKit(name);
+        const removed = await removeKit(name);
         process.stdout.write(`Removed ${name}\n`);
-        if (kit?.headersPackage && !kit.buildDirPath.startsWith(kit.dir)) {
-          process.stdout.write(pc.dim(`Its headers (${kit.headersPackage}) stay installed with apt; apt-get remove them to free the space.\n`));
+        for (const image of removed.images) process.stdout.write(pc.dim(`Removed its docker image ${image}\n`));
+        if (removed.aptDir) process.stdout.write(pc.dim(`Removed the private apt lists ${removed.aptDir}\n`));
+        if (kit && buildTreePlace(kit) === 'host') {
+          process.stdout.write(pc.dim(`It was an old-style kit: its headers (${kit.headersPackage ?? kit.buildDirPath}) were installed with apt and stay; apt-get remove them to free the space.\n`));
         }
       } catch (err) {
         handleError(err);
@@ -104,6 +106,9 @@ function printKits(infos: KitInfo[]): void {
     if (kit.status === 'installed') {
       const size = formatSize(kit.sizeBytes ?? 0).padStart(9);
       process.stdout.write(`${pc.green('●')} ${name} Linux ${kit.kernelRelease!.padEnd(24)} ${size}  ${kit.toolchain!.name.padEnd(6)}  ${pc.dim(kit.description)}\n`);
+      if (kit.buildTree === 'host') {
+        process.stdout.write(pc.yellow(`  old-style: its headers are apt's under /usr/src; make it self-contained with: kshram-lab kits install --force ${kit.name}\n`));
+      }
     } else if (kit.status === 'broken') {
       process.stdout.write(`${pc.red('●')} ${name} ${kit.error!.message}\n`);
     } else {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { chooseToolchain, type ToolchainChoice } from '../build/select.js';
 import { toErrorData, type LabErrorData } from '../errors.js';
 import { BUILTIN_KITS } from './install.js';
-import { DEFAULT_KIT, listKitNames, loadKit } from './kit.js';
+import { buildTreePlace, DEFAULT_KIT, listKitNames, loadKit, type BuildTreePlace } from './kit.js';
 
 /** One kit as the CLI's `kits` and the UI's kit picker show it. */
 export interface KitInfo {
@@ -16,7 +16,9 @@ export interface KitInfo {
   source?: 'debian' | 'imported';
   kernelRelease?: string;
   description: string;
-  /** Bytes on disk: the kit's folder plus a module build directory outside it (Debian's headers). */
+  /** Where its module build tree is; 'host' marks an old-style kit (headers installed with apt under /usr/src). */
+  buildTree?: BuildTreePlace;
+  /** Bytes on disk: the kit's folder plus a module build directory outside it (an old-style kit's headers). */
   sizeBytes?: number;
   /** The toolchain `auto` picks for this kit on this host, and why. */
   toolchain?: ToolchainChoice;
@@ -32,7 +34,8 @@ export async function listKits(): Promise<KitInfo[]> {
     const builtin = name in BUILTIN_KITS;
     try {
       const kit = await loadKit(name);
-      const external = kit.buildDirPath.startsWith(`${kit.dir}/`) ? 0 : await diskUsage(kit.buildDirPath);
+      const buildTree = buildTreePlace(kit);
+      const external = buildTree === 'host' ? await diskUsage(kit.buildDirPath) : 0;
       infos.push({
         name,
         status: 'installed',
@@ -41,6 +44,7 @@ export async function listKits(): Promise<KitInfo[]> {
         source: kit.source,
         kernelRelease: kit.kernelRelease,
         description: kit.description,
+        buildTree,
         sizeBytes: (await diskUsage(kit.dir)) + external,
         toolchain: chooseToolchain(kit),
         memory: kit.qemu.memory,

@@ -2,20 +2,23 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LabError } from '../errors.js';
-import { kitRecipesDir, kitsDir } from '../paths.js';
-import { dockerBinary, ensureImage, MOUNTED_IMAGE } from '../build/docker.js';
+import { cacheDir, kitRecipesDir, kitsDir } from '../paths.js';
+import { dockerBinary, ensureImage, MOUNTED_IMAGE, removeKitImages } from '../build/docker.js';
 import { hasCommand, run, type RunResult } from '../process.js';
-import { kitDir, loadKit, type Kit } from './kit.js';
+import { kitDir, listKitNames, loadKit, type Kit } from './kit.js';
 
 /**
- * Built-in kits: the newest Debian kernel of a series, from the apt sources
- * plus `suite` (added when missing; 6.12 is in bookworm-backports and, on
- * up-to-date mirrors, in bookworm-security too).
+ * Built-in kits: the newest Debian kernel of a series, from the host's apt
+ * lists when they have it, else from a private apt configuration in the
+ * cache (6.12 is in bookworm-security or bookworm-backports).
  */
-export const BUILTIN_KITS: Readonly<Record<string, { suite: string; series: string; summary: string }>> = {
-  'debian-6.1': { suite: 'default', series: '6.1', summary: 'Debian bookworm, Linux 6.1 (default)' },
-  'debian-6.12': { suite: 'bookworm-backports', series: '6.12', summary: 'Debian bookworm (backports/security), Linux 6.12' },
+export const BUILTIN_KITS: Readonly<Record<string, { series: string; summary: string }>> = {
+  'debian-6.1': { series: '6.1', summary: 'Debian bookworm, Linux 6.1 (default)' },
+  'debian-6.12': { series: '6.12', summary: 'Debian bookworm (security/backports), Linux 6.12' },
 };
+
+/** The private apt configuration (sources, lists, archives) kit recipes use when the host's apt lacks a kernel. */
+export const privateAptDir = (): string => join(cacheDir(), 'apt');
 
 /** apt downloads and installs; generous because mirrors can be slow. */
 const INSTALL_TIMEOUT_MS = 15 * 60_000;
@@ -32,15 +35,15 @@ export async function installKit(name: string, onProgress: (line: string) => voi
     throw new LabError('BAD_ARGUMENT', `There is no built-in kit "${name}".`, `Built-in kits: ${known}. Import the course's archive with: kshram-lab kits import dist.tbz`);
   }
   await mkdir(kitsDir(), { recursive: true });
-  const args = [name, recipe.suite, kitDir(name), recipe.series];
+  const args = [name, recipe.series, kitDir(name)];
   const viaDocker = options.viaDocker ?? !(await hasCommand('apt-get'));
   const onOutput = (text: string): void => text.split('\n').filter(Boolean).forEach(onProgress);
   const result = viaDocker
     ? await runRecipeInDocker(args, onProgress, onOutput)
-    : await run('bash', [join(kitRecipesDir, 'debian-kit.sh'), ...args], { timeoutMs: INSTALL_TIMEOUT_MS, onOutput });
+    : await run('bash', [join(kitRecipesDir, 'debian-kit.sh'), ...args], { timeoutMs: INSTALL_TIMEOUT_MS, onOutput, env: { ...process.env, KSHRAM_LAB_APT_DIR: privateAptDir() } });
   if (result.code !== 0) {
     const tail = result.output.trim().split('\n').slice(-8).join('\n');
-    throw new LabError('KIT_INSTALL_FAILED', `Installing the kit "${name}" failed:\n${tail}`, viaDocker ? 'Check that docker runs (docker version) and can reach the Debian mirror.' : 'Check that apt can reach the Debian mirror and that you are root (or have sudo).');
+    throw new LabError('KIT_INSTALL_FAILED', `Installing the kit "${name}" failed:\n${tail}`, viaDocker ? 'Check that docker runs (docker version) and can reach the Debian mirror.' : 'Check that apt can reach the Debian mirror (deb.debian.org). No root is needed: the kit is unpacked into your cache.');
   }
   return loadKit(name);
 }
@@ -56,7 +59,7 @@ async function runRecipeInDocker(args: string[], onProgress: (line: string) => v
   const owner = process.getuid && process.getgid ? `${process.getuid()}:${process.getgid()}` : '';
   const script = [
     'apt-get update -q >/dev/null',
-    'KSHRAM_LAB_SKIP_HEADERS=1 bash "$0/debian-kit.sh" "$@"',
+    'KSHRAM_LAB_SKIP_HEADERS=1 KSHRAM_LAB_APT_DIR=/tmp/apt bash "$0/debian-kit.sh" "$@"',
     // the recipe ran as root in the container; the kit belongs to the user
     ...(owner ? [`chown -R ${owner} "$3"`] : []),
   ].join(' && ');
@@ -68,8 +71,31 @@ async function runRecipeInDocker(args: string[], onProgress: (line: string) => v
   ], { timeoutMs: INSTALL_TIMEOUT_MS, onOutput });
 }
 
-export async function removeKit(name: string): Promise<void> {
+export interface RemovedKit {
+  /** Docker images made for this kit only (its headers baked in), now deleted. */
+  images: string[];
+  /** The private apt configuration, deleted with the last built-in kit. */
+  aptDir?: string;
+}
+
+/**
+ * Deletes everything a kit's install made: its folder (and a half-made
+ * one), the docker toolchain images made for it alone, and with the last
+ * built-in kit the private apt lists. Images every kit shares (the base
+ * and the one that mounts build trees) stay for the other kits.
+ */
+export async function removeKit(name: string): Promise<RemovedKit> {
   const dir = kitDir(name);
   if (!existsSync(dir)) throw new LabError('KIT_MISSING', `The kit "${name}" is not installed.`);
+  const kit = await loadKit(name).catch(() => undefined);
   await rm(dir, { recursive: true, force: true });
+  await rm(`${dir}.partial`, { recursive: true, force: true });
+  const images = kit ? await removeKitImages(kit) : [];
+  const removed: RemovedKit = { images };
+  const builtinLeft = (await listKitNames()).some((other) => other in BUILTIN_KITS);
+  if (!builtinLeft && existsSync(privateAptDir())) {
+    await rm(privateAptDir(), { recursive: true, force: true });
+    removed.aptDir = privateAptDir();
+  }
+  return removed;
 }

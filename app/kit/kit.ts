@@ -38,7 +38,7 @@ export const KitManifestSchema = z.object({
   /** A base initramfs (possibly compressed) that our files are appended to. */
   baseInitramfs: z.string().optional(),
   toolchain: z.enum(['native', 'docker']).default('native'),
-  /** Debian's headers package for buildDir: what the docker toolchain image installs. */
+  /** Debian's headers package of buildDir (the docker toolchain image installs it when buildDir is not in the kit). */
   headersPackage: z.string().optional(),
   /** The apt suite headersPackage comes from (bookworm-security, bookworm-backports). */
   aptSuite: z.string().optional(),
@@ -88,8 +88,9 @@ export async function loadKitAt(dir: string, name: string): Promise<Kit> {
     busyboxPath: manifest.busybox ? abs(dir, manifest.busybox) : undefined,
     baseInitramfsPath: manifest.baseInitramfs ? abs(dir, manifest.baseInitramfs) : undefined,
   };
-  // a Debian kit's headers may live only in the docker toolchain's image
-  const headersElsewhere = Boolean(kit.headersPackage);
+  // an old-style kit's headers are apt's (maybe removed since); a kit made
+  // for the docker toolchain has them only in its image
+  const headersElsewhere = buildTreePlace(kit) !== 'kit';
   const missing = [
     ['kernel image', kit.kernelImagePath],
     ...(headersElsewhere ? [] : [['module build directory', join(kit.buildDirPath, 'Makefile')]]),
@@ -102,6 +103,19 @@ export async function loadKitAt(dir: string, name: string): Promise<Kit> {
     throw new LabError('KIT_CORRUPT', `The kit "${name}" is incomplete: missing ${what}.`, `Reinstall it: kshram-lab kits remove ${name} && kshram-lab kits install ${name}`);
   }
   return kit;
+}
+
+/**
+ * Where a kit's module build tree is: in the kit (self-contained: built-in
+ * kits made by debian-kit.sh, imported kits), in the docker toolchain's
+ * image (kits made where apt is missing), or on the host under /usr/src
+ * (old-style Debian kits, installed by an earlier version with apt).
+ */
+export type BuildTreePlace = 'kit' | 'image' | 'host';
+
+export function buildTreePlace(kit: Pick<Kit, 'dir' | 'buildDirPath' | 'toolchain' | 'headersPackage'>): BuildTreePlace {
+  if (kit.buildDirPath.startsWith(`${kit.dir}/`)) return 'kit';
+  return kit.toolchain === 'docker' && kit.headersPackage ? 'image' : 'host';
 }
 
 /** Names of the kits in the cache, installed or not loadable. */

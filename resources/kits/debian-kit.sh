@@ -1,106 +1,140 @@
 #!/usr/bin/env bash
-# Builds a kshram lab kit from Debian packages:
-#   debian-kit.sh NAME SUITE OUTDIR [SERIES]
-# SUITE is the apt suite holding the kernel (bookworm-backports), or
-# "default" for apt's candidate (bookworm with its security updates).
-# SERIES (6.1, 6.12) picks the newest kernel of that series; without it,
-# the one linux-headers-amd64 depends on (which an installed backports
-# metapackage can move, hence the series).
-# A *-backports suite missing from the apt sources is added in a sources
-# file of its own (backports never upgrade anything unasked).
-# The kit gets the kernel image and a static busybox; the matching headers
-# are installed with apt, where kbuild expects them. With
-# KSHRAM_LAB_SKIP_HEADERS=1 (the recipe running in a container for a host
-# without apt) they are not: the kit then builds with the docker toolchain,
-# whose image installs them.
+# Builds a self-contained kshram lab kit from Debian packages:
+#   debian-kit.sh NAME SERIES OUTDIR
+# SERIES (6.1, 6.12) picks the newest plain amd64 kernel of that series.
+#
+# Nothing is installed on the host and /etc/apt is never touched: the
+# kernel image, linux-headers-REL, its -common headers and linux-kbuild are
+# fetched with `apt-get download` and unpacked with `dpkg -x` into
+# OUTDIR/root; the one absolute path kbuild follows (the headers' Makefile
+# including the -common Makefile under /usr/src) is rewritten to the kit.
+#
+# Host apt is used when its lists know the series (read only, any user).
+# Otherwise (6.12 on a host without bookworm-security's 6.12, a non-Debian
+# apt host, or KSHRAM_LAB_PRIVATE_APT=1) a private apt configuration in
+# KSHRAM_LAB_APT_DIR (the user's cache) lists bookworm, -security and
+# -backports: its own sources list, lists and archives directories.
+#
+# With KSHRAM_LAB_SKIP_HEADERS=1 (the recipe running in a container for a
+# host without apt) the kit gets no build tree: it builds with the docker
+# toolchain, whose image installs the headers (their kbuild programs must
+# run on the container's architecture).
 set -euo pipefail
 
-name=$1 suite=$2 out=$3 series=${4:-}
+name=$1 series=$2 out=$3
 step() { printf '==> %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else die "need root for: $*"; fi; }
 
 command -v apt-get >/dev/null || die "apt-get not found: Debian kits are built on Debian/Ubuntu (or in the docker toolchain)"
+command -v dpkg >/dev/null || die "dpkg not found: it unpacks the kit's packages"
+[ "$(dpkg --print-architecture)" = amd64 ] || die "Debian kits are made on an amd64 host (or with --docker)"
 
-MIRROR=http://deb.debian.org/debian
+MIRROR=${KSHRAM_LAB_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+SECURITY_MIRROR=${KSHRAM_LAB_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+apt_dir=${KSHRAM_LAB_APT_DIR:-$(dirname "$(dirname "$out")")/apt}
+apt_opts=()
 
-# true when apt's package lists already know the suite
-suite_known() { apt-cache policy 2>/dev/null | grep -q "a=$1,\|n=$1,"; }
+# plain amd64 flavour only (not -rt-amd64, -cloud-amd64), newest first
+release_pattern="^linux-headers-${series//./\\.}\\.[0-9][0-9a-z.+~-]*[0-9]-amd64\$"
+newest_release() {
+	apt-cache "${apt_opts[@]}" pkgnames "linux-headers-$series." 2>/dev/null | grep -E "$release_pattern" |
+		sed 's/^linux-headers-//' | sort -V | tail -n 1
+}
 
-at=""
-if [ "$suite" != default ]; then
-	at="/$suite"
-	if ! suite_known "$suite"; then
-		if ! grep -rqsE "^[^#]*(Suites:.*[[:space:]]|deb .*[[:space:]])$suite([[:space:]]|$)" /etc/apt/sources.list /etc/apt/sources.list.d/; then
-			case $suite in
-			*-backports) ;;
-			*) die "apt does not know the suite $suite; add it to /etc/apt/sources.list.d yourself (only *-backports suites are added automatically)" ;;
-			esac
-			[ -e "$KEYRING" ] || die "the Debian archive keyring $KEYRING is missing (apt-get install debian-archive-keyring)"
-			step "adding $suite to apt's sources (/etc/apt/sources.list.d/kshram-lab-$suite.sources)"
-			printf 'Types: deb\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: %s\n' "$MIRROR" "$suite" "$KEYRING" |
-				as_root tee "/etc/apt/sources.list.d/kshram-lab-$suite.sources" >/dev/null
-		fi
-		step "apt-get update"
-		as_root apt-get update -q
-		suite_known "$suite" || die "apt-get update did not fetch the suite $suite (is $MIRROR reachable?)"
-	fi
+# apt with its own sources, lists, archives and (empty) dpkg status in the cache
+use_private_apt() {
+	[ -e "$KEYRING" ] || die "the Debian archive keyring $KEYRING is missing (npm run setup installs debian-archive-keyring)"
+	mkdir -p "$apt_dir/lists/partial" "$apt_dir/archives/partial" "$apt_dir/cache" "$apt_dir/sources.list.d" "$apt_dir/preferences.d"
+	: >"$apt_dir/status"
+	cat >"$apt_dir/sources.list" <<-SOURCES
+		deb [signed-by=$KEYRING] $MIRROR bookworm main
+		deb [signed-by=$KEYRING] $MIRROR bookworm-backports main
+		deb [signed-by=$KEYRING] $SECURITY_MIRROR bookworm-security main
+	SOURCES
+	apt_opts=(
+		-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o "Dir::Etc::SourceParts=$apt_dir/sources.list.d"
+		-o "Dir::Etc::PreferencesParts=$apt_dir/preferences.d" -o "Dir::State::Lists=$apt_dir/lists"
+		-o "Dir::State::status=$apt_dir/status" -o "Dir::Cache=$apt_dir/cache" -o "Dir::Cache::Archives=$apt_dir/archives"
+		-o APT::Architecture=amd64 -o APT::Architectures=amd64 -o Acquire::Languages=none
+	)
+	step "apt-get update of the private apt lists in $apt_dir (bookworm, -security, -backports)"
+	apt-get "${apt_opts[@]}" update -q 2>&1 | grep -vE '^(Hit|Get|Ign|Reading)' || true
+}
+
+step "resolving the newest Linux $series kernel"
+release=""
+[ -n "${KSHRAM_LAB_PRIVATE_APT:-}" ] || release=$(newest_release)
+if [ -z "$release" ]; then
+	use_private_apt
+	release=$(newest_release)
 fi
+[ -n "$release" ] || die "no Linux $series headers for amd64 in bookworm, bookworm-security or bookworm-backports (is $MIRROR reachable?)"
 
-step "resolving the ${series:-$suite} kernel"
-if [ -n "$series" ]; then
-	# plain amd64 flavour only (not -rt-amd64, -cloud-amd64), newest first
-	pattern="^linux-headers-${series//./\\.}\\.[0-9][0-9a-z.+~-]*[0-9]-amd64\$"
-	release=$(apt-cache pkgnames "linux-headers-$series." | grep -E "$pattern" | sed 's/^linux-headers-//' | sort -V | tail -n 1)
-else
-	release=$(apt-cache depends "linux-headers-amd64$at" 2>/dev/null |
-		sed -n 's/.*Depends: linux-headers-\([0-9][^ ]*-amd64\)$/\1/p' | head -n 1)
+# the headers' version pins the packages of the same kernel build; naming
+# name=version also stops apt-get download reading a name as a pattern
+field() { apt-cache "${apt_opts[@]}" show --no-all-versions "$1" | sed -n "s/^$2: //p" | head -n 1; }
+version=$(field "linux-headers-$release" Version)
+origin=$(apt-cache "${apt_opts[@]}" madison "linux-headers-$release" | awk -F'|' -v v="$version" '{ gsub(/ /, "", $2) } $2 == v { split($3, a, " "); split(a[2], b, "/"); print b[1]; exit }')
+deps=$(field "linux-headers-$release" Depends | tr ',|' '\n\n' | sed -n 's/^ *\(linux-\(headers\|kbuild\)-[^ ]*\).*/\1/p' | sort -u)
+step "kernel release $release ($version, ${origin:-apt})"
+
+work="$out.partial"
+rm -rf "$work"
+mkdir -p "$work/debs"
+chmod 777 "$work/debs" # as root apt downloads as the _apt user
+packages=("linux-image-$release=$version" busybox-static)
+if [ -z "${KSHRAM_LAB_SKIP_HEADERS:-}" ]; then
+	packages+=("linux-headers-$release=$version")
+	for dep in $deps; do packages+=("$dep=$version"); done
 fi
-[ -n "$release" ] || die "no Linux ${series:-kernel} headers for amd64 in suite $suite (is it in the apt sources? run apt-get update)"
-# the suite the release comes from (a 6.12 can be in bookworm-security as
-# well as in backports): its dependencies are taken from there too
-origin=$(apt-cache madison "linux-headers-$release" | awk -F'|' 'NR == 1 { split($3, a, " "); split(a[2], b, "/"); print b[1] }')
-[ -n "$origin" ] || die "apt has no package linux-headers-$release (run apt-get update)"
-at="/$origin"
-step "kernel release $release (from $origin)"
+step "apt-get download ${packages[*]}"
+(cd "$work/debs" && apt-get "${apt_opts[@]}" download -q "${packages[@]}" 2>&1 | grep -vE '^(Get|Fetched)' || true)
+for pkg in "${packages[@]}"; do
+	compgen -G "$work/debs/${pkg%%=*}_*.deb" >/dev/null || die "apt-get download did not fetch ${pkg%%=*}"
+done
+for deb in "$work/debs"/*.deb; do dpkg -x "$deb" "$work/root"; done
+
+cp "$work/root/boot/vmlinuz-$release" "$work/vmlinuz"
+busybox=$(find "$work/root/bin" "$work/root/usr/bin" -maxdepth 1 -name busybox 2>/dev/null | head -n 1 || true)
+[ -n "$busybox" ] || die "busybox-static held no busybox"
+cp "$busybox" "$work/busybox"
+# the image's modules (~400 MB), docs and busybox's copy are not needed
+rm -rf "$work/debs" "$work/root/boot" "$work/root/lib" "$work/root/bin" "$work/root/usr/bin" "$work/root/usr/lib/modules" "$work/root/usr/share"
 
 toolchain=native
+build_dir="root/usr/src/linux-headers-$release"
 if [ -n "${KSHRAM_LAB_SKIP_HEADERS:-}" ]; then
 	toolchain=docker
+	build_dir="/usr/src/linux-headers-$release"
+	rm -rf "$work/root"
 	step "headers: left to the docker toolchain image"
-elif [ ! -e "/usr/src/linux-headers-$release/Makefile" ]; then
-	step "installing linux-headers-$release"
-	# PKG/SUITE, not -t SUITE: -t would also move linux-headers-amd64 and
-	# linux-libc-dev to the suite's versions; this takes from the suite only
-	# what the headers need (since 6.12 they depend on their image package)
-	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "linux-headers-$release$at"
+else
+	makefile="$work/$build_dir/Makefile"
+	[ -e "$makefile" ] || die "linux-headers-$release held no Makefile"
+	# the Makefile is written to the kit's final place (OUTDIR, not .partial)
+	sed -i "s|^include /usr/src/|include $out/root/usr/src/|" "$makefile"
+	if grep '/usr/src/' "$makefile" | grep -qv "$out/"; then die "an absolute path is left in $makefile"; fi
+	# every symlink in the tree must stay inside it (scripts, tools -> ../../lib/linux-kbuild-*)
+	while IFS= read -r link; do
+		target=$(readlink "$link")
+		case $target in /*) die "absolute symlink $link -> $target in the build tree" ;; esac
+	done < <(find "$work/root" -type l)
 fi
 
-work=$(mktemp -d)
-chmod 755 "$work" # apt downloads as the _apt user
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-step "downloading linux-image-$release and busybox-static"
-apt-get download -q "linux-image-$release$at" busybox-static >/dev/null
-for deb in ./*.deb; do dpkg -x "$deb" root; done
-
-mkdir -p "$out.partial"
-cp "root/boot/vmlinuz-$release" "$out.partial/vmlinuz"
-cp root/bin/busybox "$out.partial/busybox"
-cat > "$out.partial/kit.json" <<JSON
+cat >"$work/kit.json" <<JSON
 {
   "name": "$name",
-  "description": "Debian $origin, Linux $release",
+  "description": "Debian ${origin:-bookworm}, Linux $release",
   "kernelRelease": "$release",
   "kernelImage": "vmlinuz",
-  "buildDir": "/usr/src/linux-headers-$release",
+  "buildDir": "$build_dir",
   "busybox": "busybox",
   "toolchain": "$toolchain",
   "headersPackage": "linux-headers-$release",
-  "aptSuite": "$origin"
+  "aptSuite": "${origin:-default}"
 }
 JSON
 rm -rf "$out"
-mv "$out.partial" "$out"
+mv "$work" "$out"
 step "kit $name ready in $out"
