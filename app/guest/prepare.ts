@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildModule, type ModuleBuildResult } from '../build/module.js';
+import { helloModule } from '../build/hello-cache.js';
 import { buildGuestPrograms, type GuestPrograms } from '../build/programs.js';
 import type { Toolchain } from '../build/toolchain.js';
 import { LabError } from '../errors.js';
 import type { Kit } from '../kit/kit.js';
-import { helloModuleDir, moduleDir } from '../paths.js';
+import { moduleDir } from '../paths.js';
 import { composeInitramfs } from './initramfs.js';
 
 export interface PrepareOptions {
@@ -24,7 +25,8 @@ export interface PrepareOptions {
 
 export interface PreparedGuest {
   kshram: ModuleBuildResult;
-  hello: ModuleBuildResult;
+  /** The hello module (from the cache after its first build for a kit). */
+  hello: string;
   programs: GuestPrograms;
   initramfs: string;
 }
@@ -32,7 +34,8 @@ export interface PreparedGuest {
 /**
  * Builds everything a guest needs from a workspace: the user's module (a
  * failed build is a result, not an error: the guest boots without it), our
- * hello module and programs, and the initramfs holding them all.
+ * hello module and programs (both cached by content), and the initramfs
+ * holding them all.
  */
 export async function prepareGuest(options: PrepareOptions): Promise<PreparedGuest> {
   const { kit, toolchain } = options;
@@ -41,16 +44,13 @@ export async function prepareGuest(options: PrepareOptions): Promise<PreparedGue
   }
   const builds = [
     buildModule({ dir: options.workspaceDir, name: 'kshram', fallbackHeaders: [join(moduleDir, 'kshram.h')] }, { kit, toolchain, kcflags: options.kcflags, compat: options.compat, workDir: join(options.runDir, 'kshram') }),
-    buildModule({ dir: helloModuleDir, name: 'hello' }, { kit, toolchain, compat: false, workDir: join(options.runDir, 'hello') }),
+    helloModule(kit, toolchain),
     buildGuestPrograms(toolchain, options.checksDir),
   ] as const;
   // all three settle before an error is thrown, so no build still writes into runDir while the caller removes it
   await Promise.allSettled(builds);
   const [kshram, hello, programs] = await Promise.all(builds);
-  if (!hello.ok) {
-    throw new LabError('BUILD_FAILED', `The hello module does not build with the kit "${kit.name}":\n${hello.log.trim().split('\n').slice(-10).join('\n')}`, 'The kit\'s module build directory is broken; reinstall the kit.');
-  }
-  const modules: Record<string, string> = { 'hello.ko': hello.koPath! };
+  const modules: Record<string, string> = { 'hello.ko': hello };
   if (kshram.ok) modules['kshram.ko'] = kshram.koPath!;
   const initramfs = await composeInitramfs(kit, { programs, modules }, join(options.runDir, 'initramfs.cpio'));
   return { kshram, hello, programs, initramfs };

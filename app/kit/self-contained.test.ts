@@ -53,7 +53,8 @@ let before: Awaited<ReturnType<typeof hostState>>;
 
 beforeAll(async () => {
   before = await hostState();
-  cache = await mkdtemp(join(tmpdir(), 'kshram-self-contained-'));
+  // the plain user cannot pass through the test run's private (0700) temporary folder
+  cache = await mkdtemp(join(isRoot ? '/tmp' : tmpdir(), 'kshram-self-contained-'));
   // the plain user must reach its cache (mkdtemp makes it 0700, root's)
   if (isRoot) {
     await chmod(cache, 0o755);
