@@ -64,10 +64,26 @@ export class Collector {
     const written: string[] = [];
     for (const [path, content] of this.files) {
       if (posix.dirname(path) !== dir) continue;
+      if (isBinary(content)) throw invalid(this.label, `${path} is not a C source file (it holds binary data)`, 'Submit the module source as text.');
+    }
+    for (const [path, content] of this.files) {
+      if (posix.dirname(path) !== dir) continue;
       const name = posix.basename(path);
       await writeFile(join(workspaceDir, name), content);
       written.push(name);
     }
     return written.sort();
   }
+}
+
+/** Control characters other than tab, newlines and form feed: a text file has next to none. */
+const CONTROL = /[\x01-\x08\x0e-\x1f\x7f]/g;
+/** More than this share of control characters is binary data, not a source file in some odd encoding. */
+const MAX_CONTROL_SHARE = 0.01;
+
+/** A NUL anywhere, or many control characters: not a source file, whatever its first bytes say. */
+export function isBinary(content: Buffer): boolean {
+  if (content.includes(0)) return true;
+  const controls = content.toString('latin1').match(CONTROL)?.length ?? 0;
+  return controls > content.length * MAX_CONTROL_SHARE;
 }

@@ -14,3 +14,7 @@ export const MAX_ENTRIES = 2_000;
 export const MAX_DEPTH = 6;
 /** A symbolic link's target, read to see where it points. */
 export const MAX_LINK_BYTES = 4_096;
+/** Every byte of a tar stream, headers and padding included: the unpacked limit plus room for MAX_ENTRIES headers. */
+export const MAX_TAR_STREAM_BYTES = MAX_UNPACKED_BYTES + MAX_ENTRIES * 2 * 512;
+/** Unpacking a real submission takes milliseconds; a pathological archive is stopped after this. */
+export const MAX_UNPACK_MS = 5_000;

@@ -1,7 +1,12 @@
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import { invalid, type Collector } from './collect.js';
 import { checkEntryPath, linkInside } from './entry-path.js';
+import { MAX_TAR_STREAM_BYTES, MAX_UNPACK_MS } from './limits.js';
+import { TarGuard, TarStreamLimit } from './tar-stream.js';
 
 const FILE_TYPES = new Set(['File', 'OldFile', 'ContiguousFile']);
 
@@ -10,14 +15,22 @@ const FILE_TYPES = new Set(['File', 'OldFile', 'ContiguousFile']);
  * it: names are checked before anything is kept, links that leave the
  * archive reject it, and only module sources are kept, in memory.
  */
-export function readTar(file: string, label: string, collector: Collector): Promise<void> {
+export async function readTar(file: string, label: string, collector: Collector): Promise<void> {
+  const gzipped = await startsWithGzipMagic(file);
   return new Promise((resolve, reject) => {
     let failed = false;
     const input = createReadStream(file);
+    // every decompressed byte passes the guard: counted, and cut at the end marker (tar-stream.ts)
+    const guard = new TarGuard(MAX_TAR_STREAM_BYTES);
+    const streams: Readable[] = [input, guard];
+    const timer = setTimeout(() => fail(invalid(label, `took more than ${MAX_UNPACK_MS / 1000} s to unpack; nothing was kept`, 'Submit the module sources only, in an ordinary .tar.gz or .zip.')), MAX_UNPACK_MS);
     const fail = (err: unknown): void => {
       if (failed) return;
       failed = true;
-      input.destroy();
+      clearTimeout(timer);
+      for (const stream of streams) stream.destroy();
+      parser.abort(err instanceof Error ? err : new Error(String(err)));
+      if (err instanceof TarStreamLimit) return reject(invalid(label, `unpacks to more than ${Math.round(err.bytes / 1024 / 1024)} MiB (zero padding counts too)`, 'Submit the module sources only.'));
       reject(err instanceof Error && err.name === 'LabError' ? err : invalid(label, `is not a readable tar archive (${(err as Error).message})`));
     };
     const pending: Promise<void>[] = [];
@@ -47,15 +60,39 @@ export function readTar(file: string, label: string, collector: Collector): Prom
         } catch (err) {
           entry.resume();
           fail(err);
-          parser.abort(err as Error);
         }
       },
     });
     parser.on('error', fail);
-    parser.on('end', () => void Promise.all(pending).then(() => !failed && resolve()));
-    input.on('error', fail);
-    input.pipe(parser);
+    // the parser is done at the end marker, but the rest of the file still counts against the limit
+    const parsed = new Promise<void>((done) => parser.on('end', done));
+    const drained = new Promise<void>((done) => guard.on('finish', done));
+    void Promise.all([parsed, drained]).then(async () => {
+      await Promise.all(pending);
+      clearTimeout(timer);
+      if (!failed) resolve();
+    });
+    for (const stream of streams) stream.on('error', fail);
+    if (gzipped) {
+      const gunzip = createGunzip();
+      streams.push(gunzip);
+      gunzip.on('error', fail);
+      input.pipe(gunzip).pipe(guard).pipe(parser);
+    } else {
+      input.pipe(guard).pipe(parser);
+    }
   });
+}
+
+async function startsWithGzipMagic(file: string): Promise<boolean> {
+  const handle = await open(file, 'r');
+  try {
+    const head = Buffer.alloc(2);
+    await handle.read(head, 0, 2, 0);
+    return head[0] === 0x1f && head[1] === 0x8b;
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Checks one entry; returns the path to keep its content under, or undefined to skip it. */
