@@ -25,6 +25,12 @@ export type LabErrorCode =
   | 'CANCELLED'
   /** Another VM-owning operation (boot, grade) is running; try again when it ends. */
   | 'BUSY'
+  /** Debian's gdb is not installed (a debug boot needs it). */
+  | 'GDB_MISSING'
+  /** gdb did not start, ended, or did not answer. */
+  | 'GDB_FAILED'
+  /** gdb refused a command (its own message, e.g. "No line 900 in file"). */
+  | 'GDB_ERROR'
   | 'INTERNAL';
 
 export interface LabErrorData {

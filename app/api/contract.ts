@@ -191,6 +191,32 @@ export interface AppInfo {
   timeLimitMs: number;
 }
 
+/** Where gdb says the guest is: running, stopped at a line, or gdb is gone. */
+export type DebugPhase = 'starting' | 'running' | 'stopped' | 'ended';
+
+export interface DebugBreakpoint {
+  /** gdb's breakpoint number. */
+  id: number;
+  /** Workspace file name ("kshram.c") when it is resolved or was asked for by file:line. */
+  file?: string;
+  line?: number;
+  /** Set before kshram.ko's symbols were loaded: it takes effect once they are. */
+  pending: boolean;
+}
+
+/** A debug boot's gdb, for the workbench: what it is doing, where it stopped, its breakpoints. */
+export interface DebugState {
+  phase: DebugPhase;
+  /** QEMU's gdbstub on 127.0.0.1 (for a gdb of the student's own). */
+  port: number;
+  /** Where the guest stopped (phase "stopped"); file is the workspace file name when it is the student's code. */
+  stop?: { file?: string; line?: number; function?: string; reason: string };
+  breakpoints: DebugBreakpoint[];
+  /** kshram.ko's symbols are loaded at the module's addresses. */
+  symbolsLoaded: boolean;
+  message: string;
+}
+
 export interface SessionState {
   workspace?: WorkspaceInfo;
   vm: VmStatus;
@@ -200,6 +226,9 @@ export interface SessionState {
   grade?: GradeProgress;
   /** The console's recent output, to repaint a terminal after a reload. */
   consoleTail: string;
+  /** A debug boot's gdb and its console's recent output. */
+  debug?: DebugState;
+  debugConsoleTail?: string;
 }
 
 // ---------------------------------------------------------------- commands
@@ -231,6 +260,14 @@ export const COMMANDS = {
   'slots.snapshot': empty,
   'grade.run': empty,
   'grade.cancel': empty,
+  /** Boot as Boot does, with QEMU's gdbstub and gdb attached (wait: stop at the first instruction). */
+  'debug.boot': z.object({ cols: z.number().int().min(2).max(MAX_COLS), rows: z.number().int().min(2).max(MAX_ROWS), loadModule: z.boolean(), wait: z.boolean() }).strict(),
+  'debug.input': z.object({ data: z.string().max(MAX_CONSOLE_INPUT_CHARS) }).strict(),
+  'debug.resize': z.object({ cols: z.number().int().min(2).max(MAX_COLS), rows: z.number().int().min(2).max(MAX_ROWS) }).strict(),
+  'debug.ack': z.object({ chars: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }).strict(),
+  'debug.control': z.object({ action: z.enum(['continue', 'step', 'next', 'finish', 'interrupt']) }).strict(),
+  /** Sets a breakpoint at file:line, or clears the one there. */
+  'debug.toggleBreakpoint': z.object({ file: z.enum(EDITOR_FILES), line: z.number().int().min(1).max(1_000_000) }).strict(),
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;
@@ -261,6 +298,12 @@ export interface CommandResults {
   'slots.snapshot': SlotsSnapshot;
   'grade.run': GradeResult;
   'grade.cancel': void;
+  'debug.boot': VmStatus;
+  'debug.input': void;
+  'debug.resize': void;
+  'debug.ack': void;
+  'debug.control': DebugState;
+  'debug.toggleBreakpoint': DebugState;
 }
 
 export type CommandResult<K extends CommandName> = CommandResults[K];
@@ -279,6 +322,9 @@ export interface EventPayloads {
   'grade.done': { result?: GradeResult; error?: ApiError };
   'workspace.changed': WorkspaceInfo;
   'env.changed': EnvStatus;
+  'debug.state': DebugState;
+  /** Output of gdb's console (the debug boot's second terminal). */
+  'debug.console': { data: string };
 }
 
 export type EventName = keyof EventPayloads;

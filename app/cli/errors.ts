@@ -11,7 +11,7 @@ export const EXIT_BUSY = 75;
 /** As a shell reports a job ended by Ctrl-C (128 + SIGINT). */
 export const EXIT_CANCELLED = 130;
 
-const ENVIRONMENT: ReadonlySet<LabErrorCode> = new Set(['KIT_MISSING', 'KIT_CORRUPT', 'KIT_INSTALL_FAILED', 'QEMU_MISSING', 'QEMU_FAILED', 'TOOLCHAIN_MISSING', 'DOCKER_UNAVAILABLE']);
+const ENVIRONMENT: ReadonlySet<LabErrorCode> = new Set(['KIT_MISSING', 'KIT_CORRUPT', 'KIT_INSTALL_FAILED', 'QEMU_MISSING', 'QEMU_FAILED', 'TOOLCHAIN_MISSING', 'DOCKER_UNAVAILABLE', 'GDB_MISSING']);
 
 /** The one place the CLI turns an error into a message and an exit status. */
 export function handleError(err: unknown): never {

@@ -22,11 +22,21 @@ export interface QemuLaunch {
   initramfs: string;
   /** Unix socket QEMU listens on for the agent's serial port (ttyS1). */
   agentSocket: string;
+  /** A gdbstub for a debug boot (app/debug/); none otherwise. */
+  gdb?: GdbStubLaunch;
+}
+
+/** QEMU's gdbstub, like the course's `qemu.sh debug` (-s -S), but on a port of 127.0.0.1 only. */
+export interface GdbStubLaunch {
+  port: number;
+  /** Stop at the first instruction until gdb continues (-S). */
+  wait: boolean;
 }
 
 /** Arguments in the spirit of the course's qemu.sh, with a second serial port for the agent. */
 export function qemuArgs(kit: Kit, launch: QemuLaunch): string[] {
-  const append = [...BASE_APPEND, kit.qemu.append].filter(Boolean).join(' ');
+  // a debug boot needs the module at the addresses /sys/module says, and gdb's view of them stable
+  const append = [...BASE_APPEND, kit.qemu.append, launch.gdb ? 'nokaslr' : ''].filter(Boolean).join(' ');
   return [
     '-accel', launch.accel,
     // an imported kit boots the machine its qemu.sh names (parsed in kit/qemu-script.ts)
@@ -43,6 +53,7 @@ export function qemuArgs(kit: Kit, launch: QemuLaunch): string[] {
     '-initrd', launch.initramfs,
     '-append', append,
     ...kit.qemu.extraArgs,
+    ...(launch.gdb ? ['-gdb', `tcp:127.0.0.1:${launch.gdb.port}`, ...(launch.gdb.wait ? ['-S'] : [])] : []),
   ];
 }
 

@@ -11,7 +11,7 @@ import type { Kit } from '../kit/kit.js';
 import type { Accel } from './accel.js';
 import { CrashDetector, type CrashReport } from './crash.js';
 import { bootableKernel } from './pvh.js';
-import { QEMU_BINARY, qemuArgs, qemuMissing } from './qemu.js';
+import { QEMU_BINARY, qemuArgs, qemuMissing, type GdbStubLaunch } from './qemu.js';
 
 /** QEMU creates the agent socket before the guest starts; it takes milliseconds. */
 const SOCKET_WAIT_MS = 10_000;
@@ -35,6 +35,8 @@ export interface VmOptions {
   initramfs: string;
   cols?: number;
   rows?: number;
+  /** Open QEMU's gdbstub (a debug boot). */
+  gdb?: GdbStubLaunch;
 }
 
 /**
@@ -86,7 +88,7 @@ export class Vm {
     const runDir = await mkdtemp(join(tmpdir(), 'kshram-vm-'));
     const agentSocket = join(runDir, 'agent.sock');
     const kernel = await bootableKernel(options.kit);
-    const args = qemuArgs(options.kit, { accel: options.accel, initramfs: options.initramfs, agentSocket, kernel });
+    const args = qemuArgs(options.kit, { accel: options.accel, initramfs: options.initramfs, agentSocket, kernel, gdb: options.gdb });
     let proc: pty.IPty;
     try {
       // the kernel kills QEMU when we die, even by SIGKILL; our exit handlers kill it on every other way out

@@ -1,0 +1,330 @@
+import { basename } from 'node:path';
+import pty from 'node-pty';
+import type { DebugBreakpoint, DebugState } from '../api/contract.js';
+import { LabError } from '../errors.js';
+import { Emitter } from '../events.js';
+import type { AgentClient } from '../guest/agent.js';
+import { run } from '../process.js';
+import { GDB_HOST } from './free-port.js';
+import { miQuote, miString, type MiRecord, type MiTuple, type MiValue } from './mi.js';
+import { MiChannel } from './mi-channel.js';
+import { addSymbolFileCommand, readModuleSections, removeSymbolFileCommand, sameSections, type SectionMap } from './sections.js';
+
+export const GDB_BINARY = process.env.KSHRAM_LAB_GDB ?? 'gdb';
+/** gdb prints its version at once. */
+const VERSION_TIMEOUT_MS = 10_000;
+/** gdb starts and opens the MI terminal within a second; a busy host may take longer. */
+const GDB_START_MS = 20_000;
+/** Connecting to QEMU's gdbstub on the loopback is immediate once QEMU listens. */
+const CONNECT_TIMEOUT_MS = 20_000;
+/** An interrupt of a running TCG guest takes effect at its next translation block. */
+const INTERRUPT_WAIT_MS = 10_000;
+/** The module whose symbols gdb loads. */
+const MODULE = 'kshram';
+
+export interface GdbSessionOptions {
+  port: number;
+  /** The kshram.ko that was put in the guest (with DWARF), when it built. */
+  koPath?: string;
+  /** Stay stopped at the first instruction (QEMU -S) until the student continues. */
+  wait: boolean;
+  cols: number;
+  rows: number;
+}
+
+/** The workspace file name for a source path gdb reports (the build used a private copy). */
+function workspaceFile(path: string | undefined): string | undefined {
+  if (!path) return undefined;
+  const name = basename(path);
+  return ['kshram.c', 'kshram.h'].includes(name) ? name : undefined;
+}
+
+function breakpointFrom(bkpt: MiValue | undefined): DebugBreakpoint | undefined {
+  if (!bkpt || typeof bkpt === 'string' || Array.isArray(bkpt)) return undefined;
+  const id = Number(miString(bkpt, 'number'));
+  if (!Number.isInteger(id)) return undefined; // a location of a multi-location breakpoint ("1.2")
+  // several locations (an inlined function): the first tells the line
+  const first = Array.isArray(bkpt.locations) ? (bkpt.locations[0] as MiTuple | undefined) : undefined;
+  const file = workspaceFile(miString(bkpt, 'fullname') ?? miString(bkpt, 'file') ?? miString(first, 'fullname'));
+  const line = Number(miString(bkpt, 'line') ?? miString(first, 'line'));
+  const pending = miString(bkpt, 'pending');
+  if (pending) {
+    // "kshram.c:131" as it was asked for
+    const match = /^(?:.*\/)?([^/:]+):(\d+)$/.exec(pending);
+    return { id, file: workspaceFile(match?.[1]), line: match ? Number(match[2]) : undefined, pending: true };
+  }
+  return { id, file, line: Number.isInteger(line) && line > 0 ? line : undefined, pending: false };
+}
+
+/**
+ * The debug boot's gdb: Debian's gdb attached to QEMU's gdbstub, its
+ * console in a pty the student types into (the second terminal tab), and
+ * a machine-interface channel beside it (`new-ui mi3`) that the workbench
+ * drives: breakpoints from the editor's gutter, Continue/Step/Next/Finish,
+ * the module's symbols at the addresses it was loaded at. Both UIs see the
+ * same gdb, so a `break` typed in the console shows in the gutter and a
+ * stop caused by the buttons prints in the console.
+ */
+export class GdbSession {
+  private readonly dataEmitter = new Emitter<string>();
+  private readonly stateEmitter = new Emitter<DebugState>();
+  /** gdb's console output. */
+  readonly onConsoleData = this.dataEmitter.event;
+  readonly onState = this.stateEmitter.event;
+  private current: DebugState;
+  private readonly breakpoints = new Map<number, DebugBreakpoint>();
+  private sections: SectionMap | undefined;
+  /** Set while the engine stopped the guest for its own work (symbols, a breakpoint while running). */
+  private internalStop: ((record: MiRecord) => void) | undefined;
+  private busy: Promise<unknown> = Promise.resolve();
+  private ended = false;
+
+  private constructor(
+    private readonly proc: pty.IPty,
+    private readonly mi: MiChannel,
+    private readonly options: GdbSessionOptions,
+  ) {
+    this.current = { phase: 'starting', port: options.port, breakpoints: [], symbolsLoaded: false, message: 'Starting gdb' };
+    proc.onData((data) => this.dataEmitter.fire(data));
+    proc.onExit(({ exitCode }) => {
+      this.ended = true;
+      this.mi.close();
+      this.update({ phase: 'ended', stop: undefined, message: `gdb ended (status ${exitCode}); the VM keeps running` });
+    });
+    mi.onAsync((record) => this.onRecord(record));
+  }
+
+  /** Starts gdb, connects it to QEMU and (unless waiting) lets the guest run. */
+  static async start(options: GdbSessionOptions): Promise<GdbSession> {
+    await run(GDB_BINARY, ['--version'], { timeoutMs: VERSION_TIMEOUT_MS }).catch(() => {
+      throw new LabError('GDB_MISSING', `gdb (${GDB_BINARY}) is not installed.`, 'Install it: apt-get install gdb (Debian/Ubuntu); or run npm run setup.');
+    });
+    const mi = await MiChannel.open();
+    const tty = await mi.tty;
+    let proc: pty.IPty;
+    try {
+      proc = pty.spawn(
+        GDB_BINARY,
+        // -nx: no ~/.gdbinit of the user's changes what the buttons rely on
+        ['-q', '-nx', '-iex', 'set pagination off', '-iex', 'set confirm off', '-iex', 'set breakpoint pending on', '-iex', 'set mi-async on', '-ex', `new-ui mi3 ${tty}`],
+        { name: 'xterm-256color', cols: options.cols, rows: options.rows, cwd: process.cwd(), env: process.env as Record<string, string> },
+      );
+    } catch {
+      mi.close();
+      throw new LabError('GDB_MISSING', `gdb (${GDB_BINARY}) could not be started.`, 'Install it: apt-get install gdb; or run npm run setup.');
+    }
+    const session = new GdbSession(proc, mi, options);
+    try {
+      await session.waitForMi();
+      await mi.command(`-target-select remote ${GDB_HOST}:${options.port}`, CONNECT_TIMEOUT_MS);
+      // QEMU stops the guest when gdb attaches; a plain debug boot goes on at once
+      if (options.wait) session.update({ phase: 'stopped', stop: { reason: 'waiting at the first instruction (--wait): press Continue' }, message: 'Stopped at the first instruction' });
+      else await session.go('continue');
+    } catch (err) {
+      session.dispose();
+      throw err instanceof LabError ? err : new LabError('GDB_FAILED', `gdb could not attach to the VM: ${(err as Error).message}`);
+    }
+    return session;
+  }
+
+  get state(): DebugState {
+    return this.current;
+  }
+
+  /** True while gdb holds the guest stopped: the agent cannot answer then. */
+  get guestStopped(): boolean {
+    return this.current.phase === 'stopped' || this.current.phase === 'starting' || !!this.internalStop;
+  }
+
+  write(data: string): void {
+    if (!this.ended) this.proc.write(data);
+  }
+
+  resize(cols: number, rows: number): void {
+    if (!this.ended) this.proc.resize(cols, rows);
+  }
+
+  pause(): void {
+    if (!this.ended) this.proc.pause();
+  }
+
+  resume(): void {
+    if (!this.ended) this.proc.resume();
+  }
+
+  /** Continue / Step / Next / Finish from the buttons, or Interrupt. */
+  async control(action: 'continue' | 'step' | 'next' | 'finish' | 'interrupt'): Promise<DebugState> {
+    this.requireLive();
+    if (action === 'interrupt') {
+      if (this.current.phase === 'running') await this.mi.command('-exec-interrupt');
+      return this.current;
+    }
+    if (this.current.phase !== 'stopped') throw new LabError('BAD_ARGUMENT', 'The guest is running.', 'Set a breakpoint and let the guest reach it, or interrupt it first.');
+    await this.go(action);
+    return this.current;
+  }
+
+  /** Sets a breakpoint at file:line, or deletes the one the student set there. */
+  toggleBreakpoint(file: string, line: number): Promise<DebugState> {
+    this.requireLive();
+    return this.serialize(async () => {
+      const existing = [...this.breakpoints.values()].find((b) => b.file === file && b.line === line);
+      await this.whileStopped(async () => {
+        if (existing) {
+          await this.mi.command(`-break-delete ${existing.id}`);
+          this.breakpoints.delete(existing.id);
+        } else {
+          // -f: pending until kshram.ko's symbols are loaded
+          const done = await this.mi.command(`-break-insert -f ${file}:${line}`);
+          const bp = breakpointFrom(done.results.bkpt);
+          if (bp) this.breakpoints.set(bp.id, { ...bp, file: bp.file ?? file, line: bp.line ?? line });
+        }
+      });
+      this.update({});
+      return this.current;
+    });
+  }
+
+  /**
+   * Loads kshram.ko's symbols where the guest put the module (read from
+   * /sys/module/kshram/sections through the agent), again after every
+   * reload, and drops them when it is unloaded. Pending breakpoints
+   * resolve then. Called after the workbench's insmod and after each
+   * console command; never while gdb holds the guest (the agent is frozen
+   * too).
+   */
+  syncModule(agent: AgentClient): Promise<void> {
+    if (this.ended || !this.options.koPath || this.guestStopped) return Promise.resolve();
+    return this.serialize(async () => {
+      if (this.ended || this.guestStopped) return;
+      const sections = await readModuleSections(agent, MODULE).catch(() => this.sections);
+      if (sameSections(sections, this.sections)) return;
+      const old = this.sections;
+      this.sections = sections;
+      await this.whileStopped(async () => {
+        if (old) await this.mi.command(`-interpreter-exec console ${miQuote(removeSymbolFileCommand(old))}`).catch(() => undefined);
+        if (sections) await this.mi.command(`-interpreter-exec console ${miQuote(addSymbolFileCommand(this.options.koPath!, sections))}`);
+      });
+      await this.refreshBreakpoints();
+      this.update({ symbolsLoaded: !!sections, message: sections ? `kshram.ko symbols loaded at .text 0x${sections.get('.text')!.toString(16)}` : 'kshram.ko is not loaded' });
+    });
+  }
+
+  /** Kills gdb (the VM is the caller's). */
+  dispose(): void {
+    this.mi.close();
+    if (!this.ended) {
+      this.ended = true;
+      try {
+        this.proc.kill('SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    this.dataEmitter.dispose();
+    this.stateEmitter.dispose();
+  }
+
+  private requireLive(): void {
+    if (this.ended) throw new LabError('GDB_FAILED', 'gdb is not running.', 'Stop the VM and start a new debug boot.');
+  }
+
+  private async go(action: 'continue' | 'step' | 'next' | 'finish'): Promise<void> {
+    this.update({ phase: 'running', stop: undefined, message: 'Running' });
+    await this.mi.command(`-exec-${action}`);
+  }
+
+  /** One engine operation at a time: two would interleave interrupts and continues. */
+  private serialize<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.busy.then(work, work);
+    this.busy = next.catch(() => undefined);
+    return next;
+  }
+
+  /**
+   * Runs `work` with the guest stopped: in all-stop mode gdb can neither
+   * insert breakpoints nor load symbols into a running remote target. A
+   * running guest is interrupted and continued afterwards, unless it
+   * stopped for a reason of its own meanwhile (a breakpoint was hit).
+   */
+  private async whileStopped(work: () => Promise<void>): Promise<void> {
+    if (this.current.phase !== 'running') return work();
+    const stopped = new Promise<MiRecord>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new LabError('GDB_FAILED', 'The guest did not stop for gdb.')), INTERRUPT_WAIT_MS);
+      this.internalStop = (record) => {
+        clearTimeout(timer);
+        resolve(record);
+      };
+    });
+    try {
+      await this.mi.command('-exec-interrupt');
+      const record = await stopped;
+      this.internalStop = undefined;
+      await work();
+      if (miString(record.results, 'signal-name') === 'SIGINT') await this.mi.command('-exec-continue');
+      else this.stoppedAt(record);
+    } finally {
+      this.internalStop = undefined;
+    }
+  }
+
+  private async waitForMi(): Promise<void> {
+    const deadline = Date.now() + GDB_START_MS;
+    for (;;) {
+      try {
+        await this.mi.command('-gdb-version', 2_000);
+        return;
+      } catch (err) {
+        if (this.ended || Date.now() > deadline) throw new LabError('GDB_FAILED', `gdb did not start: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private async refreshBreakpoints(): Promise<void> {
+    const table = await this.mi.command('-break-list').catch(() => undefined);
+    const body = table && typeof table.results.BreakpointTable === 'object' && !Array.isArray(table.results.BreakpointTable) ? table.results.BreakpointTable.body : undefined;
+    if (!Array.isArray(body)) return;
+    this.breakpoints.clear();
+    for (const entry of body) {
+      const bp = breakpointFrom(entry);
+      if (bp) this.breakpoints.set(bp.id, bp);
+    }
+  }
+
+  private onRecord(record: MiRecord): void {
+    if (record.kind === '*' && record.klass === 'stopped') {
+      if (this.internalStop) return this.internalStop(record);
+      return this.stoppedAt(record);
+    }
+    if (record.kind === '*' && record.klass === 'running' && !this.internalStop) {
+      this.update({ phase: 'running', stop: undefined, message: 'Running' });
+      return;
+    }
+    if (record.kind === '=' && (record.klass === 'breakpoint-created' || record.klass === 'breakpoint-modified')) {
+      const bp = breakpointFrom(record.results.bkpt);
+      if (bp) {
+        this.breakpoints.set(bp.id, bp);
+        this.update({});
+      }
+    } else if (record.kind === '=' && record.klass === 'breakpoint-deleted') {
+      this.breakpoints.delete(Number(miString(record.results, 'id')));
+      this.update({});
+    }
+  }
+
+  private stoppedAt(record: MiRecord): void {
+    const frame = record.results.frame;
+    const file = workspaceFile(miString(frame, 'fullname') ?? miString(frame, 'file'));
+    const line = Number(miString(frame, 'line'));
+    const fn = miString(frame, 'func');
+    const reason = (miString(record.results, 'reason') ?? 'stopped').replace(/-/g, ' ');
+    const where = file ? `${file}:${line} in ${fn}` : fn && fn !== '??' ? fn : `0x${(miString(frame, 'addr') ?? '?').replace(/^0x/, '')} (kernel code)`;
+    if (reason === 'exited' || reason === 'exited normally') return this.update({ phase: 'ended', stop: undefined, message: 'The VM ended' });
+    this.update({ phase: 'stopped', stop: { file, line: Number.isInteger(line) && line > 0 ? line : undefined, function: fn, reason }, message: `Stopped (${reason}) at ${where}` });
+  }
+
+  private update(change: Partial<DebugState>): void {
+    this.current = { ...this.current, ...change, breakpoints: [...this.breakpoints.values()].sort((a, b) => a.id - b.id) };
+    this.stateEmitter.fire(this.current);
+  }
+}
