@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LabError } from '../errors.js';
 import { prepareGuest, type PreparedGuest } from '../guest/prepare.js';
+import type { GdbStubLaunch } from '../vm/qemu.js';
 import { Vm } from '../vm/vm.js';
 import type { Environment } from './environment.js';
 
@@ -32,6 +33,8 @@ export interface BootOptions {
   waitReadyMs?: number;
   /** Aborting stops the boot and the VM. */
   signal?: AbortSignal;
+  /** A debug boot: QEMU's gdbstub on 127.0.0.1 (app/debug/). */
+  gdb?: GdbStubLaunch;
 }
 
 export interface BootedGuest {
@@ -47,8 +50,8 @@ export function buildGuest(env: Environment, workspace: GuestWorkspace, runDir: 
 }
 
 /** Stage 2: starts QEMU on a built guest; the guest is still booting when this returns. */
-export function startGuest(env: Environment, guest: PreparedGuest, size: { cols?: number; rows?: number } = {}): Promise<Vm> {
-  return Vm.start({ kit: env.kit, accel: env.accel.accel, initramfs: guest.initramfs, cols: size.cols, rows: size.rows });
+export function startGuest(env: Environment, guest: PreparedGuest, size: { cols?: number; rows?: number; gdb?: GdbStubLaunch } = {}): Promise<Vm> {
+  return Vm.start({ kit: env.kit, accel: env.accel.accel, initramfs: guest.initramfs, cols: size.cols, rows: size.rows, gdb: size.gdb });
 }
 
 export function cancelledError(what: string): LabError {

@@ -19,6 +19,12 @@ const GDB_START_MS = 20_000;
 const CONNECT_TIMEOUT_MS = 20_000;
 /** An interrupt of a running TCG guest takes effect at its next translation block. */
 const INTERRUPT_WAIT_MS = 10_000;
+/**
+ * How often the guest is asked whether kshram.ko was (re)loaded, besides
+ * after each console command: insmod under a loaded TCG host can finish
+ * well after the console went quiet. One grep in the guest costs little.
+ */
+const MODULE_POLL_MS = 2_000;
 /** The module whose symbols gdb loads. */
 const MODULE = 'kshram';
 
@@ -78,6 +84,9 @@ export class GdbSession {
   private internalStop: ((record: MiRecord) => void) | undefined;
   private busy: Promise<unknown> = Promise.resolve();
   private ended = false;
+  private pollTimer: NodeJS.Timeout | undefined;
+  /** Stops seen so far, of any kind: tells whether the guest stopped during an agent call. */
+  private stops = 0;
 
   private constructor(
     private readonly proc: pty.IPty,
@@ -88,6 +97,7 @@ export class GdbSession {
     proc.onData((data) => this.dataEmitter.fire(data));
     proc.onExit(({ exitCode }) => {
       this.ended = true;
+      clearInterval(this.pollTimer);
       this.mi.close();
       this.update({ phase: 'ended', stop: undefined, message: `gdb ended (status ${exitCode}); the VM keeps running` });
     });
@@ -193,12 +203,19 @@ export class GdbSession {
    * console command; never while gdb holds the guest (the agent is frozen
    * too).
    */
-  syncModule(agent: AgentClient): Promise<void> {
-    if (this.ended || !this.options.koPath || this.guestStopped) return Promise.resolve();
-    return this.serialize(async () => {
-      if (this.ended || this.guestStopped) return;
-      const sections = await readModuleSections(agent, MODULE).catch(() => this.sections);
-      if (sameSections(sections, this.sections)) return;
+  async syncModule(agent: AgentClient): Promise<void> {
+    if (this.ended || !this.options.koPath || this.guestStopped) return;
+    const stopsBefore = this.stops;
+    // read outside the queue: a read that stalls (the guest stopped meanwhile) must not hold up the gutter
+    let sections: SectionMap | undefined;
+    try {
+      sections = await readModuleSections(agent, MODULE);
+    } catch {
+      return;
+    }
+    if (this.stops !== stopsBefore) return; // the guest stopped while we read: the answer may be stale
+    await this.serialize(async () => {
+      if (this.ended || sameSections(sections, this.sections)) return;
       const old = this.sections;
       this.sections = sections;
       await this.whileStopped(async () => {
@@ -210,8 +227,16 @@ export class GdbSession {
     });
   }
 
+  /** Keeps the module's symbols in step with the guest from now on (the agent is up). */
+  watchModule(agent: AgentClient): void {
+    clearInterval(this.pollTimer);
+    this.pollTimer = setInterval(() => void this.syncModule(agent).catch(() => undefined), MODULE_POLL_MS);
+    this.pollTimer.unref();
+  }
+
   /** Kills gdb (the VM is the caller's). */
   dispose(): void {
+    clearInterval(this.pollTimer);
     this.mi.close();
     if (!this.ended) {
       this.ended = true;
@@ -293,6 +318,7 @@ export class GdbSession {
 
   private onRecord(record: MiRecord): void {
     if (record.kind === '*' && record.klass === 'stopped') {
+      this.stops++;
       if (this.internalStop) return this.internalStop(record);
       return this.stoppedAt(record);
     }

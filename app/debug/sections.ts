@@ -28,6 +28,8 @@ export function parseSections(output: string): SectionMap {
 export async function readModuleSections(agent: AgentClient, module: string): Promise<SectionMap | undefined> {
   const dir = `/sys/module/${module}/sections`;
   const result = await agent.run(`grep -H . ${dir}/.[a-z_]* ${dir}/[a-z_]* 2>/dev/null`, { timeoutMs: SECTIONS_TIMEOUT_MS });
+  // no answer (the guest was stopped meanwhile) says nothing about the module
+  if (result.timedOut || result.status === null) throw new Error('no answer from the guest');
   const sections = parseSections(result.output);
   return sections.has('.text') ? sections : undefined;
 }

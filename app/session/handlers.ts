@@ -32,5 +32,11 @@ export function sessionHandlers(session: LabSession, host: HostFeatures = {}): H
     'slots.snapshot': () => session.slotsSnapshot(),
     'grade.run': () => session.grade(),
     'grade.cancel': () => session.cancelGrade(),
+    'debug.boot': ({ cols, rows, loadModule, wait }) => session.debugBoot(cols, rows, loadModule, { wait, cols, rows }),
+    'debug.input': ({ data }) => session.debugInput(data),
+    'debug.resize': ({ cols, rows }) => session.debugResize(cols, rows),
+    'debug.ack': ({ chars }) => session.debugAck(chars),
+    'debug.control': ({ action }) => session.debugControl(action),
+    'debug.toggleBreakpoint': ({ file, line }) => session.debugToggleBreakpoint(file, line),
   };
 }

@@ -7,9 +7,13 @@ import { TIMEOUTS } from '../timeouts.js';
 import { describeCrash, readableReport, type CrashReport } from '../vm/crash.js';
 import type { Vm } from '../vm/vm.js';
 import { toBuildOutcome } from './convert.js';
+import { freeLoopbackPort } from '../debug/free-port.js';
+import { GdbSession } from '../debug/gdb-session.js';
 
 /** Resizes come in bursts while a pane is dragged; the guest hears the last. */
 const RESIZE_DEBOUNCE_MS = 150;
+/** A debug boot may sit at a breakpoint or at the first instruction (--wait) for as long as the student reads. */
+const DEBUG_BOOT_TIMEOUT_MS = 60 * 60_000;
 
 export interface InteractiveOptions {
   kitName: string;
@@ -25,6 +29,8 @@ export interface InteractiveOptions {
   onVmStarted(vm: Vm): void;
   /** A host-side line for the terminal (not typed into the guest). */
   onBanner(text: string): void;
+  /** A debug boot: QEMU's gdbstub and gdb attached (app/debug/). */
+  debug?: { wait: boolean; cols: number; rows: number; onDebugger(gdb: GdbSession): void };
 }
 
 /**
@@ -36,6 +42,7 @@ export interface InteractiveOptions {
 export class InteractiveGuest {
   private booted: BootedGuest | undefined;
   private vmInstance: Vm | undefined;
+  private gdbSession: GdbSession | undefined;
   private stopped = false;
   /** Ends a boot still building or starting QEMU. */
   private cancelBoot: () => void = () => undefined;
@@ -53,6 +60,11 @@ export class InteractiveGuest {
 
   get vm(): Vm | undefined {
     return this.vmInstance;
+  }
+
+  /** gdb of a debug boot. */
+  get gdb(): GdbSession | undefined {
+    return this.gdbSession;
   }
 
   /** True once the agent answered and until the VM ends. */
@@ -81,6 +93,7 @@ export class InteractiveGuest {
     this.stopped = true;
     this.cancelBoot();
     clearTimeout(this.resizeTimer);
+    this.gdbSession?.dispose();
     await this.vmInstance?.stop();
     await this.booted?.dispose();
   }
@@ -101,6 +114,7 @@ export class InteractiveGuest {
       const base = { kit: kit.name, kernelRelease: kit.kernelRelease, accel: accel.accel, accelReason: accel.reason };
       const label = `Linux ${kit.kernelRelease} (${accel.accel.toUpperCase()})`;
       if (this.stopped) cancel.abort();
+      const gdbStub = options.debug ? { port: await freeLoopbackPort(), wait: options.debug.wait } : undefined;
       const booted = await bootGuest(
         env,
         { dir: options.workspaceDir },
@@ -108,6 +122,7 @@ export class InteractiveGuest {
           cols: this.size.cols,
           rows: this.size.rows,
           signal: cancel.signal,
+          gdb: gdbStub,
           onBuilt: (guest) => {
             options.onBuilt(toBuildOutcome(guest.kshram, kit.name));
             this.setStatus({ ...base, phase: 'booting', message: `Booting ${label}` });
@@ -125,9 +140,21 @@ export class InteractiveGuest {
       if (!booted) return this.setStatus({ phase: 'stopped', message: 'Boot cancelled' });
       this.booted = booted;
       const { vm, guest } = booted;
+      if (gdbStub && options.debug) {
+        try {
+          this.gdbSession = await GdbSession.start({ port: gdbStub.port, wait: gdbStub.wait, koPath: guest.kshram.koPath, cols: options.debug.cols, rows: options.debug.rows });
+        } catch (err) {
+          await booted.dispose();
+          throw err;
+        }
+        if (this.stopped) this.gdbSession.dispose();
+        options.debug.onDebugger(this.gdbSession);
+        options.onBanner(`debug boot: gdb is attached to QEMU's gdbstub at 127.0.0.1:${gdbStub.port} (gdb tab)${gdbStub.wait ? '; the guest waits at its first instruction: press Continue' : ''}`);
+      }
       vm.onConsoleData((text) => options.onConsoleData(text));
       vm.onCrash((crash) => this.crashed(crash, base));
       void vm.waitExit().then((exit) => {
+        this.gdbSession?.dispose();
         void booted.dispose();
         if (this.stopped) this.setStatus({ ...base, phase: 'stopped', message: 'Stopped' });
         else if (vm.crashes.crash) this.crashed(vm.crashes.crash, base, `QEMU exited (status ${exit.exitCode}) after the crash`);
@@ -135,7 +162,7 @@ export class InteractiveGuest {
       });
 
       try {
-        await vm.agent.waitReady(TIMEOUTS.bootMs);
+        await vm.agent.waitReady(options.debug ? DEBUG_BOOT_TIMEOUT_MS : TIMEOUTS.bootMs);
       } catch (err) {
         if (!vm.running || this.stopped) return;
         await vm.stop();
@@ -144,6 +171,7 @@ export class InteractiveGuest {
       if (vm.crashes.crash) return;
       this.setStatus({ ...base, phase: 'running', message: `${label} running`, moduleLoaded: false });
       await this.syncTtySize();
+      this.gdbSession?.watchModule(vm.agent);
       if (options.loadModule && guest.kshram.ok) await this.loadModule(base, label);
     } catch (err) {
       this.setStatus({ phase: 'stopped', message: 'Could not boot', kit: options.kitName, error: toErrorData(err) });
@@ -155,6 +183,7 @@ export class InteractiveGuest {
     const result = await vm.agent.run(`insmod ${GUEST_MODULE_DIR}/kshram.ko`, { timeoutMs: TIMEOUTS.interactiveInsmodMs }).catch(() => undefined);
     if (!result || vm.crashes.crash || !vm.running) return;
     if (result.status === 0) {
+      await this.gdbSession?.syncModule(vm.agent).catch(() => undefined);
       this.setStatus({ ...base, phase: 'running', message: `${label} running, kshram.ko loaded`, moduleLoaded: true });
     } else {
       const why = result.timedOut ? 'it did not return' : result.output.trim() || `exit ${result.status}`;
@@ -165,7 +194,7 @@ export class InteractiveGuest {
   /** `stty rows R cols C` on the console's tty, so full-screen programs fit the terminal. */
   private async syncTtySize(): Promise<void> {
     const vm = this.vmInstance;
-    if (!vm?.running || !vm.agent.ready) return;
+    if (!vm?.running || !vm.agent.ready || this.gdbSession?.guestStopped) return;
     const { cols, rows } = this.size;
     await vm.agent.run(`stty -F /dev/ttyS0 rows ${rows} cols ${cols}`, { timeoutMs: TIMEOUTS.probeMs }).catch(() => undefined);
   }

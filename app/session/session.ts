@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AppInfo, BuildOutcome, EnvStatus, EventName, EventPayloads, ApiEvent, FileContent, GradeResult, SavedFile, SessionState, SlotsSnapshot, Template, VmStatus, WorkspaceInfo } from '../api/contract.js';
+import type { AppInfo, BuildOutcome, DebugState, EnvStatus, EventName, EventPayloads, ApiEvent, FileContent, GradeResult, SavedFile, SessionState, SlotsSnapshot, Template, VmStatus, WorkspaceInfo } from '../api/contract.js';
 import { buildModule } from '../build/module.js';
 import { selectToolchain } from '../build/select.js';
 import { LabError, toErrorData } from '../errors.js';
@@ -18,7 +18,8 @@ import { toBuildOutcome, toSlotsSnapshot } from './convert.js';
 import { probeEnvironment } from './environment.js';
 import { GradeRun } from './grading.js';
 import { InteractiveGuest } from './interactive.js';
-import { SlotsRefresher } from './slots-refresher.js';
+import { QuietAfterCommandMs, SlotsRefresher } from './slots-refresher.js';
+import type { GdbSession } from '../debug/gdb-session.js';
 
 /** Host-side lines in the terminal are dim, so nobody takes them for guest output. */
 const banner = (text: string): string => `\r\n\x1b[2m── kshram lab: ${text} ──\x1b[0m\r\n`;
@@ -41,6 +42,10 @@ export class LabSession {
   /** Every API event the session produces. */
   readonly onEvent = this.eventEmitter.event;
   readonly flow = new ConsoleFlow();
+  /** gdb's console in a debug boot, with the same flow control as the guest's. */
+  readonly debugFlow = new ConsoleFlow();
+  private debugState: DebugState | undefined;
+  private moduleSyncTimer: NodeJS.Timeout | undefined;
   private workspace: Workspace | undefined;
   private kitName: string;
   private guest: InteractiveGuest | undefined;
@@ -59,7 +64,9 @@ export class LabSession {
     this.flow.onData((data) => {
       this.emit('console.data', { data });
       this.refresher?.noteOutput();
+      if (this.moduleSyncTimer) this.armModuleSync();
     });
+    this.debugFlow.onData((data) => this.emit('debug.console', { data }));
   }
 
   /** Opens the workspace given at start-up, if any. */
@@ -80,12 +87,15 @@ export class LabSession {
       slots: this.lastSlots,
       grade: this.gradeRun?.progress,
       consoleTail: this.flow.replay,
+      debug: this.debugState,
+      debugConsoleTail: this.debugState ? this.debugFlow.replay : undefined,
     };
   }
 
   /** A terminal (re)connected: it repaints from state(), and flow control starts afresh. */
   clientConnected(): void {
     this.flow.reset();
+    this.debugFlow.reset();
   }
 
   // ------------------------------------------------------------ environment
@@ -195,12 +205,18 @@ export class LabSession {
 
   // ------------------------------------------------------------ the interactive VM
 
-  async boot(cols: number, rows: number, loadModule: boolean): Promise<VmStatus> {
+  /** A debug boot (app/debug/): as boot(), with QEMU's gdbstub and gdb in a second terminal. */
+  debugBoot(cols: number, rows: number, loadModule: boolean, debug: { wait: boolean; cols: number; rows: number }): Promise<VmStatus> {
+    return this.boot(cols, rows, loadModule, debug);
+  }
+
+  async boot(cols: number, rows: number, loadModule: boolean, debug?: { wait: boolean; cols: number; rows: number }): Promise<VmStatus> {
     const workspace = this.requireWorkspace();
     if (this.gradeRun?.progress.running) throw new LabError('BAD_ARGUMENT', 'A grade is running in its own VM.', 'Wait for it to finish, then boot.');
     if (this.guest && ['building', 'booting', 'running'].includes(this.vmStatus.phase)) return this.vmStatus;
     await this.stop();
     this.flow.clearReplay();
+    this.debugState = undefined;
     const guest: InteractiveGuest = new InteractiveGuest({
       kitName: this.kitName,
       workspaceDir: workspace.dir,
@@ -212,6 +228,7 @@ export class LabSession {
       onVmStarted: (vm) => this.flow.attach(vm),
       onConsoleData: (text) => this.flow.push(text),
       onBanner: (text) => this.flow.push(banner(text)),
+      debug: debug && { ...debug, onDebugger: (gdb) => this.attachDebugger(guest, gdb) },
     });
     this.guest = guest;
     await guest.start();
@@ -236,7 +253,8 @@ export class LabSession {
         // any kernel report, a warning included: the module's state can no longer be trusted
         () => !!vm.crashes.crash || vm.crashes.warnings.length > 0,
       );
-      this.refresher.request();
+      if (guest.gdb) this.debugSlotsNote();
+      else this.refresher.request();
     } else {
       // after a crash the guest is not asked anything more: the cards keep what was last seen
       this.refresher?.dispose();
@@ -256,15 +274,24 @@ export class LabSession {
     this.refresher = undefined;
     if (guest) {
       await guest.stop();
+      if (this.debugState && this.debugState.phase !== 'ended') {
+        this.debugState = { ...this.debugState, phase: 'ended', stop: undefined, message: 'The VM stopped; gdb ended with it' };
+        this.emit('debug.state', this.debugState);
+      }
       this.setVmStatus({ ...guest.status, phase: 'stopped', message: 'Stopped', crash: undefined, error: undefined, moduleLoaded: undefined });
     }
     this.flow.attach(undefined);
+    this.debugFlow.attach(undefined);
+    clearTimeout(this.moduleSyncTimer);
+    this.moduleSyncTimer = undefined;
     return this.vmStatus;
   }
 
   consoleInput(data: string): void {
     this.guest?.write(data);
-    this.refresher?.noteInput(data);
+    if (!this.guest?.gdb) this.refresher?.noteInput(data);
+    // a command may have loaded or unloaded kshram.ko: gdb's symbols follow once it is done
+    else if (/[\r\n]/.test(data)) this.armModuleSync();
   }
 
   consoleResize(cols: number, rows: number): void {
@@ -275,10 +302,74 @@ export class LabSession {
     this.flow.ack(chars);
   }
 
-  slotsSnapshot(): Promise<SlotsSnapshot> {
+  async slotsSnapshot(): Promise<SlotsSnapshot> {
     if (this.vmStatus.phase === 'crashed') throw new LabError('VM_NOT_RUNNING', 'The VM crashed: its slots are no longer read.', 'Fix the bug the kernel reported, then boot again.');
+    if (this.guest?.gdb?.guestStopped) throw new LabError('VM_NOT_RUNNING', 'The guest is stopped in gdb.', 'Continue it (gdb tab) to read the slots.');
     if (!this.refresher) throw new LabError('VM_NOT_RUNNING', 'The VM is not running.', 'Boot it to see the slots.');
     return this.refresher.now();
+  }
+
+  // ------------------------------------------------------------ debugging (app/debug/)
+
+  private attachDebugger(guest: InteractiveGuest, gdb: GdbSession): void {
+    if (guest !== this.guest) return;
+    this.debugFlow.clearReplay();
+    this.debugFlow.attach(gdb);
+    gdb.onConsoleData((text) => this.debugFlow.push(text));
+    gdb.onState((state) => {
+      if (guest !== this.guest) return;
+      this.debugState = state;
+      this.emit('debug.state', state);
+    });
+    this.debugState = gdb.state;
+    this.emit('debug.state', gdb.state);
+  }
+
+  private requireDebugger(): GdbSession {
+    const gdb = this.guest?.gdb;
+    if (!gdb) throw new LabError('VM_NOT_RUNNING', 'No debug boot is running.', 'Start one with Debug.');
+    return gdb;
+  }
+
+  /**
+   * The slot view's helper reads and maps the slots through kshram.ko: in a
+   * debug boot it would stop at the student's breakpoints (kshram_mmap,
+   * kshram_ioctl) before their own program does, so it reads only on request.
+   */
+  private debugSlotsNote(): void {
+    const snapshot: SlotsSnapshot = { loaded: false, slots: [], malformed: [], takenAt: Date.now(), error: 'not read automatically in a debug boot (the slot view would stop at your breakpoints); press ↻ to read them' };
+    this.lastSlots = snapshot;
+    this.emit('slots.snapshot', snapshot);
+  }
+
+  /** After the console has been quiet for a moment, gdb's kshram.ko symbols follow the guest's module. */
+  private armModuleSync(): void {
+    clearTimeout(this.moduleSyncTimer);
+    this.moduleSyncTimer = setTimeout(() => {
+      this.moduleSyncTimer = undefined;
+      const vm = this.guest?.vm;
+      if (vm?.running && vm.agent.ready) void this.guest?.gdb?.syncModule(vm.agent).catch(() => undefined);
+    }, QuietAfterCommandMs);
+  }
+
+  debugInput(data: string): void {
+    this.guest?.gdb?.write(data);
+  }
+
+  debugResize(cols: number, rows: number): void {
+    this.guest?.gdb?.resize(cols, rows);
+  }
+
+  debugAck(chars: number): void {
+    this.debugFlow.ack(chars);
+  }
+
+  debugControl(action: 'continue' | 'step' | 'next' | 'finish' | 'interrupt'): Promise<DebugState> {
+    return this.requireDebugger().control(action);
+  }
+
+  debugToggleBreakpoint(file: string, line: number): Promise<DebugState> {
+    return this.requireDebugger().toggleBreakpoint(file, line);
   }
 
   // ------------------------------------------------------------ grading
@@ -316,6 +407,7 @@ export class LabSession {
     this.gradeRun?.cancel();
     await this.stop();
     this.flow.dispose();
+    this.debugFlow.dispose();
     this.eventEmitter.dispose();
   }
 

@@ -1,0 +1,133 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ApiEvent, DebugState, SlotsSnapshot, VmStatus } from '../api/contract.js';
+import { LabSession } from '../session/session.js';
+
+/** Waits until `check` returns something truthy, polling; fails with `what` after `ms`. */
+async function until<T>(what: string, check: () => T | undefined | false, ms = 90_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** PIDs of processes whose command line holds `text`, children of this test process only. */
+function ourProcesses(text: string): number[] {
+  let out = '';
+  try {
+    out = execFileSync('pgrep', ['-P', String(process.pid), '-f', text], { encoding: 'utf8' });
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
+  return out.split('\n').filter(Boolean).map(Number);
+}
+
+/** The line of kshram.c that holds `text`. */
+const lineOf = (source: string, text: string): number => source.slice(0, source.indexOf(text)).split('\n').length;
+
+describe('a debug boot: gdb on QEMU\'s gdbstub, driven like the workbench does', () => {
+  const session = new LabSession();
+  const events: ApiEvent[] = [];
+  session.onEvent((e) => events.push(e));
+  let guestConsole = '';
+  let gdbConsole = '';
+  session.onEvent((e) => {
+    if (e.name === 'console.data') guestConsole += e.payload.data;
+    if (e.name === 'debug.console') gdbConsole += e.payload.data;
+  });
+  const debugStates = (): DebugState[] => events.flatMap((e) => (e.name === 'debug.state' ? [e.payload] : []));
+  const lastDebug = (): DebugState | undefined => debugStates().at(-1);
+  const statuses = (): VmStatus[] => events.flatMap((e) => (e.name === 'vm.state' ? [e.payload] : []));
+  const snapshots = (): SlotsSnapshot[] => events.flatMap((e) => (e.name === 'slots.snapshot' ? [e.payload] : []));
+  let dir: string;
+  let source = '';
+
+  afterAll(async () => {
+    await session.dispose();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('stops check_msg at a breakpoint in kshram_ioctl set before the module was loaded, steps, and lets it finish', async () => {
+    dir = join(await mkdtemp(join(tmpdir(), 'kshram-debug-')), 'lab');
+    await session.createWorkspace(dir, 'reference');
+    source = (await session.readFile('kshram.c')).content;
+    const line = lineOf(source, 'struct kshram_slot *slot = file->private_data;\n\n\tswitch (cmd)');
+
+    // the student loads the module by hand: the breakpoint waits for it (pending)
+    const status = await session.debugBoot(100, 30, false, { wait: false, cols: 100, rows: 30 });
+    expect(status).toMatchObject({ phase: 'running', moduleLoaded: false });
+    expect(lastDebug()).toMatchObject({ phase: 'running', symbolsLoaded: false });
+    expect(lastDebug()!.port).toBeGreaterThan(0);
+    // the gdbstub listens on the loopback only
+    expect(execFileSync('ss', ['-ltnH'], { encoding: 'utf8' })).toContain(`127.0.0.1:${lastDebug()!.port}`);
+    expect(execFileSync('ss', ['-ltnH'], { encoding: 'utf8' })).not.toMatch(new RegExp(`(0\\.0\\.0\\.0|\\*|\\[::\\]):${lastDebug()!.port}\\b`));
+
+    const set = await session.debugToggleBreakpoint('kshram.c', line);
+    expect(set.breakpoints).toEqual([{ id: expect.any(Number), file: 'kshram.c', line, pending: true }]);
+
+    await until('a shell prompt', () => /kshram:\/root# /.test(guestConsole));
+    session.consoleInput('insmod /lib/kshram/kshram.ko\r');
+    const loaded = await until('symbols at the module\'s addresses', () => debugStates().find((s) => s.symbolsLoaded));
+    expect(loaded.message).toMatch(/kshram\.ko symbols loaded at \.text 0xffffffffc0/);
+    await until('the breakpoint resolved', () => lastDebug()!.breakpoints.some((b) => b.line === line && !b.pending));
+
+    session.consoleInput('check_msg\r');
+    const stopped = await until('the guest stopped at the breakpoint', () => (lastDebug()!.phase === 'stopped' ? lastDebug() : undefined));
+    expect(stopped.stop).toMatchObject({ file: 'kshram.c', line, function: 'kshram_ioctl', reason: 'breakpoint hit' });
+    expect(gdbConsole).toMatch(/hit Breakpoint 1, .*kshram_ioctl/s);
+    // the slot view does not call the frozen agent, and nothing reports a crash or a hang
+    await expect(session.slotsSnapshot()).rejects.toMatchObject({ message: expect.stringMatching(/stopped in gdb/) });
+
+    await session.debugControl('next');
+    const stepped = await until('a step to the next line', () => (lastDebug()!.phase === 'stopped' && lastDebug()!.stop?.line !== line ? lastDebug() : undefined));
+    expect(stepped.stop).toMatchObject({ file: 'kshram.c', function: 'kshram_ioctl', reason: 'end stepping range' });
+    expect(stepped.stop!.line).toBeGreaterThan(line);
+
+    // Continue until check_msg is done (it calls the ioctl more than once)
+    const deadline = Date.now() + 60_000;
+    while (!/PASSED/.test(guestConsole) && Date.now() < deadline) {
+      if (lastDebug()!.phase === 'stopped') await session.debugControl('continue');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(guestConsole).toMatch(/PASSED/);
+    expect(guestConsole).not.toMatch(/Oops|BUG:|soft lockup|rcu.*stall/i);
+    expect(statuses().some((s) => s.phase === 'crashed')).toBe(false);
+    expect(snapshots().every((s) => !s.error || /debug boot/.test(s.error))).toBe(true);
+  }, 240_000);
+
+  it('clears a breakpoint from the gutter, and re-adds symbols after the module is reloaded', async () => {
+    const bp = lastDebug()!.breakpoints[0]!;
+    const cleared = await session.debugToggleBreakpoint('kshram.c', bp.line!);
+    expect(cleared.breakpoints).toEqual([]);
+    const before = debugStates().filter((s) => s.symbolsLoaded && /symbols loaded/.test(s.message)).length;
+    session.consoleInput('rmmod kshram\r');
+    await until('symbols dropped', () => !lastDebug()!.symbolsLoaded);
+    session.consoleInput('insmod /lib/kshram/kshram.ko\r');
+    await until('symbols loaded again', () => debugStates().filter((s) => s.symbolsLoaded && /symbols loaded/.test(s.message)).length > before);
+    expect(lastDebug()!.phase).toBe('running');
+  }, 120_000);
+
+  it('--wait stops at the first instruction until Continue; Stop leaves neither QEMU nor gdb running', async () => {
+    const booting = session.debugBoot(100, 30, true, { wait: true, cols: 100, rows: 30 });
+    const waiting = await until('the guest waiting at its first instruction', () => (lastDebug()?.phase === 'stopped' && /first instruction/.test(lastDebug()!.message) ? lastDebug() : undefined));
+    expect(waiting.stop?.reason).toMatch(/--wait/);
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(statuses().at(-1)!.phase).toBe('booting');
+    expect(ourProcesses('qemu-system')).toHaveLength(1);
+    expect(ourProcesses('gdb -q -nx')).toHaveLength(1);
+
+    await session.debugControl('continue');
+    expect(await booting).toMatchObject({ phase: 'running' });
+    await until('kshram.ko loaded and its symbols in gdb', () => statuses().at(-1)!.moduleLoaded && lastDebug()!.symbolsLoaded);
+
+    await session.stop();
+    expect(lastDebug()!.phase).toBe('ended');
+    await until('QEMU and gdb gone', () => ourProcesses('qemu-system').length === 0 && ourProcesses('gdb -q -nx').length === 0 && ourProcesses('sleep 2147483647').length === 0, 10_000);
+  }, 180_000);
+});
