@@ -80,7 +80,8 @@ describe('a debug boot: gdb on QEMU\'s gdbstub, driven like the workbench does',
     session.consoleInput('check_msg\r');
     const stopped = await until('the guest stopped at the breakpoint', () => (lastDebug()!.phase === 'stopped' ? lastDebug() : undefined));
     expect(stopped.stop).toMatchObject({ file: 'kshram.c', line, function: 'kshram_ioctl', reason: 'breakpoint hit' });
-    expect(gdbConsole).toMatch(/hit Breakpoint 1, .*kshram_ioctl/s);
+    expect(gdbConsole).toMatch(/\(gdb\) /);
+    await until('gdb\'s console shows the stop', () => /hit Breakpoint 1, .*kshram_ioctl/s.test(gdbConsole));
     // the slot view does not call the frozen agent, and nothing reports a crash or a hang
     await expect(session.slotsSnapshot()).rejects.toMatchObject({ message: expect.stringMatching(/stopped in gdb/) });
 
@@ -114,6 +115,7 @@ describe('a debug boot: gdb on QEMU\'s gdbstub, driven like the workbench does',
   }, 120_000);
 
   it('--wait stops at the first instruction until Continue; Stop leaves neither QEMU nor gdb running', async () => {
+    await session.stop();
     const booting = session.debugBoot(100, 30, true, { wait: true, cols: 100, rows: 30 });
     const waiting = await until('the guest waiting at its first instruction', () => (lastDebug()?.phase === 'stopped' && /first instruction/.test(lastDebug()!.message) ? lastDebug() : undefined));
     expect(waiting.stop?.reason).toMatch(/--wait/);

@@ -85,6 +85,8 @@ export class GdbSession {
   private busy: Promise<unknown> = Promise.resolve();
   private ended = false;
   private pollTimer: NodeJS.Timeout | undefined;
+  /** Console output until the owner first takes it (gdb prints before anyone listens). */
+  private startup: string | undefined = '';
   /** Stops seen so far, of any kind: tells whether the guest stopped during an agent call. */
   private stops = 0;
 
@@ -94,7 +96,10 @@ export class GdbSession {
     private readonly options: GdbSessionOptions,
   ) {
     this.current = { phase: 'starting', port: options.port, breakpoints: [], symbolsLoaded: false, message: 'Starting gdb' };
-    proc.onData((data) => this.dataEmitter.fire(data));
+    proc.onData((data) => {
+      if (this.startup !== undefined) this.startup += data;
+      this.dataEmitter.fire(data);
+    });
     proc.onExit(({ exitCode }) => {
       this.ended = true;
       clearInterval(this.pollTimer);
@@ -135,6 +140,13 @@ export class GdbSession {
       throw err instanceof LabError ? err : new LabError('GDB_FAILED', `gdb could not attach to the VM: ${(err as Error).message}`);
     }
     return session;
+  }
+
+  /** What gdb printed so far, once: the caller listens to onConsoleData from here on. */
+  takeStartupOutput(): string {
+    const text = this.startup ?? '';
+    this.startup = undefined;
+    return text;
   }
 
   get state(): DebugState {

@@ -315,6 +315,8 @@ export class LabSession {
     if (guest !== this.guest) return;
     this.debugFlow.clearReplay();
     this.debugFlow.attach(gdb);
+    this.debugFlow.push(banner(`gdb, attached to QEMU's gdbstub at 127.0.0.1:${gdb.state.port}. Click the editor's gutter to set a breakpoint; "SIGINT" stops are the workbench pausing the guest for a moment to load kshram.ko's symbols or set one`));
+    this.debugFlow.push(gdb.takeStartupOutput());
     gdb.onConsoleData((text) => this.debugFlow.push(text));
     gdb.onState((state) => {
       if (guest !== this.guest) return;

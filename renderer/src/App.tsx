@@ -1,10 +1,11 @@
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { Group, Panel, Separator } from 'react-resizable-panels';
-import type { ApiDiagnostic, ApiEvent, EventName, LabClient } from '../../app/api';
+import type { ApiDiagnostic, ApiEvent, EditorFile, EventName, LabClient } from '../../app/api';
 import { Banners } from './chrome/Banners';
 import { StatusBar } from './chrome/StatusBar';
 import { Toolbar } from './chrome/Toolbar';
 import { errorData } from './client/errors';
+import { DebugBar } from './debug/DebugBar';
 import { EditorPane, type EditorHandle } from './editor/EditorPane';
 import { GradePane } from './grade/GradePane';
 import { ProblemsPane } from './problems/ProblemsPane';
@@ -13,9 +14,9 @@ import { initialState, reducer } from './store';
 import { TerminalPane, type TerminalHandle } from './terminal/TerminalPane';
 import { WorkspaceDialog } from './workspace/WorkspaceDialog';
 
-type BottomTab = 'terminal' | 'problems' | 'log';
+type BottomTab = 'terminal' | 'gdb' | 'problems' | 'log';
 
-const EVENTS: EventName[] = ['build.state', 'vm.state', 'slots.snapshot', 'grade.stage', 'grade.itemStart', 'grade.itemEnd', 'grade.done', 'workspace.changed', 'env.changed'];
+const EVENTS: EventName[] = ['build.state', 'vm.state', 'slots.snapshot', 'grade.stage', 'grade.itemStart', 'grade.itemEnd', 'grade.done', 'workspace.changed', 'env.changed', 'debug.state'];
 /** Until app.info arrives; the engine's value replaces it. */
 const DEFAULT_ACK_CHARS = 5_000;
 
@@ -29,6 +30,7 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
   const [consoleUsed, setConsoleUsed] = useState(false);
   const editor = useRef<EditorHandle>(null);
   const terminal = useRef<TerminalHandle>(null);
+  const gdbTerminal = useRef<TerminalHandle>(null);
 
   const notifyError = useCallback((err: unknown, prefix = '') => {
     const data = errorData(err);
@@ -40,6 +42,7 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
     dispatch({ type: 'info', info });
     dispatch({ type: 'session', state: session });
     terminal.current?.repaint(session.consoleTail);
+    gdbTerminal.current?.repaint(session.debugConsoleTail ?? '');
     if (session.consoleTail) setConsoleUsed(true);
     setLoaded(true);
     if (!session.workspace) setDialog(true);
@@ -85,13 +88,15 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
     }
   };
 
-  const boot = async (): Promise<void> => {
+  const boot = async (debug = false): Promise<void> => {
     if (!(await saveAll())) return;
     setBottom('terminal');
     terminal.current?.repaint('');
+    gdbTerminal.current?.repaint('');
+    dispatch({ type: 'debug', state: undefined });
     const size = terminal.current?.size() ?? { cols: 100, rows: 30 };
     try {
-      const status = await client.invoke('vm.boot', { ...size, loadModule });
+      const status = await (debug ? client.invoke('debug.boot', { ...size, loadModule, wait: false }) : client.invoke('vm.boot', { ...size, loadModule }));
       if (status.phase === 'running') terminal.current?.focus();
     } catch (err) {
       notifyError(err, 'Boot: ');
@@ -116,6 +121,10 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
   };
 
   const { info, env, workspace, vm } = state;
+  const debugGutter = state.debug && {
+    state: state.debug,
+    onToggle: (file: EditorFile, line: number) => void client.invoke('debug.toggleBreakpoint', { file, line }).then((d) => dispatch({ type: 'debug', state: d }), notifyError),
+  };
   const diagnostics = state.build?.diagnostics ?? [];
   const problemCount = diagnostics.filter((d) => d.severity === 'error' || d.severity === 'warning').length;
   const vmUp = ['running', 'booting', 'building', 'crashed'].includes(vm.phase);
@@ -133,6 +142,7 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
         onWorkspace={() => setDialog(true)}
         onBuild={() => void build()}
         onBoot={() => void boot()}
+        onDebug={() => void boot(true)}
         onStop={() => void client.invoke('vm.stop', {}).catch(notifyError)}
         onGrade={() => void grade()}
         onCancelGrade={() => void client.invoke('grade.cancel', {}).catch(notifyError)}
@@ -145,7 +155,7 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
             <Group orientation="vertical">
               <Panel defaultSize="58" minSize="15">
                 {workspace ? (
-                  <EditorPane client={client} workspace={workspace} diagnostics={diagnostics} onSaved={() => void build(true)} onError={(text, suggestion) => dispatch({ type: 'notice', kind: 'error', text, suggestion })} handle={editor} />
+                  <EditorPane client={client} workspace={workspace} diagnostics={diagnostics} onSaved={() => void build(true)} onError={(text, suggestion) => dispatch({ type: 'notice', kind: 'error', text, suggestion })} handle={editor} debug={debugGutter} />
                 ) : (
                   <div className="empty big">{loaded ? 'Open or create a workspace to start.' : 'Connecting…'}</div>
                 )}
@@ -157,6 +167,11 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
                     <button role="tab" aria-selected={bottom === 'terminal'} className={`tab${bottom === 'terminal' ? ' active' : ''}`} onClick={() => setBottom('terminal')} data-testid="tab-terminal">
                       Terminal <span className="dim">ttyS0</span>
                     </button>
+                    {state.debug && (
+                      <button role="tab" aria-selected={bottom === 'gdb'} className={`tab${bottom === 'gdb' ? ' active' : ''}`} onClick={() => setBottom('gdb')} data-testid="tab-gdb">
+                        gdb <span className="dim">127.0.0.1:{state.debug.port}</span>
+                      </button>
+                    )}
                     <button role="tab" aria-selected={bottom === 'problems'} className={`tab${bottom === 'problems' ? ' active' : ''}`} onClick={() => setBottom('problems')} data-testid="tab-problems">
                       Problems {problemCount > 0 && <span className={`tab-badge ${state.build?.ok ? 'warning' : 'error'}`}>{problemCount}</span>}
                     </button>
@@ -175,6 +190,10 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
                       </details>
                     </div>
                   )}
+                  {state.debug && state.debug.phase !== 'ended' && <DebugBar state={state.debug} onAction={(action) => void client.invoke('debug.control', { action }).catch(notifyError)} />}
+                  <div className={`bottom-body${bottom === 'gdb' ? '' : ' hidden'}`}>
+                    <TerminalPane client={client} ackChars={info?.consoleAckChars ?? DEFAULT_ACK_CHARS} interactive={!!state.debug && state.debug.phase !== 'ended'} handle={gdbTerminal} source="gdb" />
+                  </div>
                   <div className={`bottom-body${bottom === 'terminal' ? '' : ' hidden'}`}>
                     <TerminalPane client={client} ackChars={info?.consoleAckChars ?? DEFAULT_ACK_CHARS} interactive={vm.phase === 'running' || vm.phase === 'crashed'} handle={terminal} />
                     {!vmUp && !consoleUsed && <div className="terminal-hint">{workspace ? 'Boot to start Linux with your module; its serial console appears here.' : ''}</div>}

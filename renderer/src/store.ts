@@ -1,4 +1,4 @@
-import type { ApiError, ApiEvent, AppInfo, BuildOutcome, EnvStatus, GradeProgress, SessionState, SlotsSnapshot, VmStatus, WorkspaceInfo } from '../../app/api';
+import type { ApiError, ApiEvent, AppInfo, BuildOutcome, DebugState, EnvStatus, GradeProgress, SessionState, SlotsSnapshot, VmStatus, WorkspaceInfo } from '../../app/api';
 
 export interface Notice {
   id: number;
@@ -21,6 +21,8 @@ export interface UiState {
   /** Web mode: why the server cannot be reached; undefined when connected. */
   connection?: string;
   notices: Notice[];
+  /** A debug boot's gdb (app/debug/). */
+  debug?: DebugState;
 }
 
 export type Action =
@@ -30,7 +32,8 @@ export type Action =
   | { type: 'event'; event: ApiEvent }
   | { type: 'notice'; kind: Notice['kind']; text: string; suggestion?: string }
   | { type: 'dismiss'; id: number }
-  | { type: 'connection'; problem: string | undefined };
+  | { type: 'connection'; problem: string | undefined }
+  | { type: 'debug'; state: DebugState | undefined };
 
 export const initialState: UiState = { vm: { phase: 'stopped', message: 'Not running' }, building: false, notices: [] };
 
@@ -42,7 +45,7 @@ export function reducer(state: UiState, action: Action): UiState {
   switch (action.type) {
     case 'session': {
       const s = action.state;
-      return { ...state, workspace: s.workspace, vm: s.vm, building: s.building, build: s.build, slots: s.slots, grade: s.grade };
+      return { ...state, workspace: s.workspace, vm: s.vm, building: s.building, build: s.build, slots: s.slots, grade: s.grade, debug: s.debug };
     }
     case 'info':
       return { ...state, info: action.info };
@@ -54,6 +57,8 @@ export function reducer(state: UiState, action: Action): UiState {
       return { ...state, notices: state.notices.filter((n) => n.id !== action.id) };
     case 'connection':
       return { ...state, connection: action.problem };
+    case 'debug':
+      return { ...state, debug: action.state };
     case 'event':
       return applyEvent(state, action.event);
   }
@@ -92,6 +97,10 @@ function applyEvent(state: UiState, event: ApiEvent): UiState {
     case 'env.changed':
       return { ...state, env: event.payload };
     case 'console.data':
+      return state;
+    case 'debug.state':
+      return { ...state, debug: event.payload };
+    case 'debug.console':
       return state;
   }
 }

@@ -11,6 +11,8 @@ interface Props {
   onWorkspace(): void;
   onBuild(): void;
   onBoot(): void;
+  /** Boot with QEMU's gdbstub and gdb attached (app/debug/). */
+  onDebug(): void;
   onStop(): void;
   onGrade(): void;
   onCancelGrade(): void;
@@ -45,6 +47,11 @@ export function Toolbar(props: Props) {
       ) : (
         <button onClick={props.onBoot} disabled={!workspace || grading || noKit || !env?.qemu.ok} data-testid="boot-button" title="Save, build, and boot Linux with your module; the console opens below">
           ▶ Boot
+        </button>
+      )}
+      {!vmUp && (
+        <button onClick={props.onDebug} disabled={!workspace || grading || noKit || !env?.qemu.ok} data-testid="debug-button" title="Boot with gdb attached (QEMU's gdbstub, like qemu.sh debug): breakpoints from the editor's gutter">
+          🐞 Debug
         </button>
       )}
       <label className="toggle" title="insmod kshram.ko as soon as the guest is up">

@@ -1,6 +1,7 @@
 import { useEffect, useImperativeHandle, useReducer, useRef, useState, type Ref } from 'react';
 import type { ApiDiagnostic, EditorFile, LabClient, WorkspaceInfo } from '../../../app/api';
 import { errorData } from '../client/errors';
+import { useDebugGutter, type DebugGutter } from '../debug/useDebugGutter';
 import { EditorFiles } from './files';
 import { monaco, THEME } from './monaco';
 
@@ -20,6 +21,8 @@ interface Props {
   onSaved(path: EditorFile): void;
   onError(text: string, suggestion?: string): void;
   handle: Ref<EditorHandle>;
+  /** A debug boot: breakpoints in the gutter, the stopped line highlighted. */
+  debug?: DebugGutter;
 }
 
 const SEVERITY: Record<ApiDiagnostic['severity'], monaco.MarkerSeverity> = {
@@ -31,7 +34,7 @@ const SEVERITY: Record<ApiDiagnostic['severity'], monaco.MarkerSeverity> = {
 /** Markers from the compiler have this owner; setting them again replaces the last build's. */
 const MARKER_OWNER = 'gcc';
 
-export function EditorPane({ client, workspace, diagnostics, onSaved, onError, handle }: Props) {
+export function EditorPane({ client, workspace, diagnostics, onSaved, onError, handle, debug }: Props) {
   const host = useRef<HTMLDivElement>(null);
   const editor = useRef<monaco.editor.IStandaloneCodeEditor | null>(null);
   const [files, setFiles] = useState<EditorFiles | null>(null);
@@ -105,6 +108,7 @@ export function EditorPane({ client, workspace, diagnostics, onSaved, onError, h
     const model = files?.files.get(active)?.model ?? null;
     editor.current?.setModel(model);
   }, [files, active]);
+  useDebugGutter(editor, active, files?.files.get(active)?.model ?? null, debug);
 
   useEffect(() => {
     if (!files) return;

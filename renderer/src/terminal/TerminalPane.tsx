@@ -18,6 +18,8 @@ interface Props {
   /** Keystrokes go to the guest only while it runs. */
   interactive: boolean;
   handle: Ref<TerminalHandle>;
+  /** Which pty this terminal shows: the guest's console (default) or a debug boot's gdb. */
+  source?: 'console' | 'gdb';
 }
 
 /** Resizes come in bursts while a pane is dragged; the engine hears the last. */
@@ -29,7 +31,7 @@ const FALLBACK_SIZE = { cols: 100, rows: 30 };
  * acknowledged once xterm has drawn it, which is what lets the engine
  * pause the VM's console when the page cannot keep up.
  */
-export function TerminalPane({ client, ackChars, interactive, handle }: Props) {
+export function TerminalPane({ client, ackChars, interactive, handle, source = 'console' }: Props) {
   const host = useRef<HTMLDivElement>(null);
   const term = useRef<Terminal | null>(null);
   const fit = useRef<FitAddon | null>(null);
@@ -51,18 +53,20 @@ export function TerminalPane({ client, ackChars, interactive, handle }: Props) {
     fit.current = fitAddon;
 
     let unacked = 0;
-    const offData = client.on('console.data', ({ data }) => {
+    const gdb = source === 'gdb';
+    const onOutput = ({ data }: { data: string }): void => {
       terminal.write(data, () => {
         unacked += data.length;
         if (unacked >= ackChars) {
           const chars = unacked;
           unacked = 0;
-          void client.invoke('console.ack', { chars }).catch(() => undefined);
+          void (gdb ? client.invoke('debug.ack', { chars }) : client.invoke('console.ack', { chars })).catch(() => undefined);
         }
       });
-    });
+    };
+    const offData = gdb ? client.on('debug.console', onOutput) : client.on('console.data', onOutput);
     const input = terminal.onData((data) => {
-      if (live.current) void client.invoke('console.input', { data }).catch(() => undefined);
+      if (live.current) void (gdb ? client.invoke('debug.input', { data }) : client.invoke('console.input', { data })).catch(() => undefined);
     });
 
     let timer: number | undefined;
@@ -78,7 +82,8 @@ export function TerminalPane({ client, ackChars, interactive, handle }: Props) {
         const size = `${terminal.cols}x${terminal.rows}`;
         if (size === last) return;
         last = size;
-        void client.invoke('console.resize', { cols: terminal.cols, rows: terminal.rows }).catch(() => undefined);
+        const dims = { cols: terminal.cols, rows: terminal.rows };
+        void (gdb ? client.invoke('debug.resize', dims) : client.invoke('console.resize', dims)).catch(() => undefined);
       }, RESIZE_DEBOUNCE_MS);
     };
     const observer = new ResizeObserver(resize);
@@ -93,7 +98,7 @@ export function TerminalPane({ client, ackChars, interactive, handle }: Props) {
       terminal.dispose();
       term.current = null;
     };
-  }, [client, ackChars]);
+  }, [client, ackChars, source]);
 
   useImperativeHandle(
     handle,
@@ -111,5 +116,5 @@ export function TerminalPane({ client, ackChars, interactive, handle }: Props) {
     [],
   );
 
-  return <div className="terminal-host" ref={host} data-testid="terminal" onClick={() => term.current?.focus()} />;
+  return <div className="terminal-host" ref={host} data-testid={source === 'gdb' ? 'gdb-terminal' : 'terminal'} onClick={() => term.current?.focus()} />;
 }

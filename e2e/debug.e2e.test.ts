@@ -1,0 +1,112 @@
+import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { moduleDir, projectRoot } from '../app/paths.js';
+import { launchBrowser, openPage, screenshot, startWebMode, terminalText, waitForTerminal, type WebMode } from './harness.js';
+
+/** A TCG debug boot: build ~3 s, boot ~5 s, gdb attach and symbols ~2 s, all slower on a busy host. */
+const BOOT_MS = 150_000;
+/** A breakpoint stop travels guest → QEMU → gdb → MI → page: well under a second, unless the host is loaded. */
+const STOP_MS = 60_000;
+const UI_MS = 15_000;
+
+/** The editor's line-number cell showing `line` (Monaco renders only the lines in view). */
+const lineNumber = (page: Page, line: number) => page.locator('[data-testid=editor] .margin-view-overlays .line-numbers').filter({ hasText: new RegExp(`^\\s*${line}\\s*$`) });
+
+describe('a debug session in the workbench, in Chromium, under TCG', () => {
+  let browser: Browser;
+  let web: WebMode | undefined;
+  let tmp: string;
+
+  beforeAll(async () => {
+    tmp = await mkdtemp(join(tmpdir(), 'kshram-e2e-debug-'));
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await web?.stop();
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('breaks in kshram_ioctl from the gutter, stops check_msg there with the line highlighted, and Continue lets it finish', { timeout: 420_000 }, async () => {
+    const dir = join(tmp, 'lab05');
+    await mkdir(dir);
+    for (const file of ['kshram.c', 'kshram.h', 'Makefile']) await cp(join(moduleDir, file), join(dir, file));
+    const source = await readFile(join(dir, 'kshram.c'), 'utf8');
+    // the first statement of kshram_ioctl
+    const line = source.slice(0, source.indexOf('struct kshram_slot *slot = file->private_data;\n\n\tswitch (cmd)')).split('\n').length;
+
+    web = await startWebMode([dir]);
+    const { page, errors } = await openPage(browser, web.url);
+    const lines = page.locator('[data-testid=editor] .view-lines');
+    await lines.getByText('SPDX-License-Identifier').waitFor({ timeout: UI_MS });
+
+    // Debug boots with gdb attached; Boot's "load kshram.ko" loads the module and gdb its symbols
+    await page.getByTestId('debug-button').click();
+    await page.locator('[data-testid=vm-state][data-phase=running]').waitFor({ timeout: BOOT_MS });
+    await page.getByTestId('debug-message').getByText('kshram.ko symbols loaded').waitFor({ timeout: BOOT_MS });
+    await waitForTerminal(page, /kshram:\/root# /, BOOT_MS);
+
+    // a click in the gutter at kshram_ioctl's first line sets a breakpoint there
+    await lines.click();
+    await page.keyboard.press('Control+g');
+    await page.keyboard.type(String(line));
+    await page.keyboard.press('Enter');
+    await lineNumber(page, line).click();
+    const dot = page.locator('[data-testid=editor] .debug-breakpoint:not(.pending)');
+    await dot.waitFor({ timeout: UI_MS });
+    // the dot sits on that line
+    const [dotBox, lineBox] = await Promise.all([dot.boundingBox(), lineNumber(page, line).boundingBox()]);
+    expect(Math.abs(dotBox!.y + dotBox!.height / 2 - (lineBox!.y + lineBox!.height / 2))).toBeLessThan(lineBox!.height / 2);
+    await page.getByTestId('tab-gdb').click();
+    await page.locator('[data-testid=gdb-terminal] .xterm-rows').getByText(/\(gdb\)/).first().waitFor({ timeout: UI_MS });
+
+    // check_msg in the guest's console runs into the breakpoint
+    await page.getByTestId('tab-terminal').click();
+    await page.getByTestId('terminal').click();
+    await page.keyboard.type('check_msg\n');
+    await page.locator('[data-testid=debug-bar][data-phase=stopped]').waitFor({ timeout: STOP_MS });
+    await expect(page.getByTestId('debug-message').innerText()).resolves.toContain(`kshram.c:${line} in kshram_ioctl`);
+    // the editor highlights the line the guest stopped at
+    const highlighted = page.locator('[data-testid=editor] .debug-stopped-line');
+    await highlighted.waitFor({ timeout: UI_MS });
+    const [hlBox, stoppedLineBox] = await Promise.all([highlighted.boundingBox(), lineNumber(page, line).boundingBox()]);
+    expect(Math.abs(hlBox!.y - stoppedLineBox!.y)).toBeLessThan(2);
+    expect(await terminalText(page)).not.toMatch(/PASSED/);
+    await page.getByTestId('tab-gdb').click();
+    await page.locator('[data-testid=gdb-terminal] .xterm-rows').getByText(/Breakpoint 1, .*kshram_ioctl/).waitFor({ timeout: UI_MS });
+    const shot = await screenshot(page, 'debug-01-stopped-at-breakpoint');
+    await cp(shot, join(projectRoot, 'docs', 'debug.png'));
+
+    // Next steps one line; Continue (as often as check_msg calls the ioctl) lets check_msg finish
+    await page.getByTestId('debug-next').click();
+    await page.locator('[data-testid=debug-bar][data-phase=stopped]').waitFor({ timeout: STOP_MS });
+    await page.getByTestId('debug-message').getByText(/end stepping range/).waitFor({ timeout: STOP_MS });
+    await page.getByTestId('tab-terminal').click();
+    const deadline = Date.now() + STOP_MS;
+    while (!/PASSED/.test(await terminalText(page)) && Date.now() < deadline) {
+      const stopped = page.locator('[data-testid=debug-bar][data-phase=stopped]');
+      if (await stopped.count()) await page.getByTestId('debug-continue').click();
+      await page.waitForTimeout(250);
+    }
+    await waitForTerminal(page, /PASSED/, UI_MS);
+    await page.locator('[data-testid=debug-bar][data-phase=running]').waitFor({ timeout: UI_MS });
+    await expect(page.locator('[data-testid=editor] .debug-stopped-line').count()).resolves.toBe(0);
+    expect(await page.locator('[data-testid=vm-state]').getAttribute('data-phase')).toBe('running');
+    await screenshot(page, 'debug-02-check-msg-finished');
+
+    // a second click on the dot clears the breakpoint
+    await lineNumber(page, line).click();
+    await dot.waitFor({ state: 'detached', timeout: UI_MS });
+
+    await page.getByTestId('stop-button').click();
+    await page.locator('[data-testid=vm-state][data-phase=stopped]').waitFor({ timeout: UI_MS });
+    await page.getByTestId('debug-bar').waitFor({ state: 'detached', timeout: UI_MS });
+    expect(errors).toEqual([]);
+    await web.stop();
+    web = undefined;
+  });
+});
