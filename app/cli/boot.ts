@@ -1,8 +1,14 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import pc from 'picocolors';
 import { bootGuest, type BootedGuest } from '../boot/boot-guest.js';
 import { resolveEnvironment } from '../boot/environment.js';
 import { formatDiagnostic } from '../build/diagnostics.js';
+import { freeLoopbackPort } from '../debug/free-port.js';
+import { followModule, writeGdbScripts, type GdbScripts } from '../debug/gdb-script.js';
+import { LabError } from '../errors.js';
 import type { Vm } from '../vm/vm.js';
 import { handleError } from './errors.js';
 import { accelOption, kitOption, noCompatOption, toolchainOption } from './options.js';
@@ -18,9 +24,19 @@ export function bootCommand(): Command {
     .addOption(accelOption())
     .addOption(toolchainOption())
     .addOption(noCompatOption())
-    .action(async (dir: string, flags: { kit?: string; accel: 'auto' | 'kvm' | 'tcg'; toolchain: 'auto' | 'native' | 'docker'; compat: boolean }) => {
+    .addOption(new Option('--debug', "open QEMU's gdbstub on a free port of 127.0.0.1 and boot with nokaslr (like qemu.sh debug); prints the gdb command"))
+    .addOption(new Option('--wait', 'with --debug: stop at the first instruction until gdb continues (-S)'))
+    .action(async (dir: string, flags: { kit?: string; accel: 'auto' | 'kvm' | 'tcg'; toolchain: 'auto' | 'native' | 'docker'; compat: boolean; debug?: boolean; wait?: boolean }) => {
       let booted: BootedGuest | undefined;
+      let scriptDir: string | undefined;
       try {
+        if (flags.wait && !flags.debug) throw new LabError('BAD_ARGUMENT', '--wait needs --debug.', 'Run kshram-lab boot DIR --debug --wait.');
+        const gdb = flags.debug ? { port: await freeLoopbackPort(), wait: !!flags.wait } : undefined;
+        let scripts: GdbScripts | undefined;
+        if (gdb) {
+          scriptDir = await mkdtemp(join(tmpdir(), 'kshram-gdb-'));
+          scripts = await writeGdbScripts(scriptDir, gdb.port, resolve(dir));
+        }
         const env = await resolveEnvironment(flags);
         const { kit, accel } = env;
         booted = await bootGuest(
@@ -35,15 +51,30 @@ export function bootCommand(): Command {
               for (const note of guest.kshram.compat.notes) process.stderr.write(`${pc.cyan('note:')} ${note}\n`);
               if (!guest.kshram.ok) process.stderr.write(pc.yellow('kshram.c did not compile; booting without kshram.ko\n'));
               process.stderr.write(pc.dim(`Booting Linux ${kit.kernelRelease} (${accel.accel.toUpperCase()}: ${accel.reason}). Modules are in /lib/kshram. Ctrl-] quits.\n`));
+              if (gdb && scripts) {
+                process.stderr.write(pc.cyan(`gdb: QEMU's gdbstub listens on 127.0.0.1:${gdb.port}. In another terminal:  gdb -x ${scripts.connect}\n`));
+                process.stderr.write(pc.dim(`     after each insmod, type kshram-symbols in gdb to load kshram.ko's symbols where it was loaded${gdb.wait ? '\n     the guest waits at its first instruction until gdb continues' : ''}\n`));
+              }
             },
+            gdb,
           },
         );
+        const koPath = booted.guest.kshram.koPath;
+        const unfollow =
+          scripts && koPath
+            ? followModule(booted.vm.agent, koPath, scripts, (sections) =>
+                process.stderr.write(pc.dim(sections ? `\r\n[kshram-lab: kshram.ko loaded at .text 0x${sections.get('.text')!.toString(16)}: in gdb, type kshram-symbols]\r\n` : '\r\n[kshram-lab: kshram.ko unloaded]\r\n')),
+              )
+            : undefined;
         await attach(booted.vm);
+        unfollow?.();
       } catch (err) {
         await booted?.dispose();
+        if (scriptDir) await rm(scriptDir, { recursive: true, force: true });
         handleError(err);
       }
       await booted.dispose();
+      if (scriptDir) await rm(scriptDir, { recursive: true, force: true });
     });
 }
 

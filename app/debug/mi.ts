@@ -34,6 +34,8 @@ export function parseMiLine(line: string): MiRecord | undefined {
   return { kind: match[2] as MiRecord['kind'], token: match[1] ? Number(match[1]) : undefined, klass: match[3]!, results };
 }
 
+const utf8 = new TextEncoder();
+
 class Parser {
   constructor(
     private readonly text: string,
@@ -60,24 +62,25 @@ class Parser {
     throw new Error(`MI: unexpected ${c ?? 'end'} at ${this.pos}`);
   }
 
+  /** gdb escapes bytes outside ASCII as octal: they are collected as bytes and decoded as UTF-8. */
   private cstring(): string {
-    let out = '';
+    const bytes: number[] = [];
+    const text = (t: string): void => void bytes.push(...utf8.encode(t));
     this.pos++;
     while (this.pos < this.text.length) {
       const c = this.text[this.pos++]!;
-      if (c === '"') return out;
+      if (c === '"') return new TextDecoder().decode(new Uint8Array(bytes));
       if (c !== '\\') {
-        out += c;
+        text(c);
         continue;
       }
       const e = this.text[this.pos++]!;
-      if (e === 'n') out += '\n';
-      else if (e === 't') out += '\t';
+      if (e === 'n') text('\n');
+      else if (e === 't') text('\t');
       else if (/[0-7]/.test(e)) {
-        // gdb escapes non-printable bytes as three octal digits
-        out += String.fromCharCode(parseInt(this.text.slice(this.pos - 1, this.pos + 2), 8));
+        bytes.push(parseInt(this.text.slice(this.pos - 1, this.pos + 2), 8));
         this.pos += 2;
-      } else out += e;
+      } else text(e);
     }
     throw new Error('MI: unterminated string');
   }
