@@ -4,7 +4,7 @@ import type { DebugBreakpoint, DebugState } from '../api/contract.js';
 import { LabError } from '../errors.js';
 import { Emitter } from '../events.js';
 import type { AgentClient } from '../guest/agent.js';
-import { run } from '../process.js';
+import { run, withParentDeathSignal } from '../process.js';
 import { GDB_HOST } from './free-port.js';
 import { miQuote, miString, type MiRecord, type MiTuple, type MiValue } from './mi.js';
 import { MiChannel } from './mi-channel.js';
@@ -118,10 +118,11 @@ export class GdbSession {
     const tty = await mi.tty;
     let proc: pty.IPty;
     try {
+      // -nx: no ~/.gdbinit of the user's changes what the buttons rely on; the kernel kills gdb when we die
+      const [command, args] = withParentDeathSignal(GDB_BINARY, ['-q', '-nx', '-iex', 'set pagination off', '-iex', 'set confirm off', '-iex', 'set breakpoint pending on', '-iex', 'set mi-async on', '-ex', `new-ui mi3 ${tty}`]);
       proc = pty.spawn(
-        GDB_BINARY,
-        // -nx: no ~/.gdbinit of the user's changes what the buttons rely on
-        ['-q', '-nx', '-iex', 'set pagination off', '-iex', 'set confirm off', '-iex', 'set breakpoint pending on', '-iex', 'set mi-async on', '-ex', `new-ui mi3 ${tty}`],
+        command,
+        args,
         { name: 'xterm-256color', cols: options.cols, rows: options.rows, cwd: process.cwd(), env: process.env as Record<string, string> },
       );
     } catch {

@@ -1,5 +1,6 @@
 import pty from 'node-pty';
 import { LabError } from '../errors.js';
+import { withParentDeathSignal } from '../process.js';
 import { Emitter } from '../events.js';
 import { parseMiLine, type MiRecord } from './mi.js';
 
@@ -49,7 +50,8 @@ export class MiChannel {
 
   static async open(): Promise<MiChannel> {
     // raw, no echo: gdb reads our commands, and nothing we write comes back as output
-    const holder = pty.spawn('/bin/sh', ['-c', 'stty raw -echo && tty && exec sleep 2147483647'], { name: 'dumb', cols: 1000, rows: 50, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+    const [command, args] = withParentDeathSignal('/bin/sh', ['-c', 'stty raw -echo && tty && exec sleep 2147483647']);
+    const holder = pty.spawn(command, args, { name: 'dumb', cols: 1000, rows: 50, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
     const channel = new MiChannel(holder);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new LabError('GDB_FAILED', 'Could not open a terminal for gdb\'s machine interface.')), TTY_NAME_WAIT_MS)));
