@@ -247,12 +247,13 @@ export class GdbSession {
     this.pollTimer.unref();
   }
 
-  /** Kills gdb (the VM is the caller's). */
+  /** Kills gdb (the VM is the caller's); listeners hear that it ended. */
   dispose(): void {
     clearInterval(this.pollTimer);
     this.mi.close();
     if (!this.ended) {
       this.ended = true;
+      this.update({ phase: 'ended', stop: undefined, message: 'The VM ended; gdb with it' });
       try {
         this.proc.kill('SIGKILL');
       } catch {
