@@ -1,0 +1,51 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { moduleDir, projectRoot } from '../paths.js';
+import { run } from '../process.js';
+import { EXIT_USAGE } from './errors.js';
+
+const CLI = join(projectRoot, 'bin', 'kshram-lab.js');
+/** Build ~3 s and QEMU start; much more on a busy host. */
+const PRINT_MS = 120_000;
+
+describe('kshram-lab boot --debug', () => {
+  it('refuses --wait without --debug before building anything', async () => {
+    const result = await run(process.execPath, [CLI, 'boot', moduleDir, '--wait'], { env: { ...process.env, NO_COLOR: '1' }, timeoutMs: 60_000 });
+    expect(result.code).toBe(EXIT_USAGE);
+    expect(result.output).toContain('error: --wait needs --debug.');
+  });
+
+  it('--wait holds the guest at its first instruction for a gdb on 127.0.0.1, and Ctrl-] leaves nothing behind', async () => {
+    const child = spawn(process.execPath, [CLI, 'boot', moduleDir, '--debug', '--wait'], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      const deadline = Date.now() + PRINT_MS;
+      while (!/gdb -x \S+kshram\.gdb/.test(output) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+      const match = /listens on 127\.0\.0\.1:(\d+)\. In another terminal: +gdb -x (\S+kshram\.gdb)/.exec(output);
+      expect(match, output).not.toBeNull();
+      const [, port, script] = match!;
+      expect(existsSync(script!)).toBe(true);
+      // the script connects; the guest has not run a single instruction yet (the reset vector)
+      await new Promise((r) => setTimeout(r, 2_000)); // QEMU is starting after the message
+      const gdb = await run('gdb', ['-q', '-nx', '-batch', '-x', script!, '-ex', 'info registers rip', '-ex', 'detach'], { timeoutMs: 60_000 });
+      expect(gdb.output).toMatch(/rip +0xfff0 /);
+      const listening = await run('ss', ['-ltnH', `sport = :${port}`]);
+      // every socket on that port is bound to the loopback address (the peer column reads 0.0.0.0:*)
+      const sockets = listening.output.trim().split('\n');
+      expect(sockets.length).toBeGreaterThan(0);
+      for (const socket of sockets) expect(socket.trim().split(/\s+/)[3]).toBe(`127.0.0.1:${port}`);
+      // detach let the guest boot; Ctrl-] stops it
+      child.stdin.write('\x1d');
+      expect(await exited).toBe(0);
+      expect(output).toContain('VM stopped.');
+      expect(existsSync(script!)).toBe(false);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 240_000);
+});
