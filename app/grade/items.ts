@@ -30,6 +30,16 @@ export const CHECK_TIMEOUT_MS = 40_000;
 export const PROBE_TIMEOUT_MS = 5_000;
 /** After the time limit, how long the stuck task's stack may take to read: the run is over already. */
 const DEADLINE_SCAN_MS = 3_000;
+/** Reading the kernel's log through the agent (128 KiB at most). */
+const DMESG_TIMEOUT_MS = 3_000;
+/**
+ * The console's log level while grading: warnings, errors and the grader's
+ * markers (notice) reach the console, pr_info stays in the kernel's log
+ * (read with dmesg for evidence). A module that logs a lot would otherwise
+ * crawl through the emulated UART (~150 KB/s under TCG) inside its init,
+ * and its flood look like an RCU stall.
+ */
+const GRADING_CONSOLE_LOGLEVEL = 6;
 /** Console lines shown when QEMU exits or time runs out. */
 const CONSOLE_TAIL_LINES = 25;
 
@@ -80,7 +90,13 @@ export function itemSteps(context: ItemContext): Record<number, Step> {
   const reloadHint = (): string => (item === 5 && leftovers.length ? `; unload test #1 left ${leftovers.join(', ')} behind` : '');
   const section = (title: string, body: string): string => (body.trim() ? `--- ${title} ---\n${body.trimEnd()}` : '');
   const evidenceOf = (...parts: string[]): string => [...log, ...parts].filter(Boolean).join('\n');
-  const kernelLog = (before?: string): string => section('kernel messages during this item', itemKernelLog(vm.console, item, before));
+  /** The item's kernel messages as the console showed them: a crash's, whose report is there in full. */
+  const consoleKernelLog = (before?: string): string => section('kernel messages during this item', itemKernelLog(vm.console, item, before));
+  /** The item's kernel messages from the kernel's own log, pr_info included, which the console leaves out while grading. */
+  const kernelLog = async (): Promise<string> => {
+    const dmesg = vm.running ? await vm.agent.run('dmesg', { timeoutMs: DMESG_TIMEOUT_MS }).catch(() => undefined) : undefined;
+    return section('kernel messages during this item', itemKernelLog(dmesg?.status === 0 ? dmesg.output : vm.console, item));
+  };
 
   /** Ends the run: a crash, QEMU exiting or the deadline during `command`. */
   const ended = async (command: string, outcome: Exclude<StepOutcome, { kind: 'done' }>): Promise<never> => {
@@ -90,7 +106,7 @@ export function itemSteps(context: ItemContext): Record<number, Step> {
         const summary = `${describeCrash(crash)} (during ${command})${reloadHint()}`;
         const firstLine = kernelText(crash.text.split('\n')[0]!);
         const what = reportKind(crash.kind).happened;
-        throw new RunEnded(summary, evidenceOf(interrupted(command, outcome.output, what), crashEvidence(crash), kernelLog(firstLine)), crash);
+        throw new RunEnded(summary, evidenceOf(interrupted(command, outcome.output, what), crashEvidence(crash), consoleKernelLog(firstLine)), crash);
       }
       case 'exit':
         throw new RunEnded(
@@ -104,7 +120,7 @@ export function itemSteps(context: ItemContext): Record<number, Step> {
         const where = stuck && stuckWhere(stuck);
         throw new RunEnded(
           `The time limit of ${seconds(context.timeLimitMs)} (boot included) ran out during ${command}${stuck && where ? `: ${stuck.name} was in ${where}` : ''}`,
-          evidenceOf(interrupted(command, outcome.output, 'stopped at the time limit'), section('still running', formatStuckTasks(tasks)), kernelLog(), section('console (last lines)', consoleTail(vm.console, CONSOLE_TAIL_LINES))),
+          evidenceOf(interrupted(command, outcome.output, 'stopped at the time limit'), section('still running', formatStuckTasks(tasks)), await kernelLog(), section('console (last lines)', consoleTail(vm.console, CONSOLE_TAIL_LINES))),
         );
       }
     }
@@ -115,13 +131,13 @@ export function itemSteps(context: ItemContext): Record<number, Step> {
     log.push(transcript(command, result, result.status === null ? 'SIGKILL had no effect' : 'killed'));
     const name = command.split(' ')[0]!;
     if (result.status !== null) {
-      throw new RunEnded(`${command} did not finish within ${seconds(limitMs)} and was killed`, evidenceOf(kernelLog()));
+      throw new RunEnded(`${command} did not finish within ${seconds(limitMs)} and was killed`, evidenceOf(await kernelLog()));
     }
     const tasks = await session.stuckTasks();
     const stuck = tasks.find((t) => t.name === name) ?? tasks[0];
     const where = stuck && stuckWhere(stuck);
     const summary = `${command} did not finish within ${seconds(limitMs)} and SIGKILL could not stop it: ${stuck ? `${stuck.name} is stuck in the kernel${where ? ` in ${where}` : ''}` : 'it is stuck in the kernel'}`;
-    throw new RunEnded(summary, evidenceOf(section('stuck in the kernel', formatStuckTasks(tasks)), kernelLog()));
+    throw new RunEnded(summary, evidenceOf(section('stuck in the kernel', formatStuckTasks(tasks)), await kernelLog()));
   };
 
   /** Runs a command for the current item and records it; ends the run on crash, exit, deadline or hang. */
@@ -136,8 +152,8 @@ export function itemSteps(context: ItemContext): Record<number, Step> {
   };
 
   /** The item's outcome; a failure carries the kernel's messages of the item. */
-  const finish = (pass: boolean, summary: string): ItemOutcome => {
-    const evidence = pass ? evidenceOf() : evidenceOf(kernelLog());
+  const finish = async (pass: boolean, summary: string): Promise<ItemOutcome> => {
+    const evidence = pass ? evidenceOf() : evidenceOf(await kernelLog());
     log.length = 0;
     return { pass, summary, evidence };
   };
@@ -223,6 +239,7 @@ export function itemSteps(context: ItemContext): Record<number, Step> {
       if (outcome.kind !== 'done') return ended('(boot)', outcome);
       if (outcome.result.status === 0) {
         const secs = ((Date.now() - vm.started) / 1000).toFixed(1);
+        await sh(`echo ${GRADING_CONSOLE_LOGLEVEL} > /proc/sys/kernel/printk`, PROBE_TIMEOUT_MS, { quiet: true, label: 'console log level' });
         const summary = `Linux ${outcome.result.output || ''} booted to its shell in ${secs} s (${vm.accel.toUpperCase()})`.replace('  ', ' ');
         return { pass: true, summary, evidence: '' };
       }

@@ -111,9 +111,23 @@ export function parseCrashReport(console: string): CrashReport | undefined {
   return detector.crash;
 }
 
+/** The kernel's printk and serial-console code: a lockup or stall that stops in it is a flood of messages. */
+const PRINTK_FUNCTIONS = /^(vprintk\w*|_printk|printk\w*|console_\w+|serial8250_\w+|uart_console_write|wait_for_lsr|io_serial_\w+|prb_\w+|log_store|record_print_text|info_print_prefix)(\.\w+)*$/;
+
+/**
+ * True for a lockup or stall caught in printk or the serial console: a
+ * module that logs too much, not a CPU that stopped (under TCG the
+ * emulated UART takes ~150 KB/s, and printk can fill a CPU on its own).
+ */
+export function isLogFlood(crash: CrashReport): boolean {
+  if (crash.kind !== 'lockup' && crash.kind !== 'stall') return false;
+  const innermost = crash.ripFrame ?? crash.frames[0];
+  return innermost !== undefined && PRINTK_FUNCTIONS.test(innermost.func);
+}
+
 /** "Kernel Oops in mutex_lock+0x19/0x30 (called from kshram_ioctl+0x49/0xd9 [kshram]): BUG: ..." */
 export function describeCrash(crash: CrashReport): string {
-  const label = reportKind(crash.kind).label;
+  const label = isLogFlood(crash) ? `Kernel log flood (${reportKind(crash.kind).label.toLowerCase()}, printing)` : reportKind(crash.kind).label;
   const from = crash.moduleFrame && !crash.rip?.includes(crash.moduleFrame) ? ` (called from ${crash.moduleFrame})` : '';
   const where = crash.rip ? ` in ${crash.rip}${from}` : crash.moduleFrame ? ` in ${crash.moduleFrame}` : '';
   return `${label}${where}: ${crash.title}`;

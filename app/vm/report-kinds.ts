@@ -55,6 +55,23 @@ export const REPORT_KINDS = [
     ends: /^Kernel Offset: /,
   },
   {
+    kind: 'oom',
+    // "Out of memory: Killed process 57 (insmod) total-vm:..." (an error, so it shows at the grading log level)
+    starts: [/Out of memory: Killed process \d+ /, /Out of memory and no killable processes/],
+    label: 'The guest ran out of memory',
+    happened: 'the guest ran out of memory and the OOM killer ended a process',
+    // one line; whatever the console shows next completes it
+    ends: /./,
+  },
+  {
+    kind: 'agent',
+    // written by the guest's /init when the agent ends, whatever killed it
+    starts: [/kshram-lab: the guest agent ended \(exit status \d+\)/],
+    label: 'The grader lost the guest',
+    happened: "the guest's agent ended",
+    ends: /./,
+  },
+  {
     kind: 'bug',
     // the kernel found corrupted state it cannot trust: bad page state, scheduling while atomic, ...
     starts: [/\bBUG: /],

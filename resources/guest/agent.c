@@ -94,6 +94,23 @@ static struct job *free_job(void)
 	return NULL;
 }
 
+/*
+ * The agent must outlive a module that starves the guest of memory, or the
+ * grader would wait for replies that never come: the OOM killer never picks
+ * it (-1000). Its commands are ordinary processes again (0), so the killer
+ * takes one of them, and says so on the console.
+ */
+static void set_oom_score_adj(const char *value)
+{
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (write(fd, value, strlen(value)) < 0)
+		perror("oom_score_adj");
+	close(fd);
+}
+
 static void start_job(unsigned int id, char *command)
 {
 	struct job *job = free_job();
@@ -120,6 +137,7 @@ static void start_job(unsigned int id, char *command)
 
 		/* own group, so a kill reaches everything the command started */
 		setsid();
+		set_oom_score_adj("0");
 		dup2(null, 0);
 		dup2(pipefd[1], 1);
 		dup2(pipefd[1], 2);
@@ -271,6 +289,7 @@ int main(int argc, char **argv)
 	int i;
 
 	open_tty(argc > 1 ? argv[1] : "/dev/ttyS1");
+	set_oom_score_adj("-1000");
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	for (i = 0; i < MAX_JOBS; i++)

@@ -1,0 +1,58 @@
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { moduleDir } from '../paths.js';
+import { gradeSubmission } from './runner.js';
+
+/**
+ * Real QEMU: a module that starves the guest of memory, and one that logs
+ * a lot from its init (a flood caught in printk: app/vm/flood.test.ts). The verdict names what happened, and comes in
+ * seconds instead of at the 120 s limit.
+ */
+let root: string;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'kshram-starved-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+/** The reference module with `code` run first thing in its init. */
+async function referenceWithInit(name: string, code: string): Promise<string> {
+  const dir = join(root, name);
+  await mkdir(dir);
+  const source = await readFile(join(moduleDir, 'kshram.c'), 'utf8');
+  const init = 'static int __init kshram_init(void)\n{\n';
+  if (!source.includes(init)) throw new Error('the reference module no longer has kshram_init as expected');
+  await writeFile(join(dir, 'kshram.c'), source.replace(init, `${init}${code}\n`));
+  await copyFile(join(moduleDir, 'kshram.h'), join(dir, 'kshram.h'));
+  return dir;
+}
+
+describe('a starved or flooded guest', () => {
+  it('names the OOM when init takes all memory, at once instead of at the time limit', async () => {
+    // every page the allocator will give, never freed
+    const dir = await referenceWithInit('hog', '\twhile (alloc_page(GFP_KERNEL | __GFP_NOWARN))\n\t\t;');
+    const started = Date.now();
+    const report = await gradeSubmission(dir);
+    const elapsed = Date.now() - started;
+    console.log(`OOM module graded in ${(elapsed / 1000).toFixed(1)} s: ${report.items[2]!.summary}`);
+    expect(report.items[2]).toMatchObject({ id: 3, status: 'fail' });
+    expect(report.items[2]!.summary).toMatch(/^The guest ran out of memory: Out of memory: Killed process \d+ \(\S+\).*\(during insmod/);
+    expect(report.crash?.kind).toBe('oom');
+    // the verdict comes when the OOM killer strikes, not at the 120 s time limit (boot and builds vary with the host's load)
+    expect(report.items[2]!.elapsedMs).toBeLessThan(20_000);
+  }, 180_000);
+
+  it('grades a module that logs a few thousand lines from init 100/100: pr_info stays in the kernel log, off the serial console', async () => {
+    const dir = await referenceWithInit('chatty', '\t{\n\t\tint i;\n\n\t\tfor (i = 0; i < 3000; i++)\n\t\t\tpr_info("kshram: a chatty init, line %d of many\\n", i);\n\t}');
+    const report = await gradeSubmission(dir);
+    expect(report.crash).toBeUndefined();
+    expect(report.items.map((i) => i.status)).toEqual(Array(8).fill('pass'));
+    // the console did not carry them; the kernel log did, and evidence reads it
+    expect(report.items[2]!.elapsedMs).toBeLessThan(10_000);
+  }, 180_000);
+
+});
