@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LabError } from '../errors.js';
-import { prepareGuest, type PreparedGuest } from '../guest/prepare.js';
+import { deliverModule } from '../guest/deliver.js';
+import { buildUserModule, checkWorkspace, prepareGuest, prepareGuestBase, type PreparedGuest } from '../guest/prepare.js';
 import type { GdbStubLaunch } from '../vm/qemu.js';
 import { Vm } from '../vm/vm.js';
 import type { Environment } from './environment.js';
@@ -23,8 +24,8 @@ export interface BootOptions {
   cols?: number;
   rows?: number;
   /**
-   * Called between the stages: the guest is built, QEMU not started. A
-   * throw here (a cancelled run) ends the boot, with nothing left behind.
+   * The user's module is built (QEMU may already be booting). A throw here
+   * (a cancelled run) ends the boot, with nothing left behind.
    */
   onBuilt?(guest: PreparedGuest): void;
   /** QEMU started; the guest is booting. */
@@ -50,7 +51,7 @@ export function buildGuest(env: Environment, workspace: GuestWorkspace, runDir: 
 }
 
 /** Stage 2: starts QEMU on a built guest; the guest is still booting when this returns. */
-export function startGuest(env: Environment, guest: PreparedGuest, size: { cols?: number; rows?: number; gdb?: GdbStubLaunch } = {}): Promise<Vm> {
+export function startGuest(env: Environment, guest: Pick<PreparedGuest, 'initramfs'>, size: { cols?: number; rows?: number; gdb?: GdbStubLaunch } = {}): Promise<Vm> {
   return Vm.start({ kit: env.kit, accel: env.accel.accel, initramfs: guest.initramfs, cols: size.cols, rows: size.rows, gdb: size.gdb });
 }
 
@@ -58,11 +59,19 @@ export function cancelledError(what: string): LabError {
   return new LabError('CANCELLED', `${what} was cancelled.`);
 }
 
+/** How long the guest may take to come up before a module built meanwhile is handed to it; past this the caller's own boot wait reports the failure. */
+const DELIVERY_READY_TIMEOUT_MS = 90_000;
+
 /**
  * The one path from a workspace to a running guest, used by the grader,
- * the workbench, `kshram-lab boot`, the tests and the benches: build, then
- * start QEMU. Whatever fails or is cancelled, nothing is left running and
- * no build files stay behind; on success `dispose` does that later.
+ * the workbench, `kshram-lab boot`, the tests and the benches. QEMU starts
+ * while kshram.c compiles: the guest boots cold from an initramfs of our
+ * (cached) programs and hello.ko, and the user's module is handed to it
+ * through the agent once both are done, before anything loads it; a
+ * failed build leaves it out as before. Kits with their own base system
+ * (imported) and debug boots build first and boot second. Whatever fails or is cancelled,
+ * nothing is left running and no build files stay behind; on success
+ * `dispose` does that later.
  */
 export async function bootGuest(env: Environment, workspace: GuestWorkspace, options: BootOptions = {}): Promise<BootedGuest> {
   const runDir = await mkdtemp(join(tmpdir(), 'kshram-boot-'));
@@ -75,16 +84,41 @@ export async function bootGuest(env: Environment, workspace: GuestWorkspace, opt
     })());
   const stopOnAbort = (): void => void vm?.stop();
   options.signal?.addEventListener('abort', stopOnAbort);
+  const cancelled = (): void => {
+    if (options.signal?.aborted) throw cancelledError('The boot');
+  };
+  let userBuild: Promise<unknown> | undefined;
   try {
-    const guest = await buildGuest(env, workspace, runDir);
-    if (options.signal?.aborted) throw cancelledError('The boot');
-    options.onBuilt?.(guest);
-    vm = await startGuest(env, guest, options);
-    if (options.signal?.aborted) throw cancelledError('The boot');
-    options.onVmStarted?.(vm);
+    const prepare = { kit: env.kit, toolchain: env.toolchain, workspaceDir: resolve(workspace.dir), checksDir: workspace.checksDir, kcflags: workspace.kcflags, compat: workspace.compat, runDir };
+    checkWorkspace(prepare.workspaceDir);
+    // a debug boot may hold the CPUs for gdb, so its agent need not answer: build first there too
+    const overlap = !env.kit.baseInitramfsPath && !options.gdb;
+    let guest: PreparedGuest;
+    if (overlap) {
+      const kshramBuild = buildUserModule(prepare);
+      userBuild = kshramBuild.catch(() => undefined);
+      const base = await prepareGuestBase(prepare);
+      cancelled();
+      vm = await startGuest(env, base, options);
+      cancelled();
+      options.onVmStarted?.(vm);
+      guest = { ...base, kshram: await kshramBuild };
+      cancelled();
+      options.onBuilt?.(guest);
+      if (guest.kshram.ok) await deliverModule(vm, env.toolchain, guest.kshram.koPath!, DELIVERY_READY_TIMEOUT_MS);
+    } else {
+      guest = await prepareGuest(prepare);
+      cancelled();
+      options.onBuilt?.(guest);
+      vm = await startGuest(env, guest, options);
+      cancelled();
+      options.onVmStarted?.(vm);
+    }
     if (options.waitReadyMs !== undefined) await vm.agent.waitReady(options.waitReadyMs);
     return { vm, guest, dispose };
   } catch (err) {
+    // the user's build must finish before its folder is removed
+    await userBuild;
     await dispose();
     throw err;
   } finally {

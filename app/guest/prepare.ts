@@ -31,6 +31,9 @@ export interface PreparedGuest {
   initramfs: string;
 }
 
+/** The guest without the user's module: what the VM can boot while kshram.c still compiles. */
+export type GuestBase = Omit<PreparedGuest, 'kshram'>;
+
 /**
  * Builds everything a guest needs from a workspace: the user's module (a
  * failed build is a result, not an error: the guest boots without it), our
@@ -38,20 +41,32 @@ export interface PreparedGuest {
  * holding them all.
  */
 export async function prepareGuest(options: PrepareOptions): Promise<PreparedGuest> {
-  const { kit, toolchain } = options;
-  if (!existsSync(join(options.workspaceDir, 'kshram.c'))) {
-    throw new LabError('WORKSPACE_INVALID', `There is no kshram.c in ${options.workspaceDir}.`, 'Open a folder that holds your kshram.c, or create one from a template.');
-  }
-  const builds = [
-    buildModule({ dir: options.workspaceDir, name: 'kshram', fallbackHeaders: [join(moduleDir, 'kshram.h')] }, { kit, toolchain, kcflags: options.kcflags, compat: options.compat, workDir: join(options.runDir, 'kshram') }),
-    helloModule(kit, toolchain),
-    buildGuestPrograms(toolchain, options.checksDir),
-  ] as const;
-  // all three settle before an error is thrown, so no build still writes into runDir while the caller removes it
+  checkWorkspace(options.workspaceDir);
+  const builds = [buildUserModule(options), prepareGuestBase(options)] as const;
+  // both settle before an error is thrown, so no build still writes into runDir while the caller removes it
   await Promise.allSettled(builds);
-  const [kshram, hello, programs] = await Promise.all(builds);
-  const modules: Record<string, string> = { 'hello.ko': hello };
+  const [kshram, base] = await Promise.all(builds);
+  const modules: Record<string, string> = { 'hello.ko': base.hello };
   if (kshram.ok) modules['kshram.ko'] = kshram.koPath!;
-  const initramfs = await composeInitramfs(kit, { programs, modules }, join(options.runDir, 'initramfs.cpio'));
-  return { kshram, hello, programs, initramfs };
+  const initramfs = await composeInitramfs(options.kit, { programs: base.programs, modules }, join(options.runDir, 'initramfs.cpio'));
+  return { ...base, kshram, initramfs };
+}
+
+export function checkWorkspace(workspaceDir: string): void {
+  if (!existsSync(join(workspaceDir, 'kshram.c'))) {
+    throw new LabError('WORKSPACE_INVALID', `There is no kshram.c in ${workspaceDir}.`, 'Open a folder that holds your kshram.c, or create one from a template.');
+  }
+}
+
+/** The user's kshram.ko, in runDir/kshram. */
+export function buildUserModule(options: PrepareOptions): Promise<ModuleBuildResult> {
+  const { kit, toolchain } = options;
+  return buildModule({ dir: options.workspaceDir, name: 'kshram', fallbackHeaders: [join(moduleDir, 'kshram.h')] }, { kit, toolchain, kcflags: options.kcflags, compat: options.compat, workDir: join(options.runDir, 'kshram') });
+}
+
+/** hello.ko, the programs (cached after the first time) and an initramfs of them without kshram.ko. */
+export async function prepareGuestBase(options: PrepareOptions): Promise<GuestBase> {
+  const [hello, programs] = await Promise.all([helloModule(options.kit, options.toolchain), buildGuestPrograms(options.toolchain, options.checksDir)]);
+  const initramfs = await composeInitramfs(options.kit, { programs, modules: { 'hello.ko': hello } }, join(options.runDir, 'base-initramfs.cpio'));
+  return { hello, programs, initramfs };
 }
