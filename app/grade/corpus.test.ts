@@ -11,6 +11,7 @@ import { CHECKLIST } from './checklist.js';
 import { CONTRACT_NOTE_PREFIX } from './contract.js';
 import { VARIANTS, variantSource, type Variant } from './corpus/variants.js';
 import { CSV_COLUMNS } from './report-csv.js';
+import { YOUR_CODE_SEPARATOR } from './runner.js';
 
 /**
  * The broken-module corpus, graded the way a TA grades a class: one batch
@@ -46,6 +47,7 @@ async function pack(variant: Variant, index: number): Promise<string> {
   const kind = KINDS[index % KINDS.length]!;
   kindOf.set(variant.name, kind);
   const source = await variantSource(variant);
+  sources.set(variant.name, source);
   const header = await readFile(join(moduleDir, 'kshram.h'), 'utf8');
   const dir = join(work, 'src', variant.name);
   await mkdir(dir, { recursive: true });
@@ -106,6 +108,21 @@ const entry = (student: string): BatchEntry => {
   expect(found, `a row for ${student}`).toBeDefined();
   return found!;
 };
+
+/** "your code: kshram.c:183 `...` in kshram_mmap — " at the start of a crashed item's evidence. */
+const YOUR_CODE_LEAD = new RegExp(`^your code: .*? ${YOUR_CODE_SEPARATOR} `);
+/** Each variant's kshram.c, as graded. */
+const sources = new Map<string, string>();
+
+/** 1-based number of the only line within function `fn` of `source` that contains `text`. */
+function lineIn(source: string, fn: string, text: string): number {
+  const lines = source.split('\n');
+  const start = lines.findIndex((l) => new RegExp(`^\\w.*\\b${fn}\\(`).test(l));
+  const end = lines.findIndex((l, i) => i > start && l === '}');
+  const hits = lines.flatMap((l, i) => (start >= 0 && i > start && i < end && l.includes(text) ? [i + 1] : []));
+  if (hits.length !== 1) throw new Error(`${JSON.stringify(text)} is on ${hits.length} lines of ${fn}`);
+  return hits[0]!;
+}
 
 /** A small RFC 4180 reader: quoted cells with doubled quotes and commas. */
 function parseCsv(text: string): string[][] {
@@ -202,7 +219,8 @@ describe('the broken-module corpus, graded as a batch', () => {
       expect(graded.total).toBe(report.items.filter((i) => i.status === 'pass').reduce((sum, i) => sum + i.max, 0));
       const failed = report.items.find((i) => i.status === 'fail');
       const shown = failed ?? report.items.find((i) => i.id === variant.evidenceItem)!;
-      expect(shown.evidence).toMatch(variant.evidence);
+      // a crash's evidence starts with the student's line (asserted below), then the kernel's report
+      expect(shown.evidence.replace(YOUR_CODE_LEAD, '')).toMatch(variant.evidence);
       expect(shown.summary).toBe(shown.evidence.split('\n')[0]);
       for (const item of report.items.filter((i) => i.status === 'not-run')) expect(item.points).toBe(0);
       // notes from kshram_tap (beyond the course's checks) may cascade: the expected ones must be there;
@@ -214,6 +232,17 @@ describe('the broken-module corpus, graded as a batch', () => {
       for (const note of variant.notes ?? []) expect(report.notes.some((n) => note.test(n)), `a note matching ${note}`).toBe(true);
       if (variant.crash) expect(report.crash).toMatchObject({ kind: variant.crash, item: failed!.id });
       else expect(report.crash).toBeUndefined();
+      if (variant.crashAt) {
+        // decoded from the .ko the run loaded: the exact file, line and function, in JSON and in the evidence
+        const lines = variant.crashAt.lines.map((text) => lineIn(sources.get(variant.name)!, variant.crashAt!.function, text));
+        const yourCode = report.crash!.yourCode!;
+        expect(yourCode, 'the crash decoded to the student\'s code').toBeDefined();
+        expect(yourCode).toMatchObject({ file: 'kshram.c', function: variant.crashAt.function });
+        expect(lines).toContain(yourCode.line);
+        expect(report.crash!.frames.some((f) => f.module === 'kshram' && [f, ...f.inlinedFrom].some((site) => site.file === 'kshram.c' && site.line === yourCode.line))).toBe(true);
+        expect(failed!.evidence.startsWith(`your code: kshram.c:${yourCode.line} \`${yourCode.source}\` in ${variant.crashAt.function} ${YOUR_CODE_SEPARATOR} `)).toBe(true);
+        expect(report.crash!.decodeProblems).toBeUndefined();
+      } else if (report.crash) expect(report.crash.yourCode).toBeUndefined();
       expect(graded.elapsedMs).toBeLessThanOrEqual(report.timeLimitMs + OVERRUN_MS);
       expect(report.vmElapsedMs).toBeLessThanOrEqual(report.timeLimitMs + OVERRUN_MS);
     });
@@ -265,6 +294,11 @@ describe('the broken-module corpus, graded as a batch', () => {
     expect(html).not.toMatch(/<script|<link|<img|<iframe|\bsrc=|url\(|https?:\/\//i);
     for (const e of result.entries) expect(html).toContain(`>${e.student}</a>`);
     expect(html).toContain('Kernel Oops in kshram_exit+');
+    // the crash's line is linked to the source shown around it
+    const mmapLine = entry('oops-in-mmap').report!.crash!.yourCode!.line;
+    const index = result.entries.findIndex((e) => e.student === 'oops-in-mmap') + 1;
+    expect(html).toContain(`at <a href="#student-${index}-kshram.c-L${mmapLine}">kshram.c:${mmapLine}</a> in <code>kshram_mmap</code>: <code>mutex_lock(&amp;slot-&gt;lock);</code> (running check_msg)`);
+    expect(html).toMatch(new RegExp(`<mark id="student-${index}-kshram\\.c-L${mmapLine}">\\s*${mmapLine}  \tmutex_lock\\(&amp;slot-&gt;lock\\);</mark>`));
     expect(html).toContain('mallory.tar.gz: the entry &quot;../pwned.c&quot; climbs out of the archive');
     expect(html).toContain('--- stuck in the kernel ---');
   });

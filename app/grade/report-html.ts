@@ -29,6 +29,7 @@ table.summary td:first-child { white-space: nowrap; }
 .error { color: var(--fail); }
 .full { color: var(--pass); font-weight: 600; }
 pre { background: var(--bg); border: 1px solid var(--line); padding: .5rem; overflow-x: auto; white-space: pre-wrap; word-break: break-word; font-size: 12px; }
+p.crash { color: var(--fail); } pre.source mark { background: #ffebe9; display: inline-block; width: 100%; }
 details { margin: .25rem 0; } summary { cursor: pointer; }
 ul.notes { color: var(--muted); }
 a { color: inherit; }
@@ -111,9 +112,29 @@ function studentSection(entry: BatchEntry, index: number): string {
 ${items.map(itemRow).join('\n')}
 </tbody>
 </table>
+${crashBlock(entry, index)}
 ${items.filter((item) => item.status !== 'not-run' && item.evidence.includes('\n')).map(evidenceBlock).join('\n')}
 ${noteList}
 </section>`;
+}
+
+/** Where the student's code crashed: a link to the line, shown in context from the source that was built. */
+function crashBlock(entry: BatchEntry, index: number): string {
+  const crash = entry.report?.crash;
+  const site = crash?.yourCode;
+  if (!crash || !site) return '';
+  const lineId = `${anchor(index)}-${site.file}-L${site.line}`;
+  const excerpt = crash.excerpt
+    ? `<pre class="source">${crash.excerpt.lines
+        .map((text, i) => {
+          const number = crash.excerpt!.firstLine + i;
+          const row = `${String(number).padStart(5)}  ${escapeHtml(text)}`;
+          return number === crash.excerpt!.line ? `<mark id="${escapeHtml(lineId)}">${row}</mark>` : row;
+        })
+        .join('\n')}</pre>`
+    : '';
+  return `<p class="crash">Crashed in item ${crash.item} at <a href="#${escapeHtml(lineId)}">${escapeHtml(`${site.file}:${site.line}`)}</a> in <code>${escapeHtml(site.function)}</code>${site.source ? `: <code>${escapeHtml(site.source)}</code>` : ''}${crash.task ? ` (running ${escapeHtml(crash.task)})` : ''}</p>
+${excerpt}`;
 }
 
 function itemRow(item: ItemResult): string {

@@ -7,6 +7,8 @@ import type { ToolchainPreference } from '../build/select.js';
 import { LabError } from '../errors.js';
 import type { Accel, AccelPreference } from '../vm/accel.js';
 import { describeCrash, type CrashKind } from '../vm/crash.js';
+import { decodeCrash, decodedCrashFields, type CrashLocation } from '../symbols/decode-crash.js';
+import { runSymbols } from '../symbols/run-symbols.js';
 import { validateChecksDir } from './checks-dir.js';
 import { contractNotes } from './contract.js';
 import { CHECKLIST, DEFAULT_TIME_LIMIT_MS, MAX_POINTS, notRun, type ItemResult } from './checklist.js';
@@ -16,6 +18,8 @@ import { itemMarker } from './console-markers.js';
 import { withoutSyncMarkers } from './console-view.js';
 import { GuestSession } from './session.js';
 
+/** Between "your code: kshram.c:183 ..." and the kernel's report in a crashed item's summary. */
+export const YOUR_CODE_SEPARATOR = '—';
 /** Compiler messages shown in item 3's evidence when kshram.c does not build. */
 const BUILD_ERRORS_SHOWN = 10;
 
@@ -62,8 +66,11 @@ export interface GradeReport {
   /** Observations that did not change a verdict (kernel warnings, leftovers). */
   notes: string[];
   build: { ok: boolean; elapsedMs: number; diagnostics: Diagnostic[]; compat: CompatReport };
-  /** The kernel crash that ended the run, if one did: "Kernel Oops in kshram_exit+0x55/0xca9 [kshram]: BUG: ...". */
-  crash?: { kind: CrashKind; item: number; summary: string };
+  /**
+   * The kernel crash that ended the run, if one did: "Kernel Oops in kshram_exit+0x55/0xca9 [kshram]: BUG: ...",
+   * its frames decoded from the .ko that was loaded, and the first line of the student's code among them.
+   */
+  crash?: { kind: CrashKind; item: number; summary: string } & CrashLocation;
 }
 
 /**
@@ -127,7 +134,13 @@ export async function gradeSubmission(workspaceDir: string, options: GradeOption
         if (!(err instanceof RunEnded)) throw err;
         checkAborted(options.signal);
         outcome = { pass: false, summary: err.summary, evidence: err.evidence };
-        if (err.crash) crash = { kind: err.crash.kind, item: item.id, summary: describeCrash(err.crash) };
+        if (err.crash) {
+          // decoded now, while the run's .ko files still exist
+          const decoded = await decodeCrash(err.crash, runSymbols(kit, { kshram: guest.kshram, hello: guest.hello }));
+          crash = { kind: err.crash.kind, item: item.id, summary: describeCrash(err.crash), ...decodedCrashFields(decoded) };
+          // the evidence (and the one-line summary, its first line) starts with the student's line
+          if (decoded.yourCodeText) outcome = { ...outcome, summary: `${decoded.yourCodeText} ${YOUR_CODE_SEPARATOR} ${outcome.summary}` };
+        }
       }
       checkAborted(options.signal);
       const result: ItemResult = {

@@ -44,6 +44,8 @@ export const KitManifestSchema = z.object({
   aptSuite: z.string().optional(),
   /** Where the kit came from: a built-in Debian recipe or an imported archive. */
   source: z.enum(['debian', 'imported']).default('debian'),
+  /** The kernel with DWARF (a debug kit keeps one): kernel frames of a crash then get file:line too. */
+  vmlinux: z.string().optional(),
   qemu: QemuSchema.default(QemuSchema.parse({})),
 });
 
@@ -56,6 +58,7 @@ export interface Kit extends KitManifest {
   buildDirPath: string;
   busyboxPath?: string;
   baseInitramfsPath?: string;
+  vmlinuxPath?: string;
 }
 
 const abs = (dir: string, p: string): string => (p.startsWith('/') ? p : join(dir, p));
@@ -87,6 +90,7 @@ export async function loadKitAt(dir: string, name: string): Promise<Kit> {
     buildDirPath: abs(dir, manifest.buildDir),
     busyboxPath: manifest.busybox ? abs(dir, manifest.busybox) : undefined,
     baseInitramfsPath: manifest.baseInitramfs ? abs(dir, manifest.baseInitramfs) : undefined,
+    vmlinuxPath: manifest.vmlinux ? abs(dir, manifest.vmlinux) : undefined,
   };
   // an old-style kit's headers are apt's (maybe removed since); a kit made
   // for the docker toolchain has them only in its image

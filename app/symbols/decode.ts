@@ -157,10 +157,10 @@ async function toSite(location: DwarfLocation, buildDir: string | undefined, quo
 }
 
 /** The first place in the student's own code: a frame's line, or the call it was inlined at. */
-export function firstOwnSite(frames: readonly DecodedFrame[]): SourceSite | undefined {
+export function firstOwnSite(frames: readonly DecodedFrame[]): (SourceSite & { module?: string }) | undefined {
   for (const frame of frames) {
     const site = [frame, ...frame.inlinedFrom].find((s) => s.own && s.line);
-    if (site) return { function: site.function, file: site.file, line: site.line, source: site.source, own: true };
+    if (site) return { function: site.function, file: site.file, line: site.line, ...(site.source ? { source: site.source } : {}), own: true, ...(frame.module ? { module: frame.module } : {}) };
   }
   return undefined;
 }

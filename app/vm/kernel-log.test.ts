@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { consoleLines, isDumpLine, kernelPart, kernelText, parseFrame, parseFrames, parseRip } from './kernel-log.js';
+import { consoleLines, isDumpLine, kernelPart, kernelText, parseFrame, parseFrames, parseRip, reportTask } from './kernel-log.js';
 import { REPORT_KINDS, reportStartedBy } from './report-kinds.js';
 
 describe('kernel log lines', () => {
@@ -34,5 +34,11 @@ describe('report kinds', () => {
     expect(reportStartedBy('BUG: Bad page state in process rmmod')).toBe('bug');
     expect(reportStartedBy('INFO: task rmmod:97 blocked for more than 120 seconds.')).toBeUndefined();
     expect(new Set(REPORT_KINDS.map((k) => k.kind)).size).toBe(REPORT_KINDS.length);
+  });
+
+  it('names the task a report was printed for', () => {
+    expect(reportTask('[    2.5] BUG: kernel NULL pointer dereference\n[    2.5] CPU: 0 PID: 122 Comm: check_msg Tainted: G           OE      6.1.0-56-amd64 #1')).toBe('check_msg');
+    expect(reportTask('[   13.3] watchdog: BUG: soft lockup - CPU#1 stuck for 22s! [slot-view:3:98]')).toBe('slot-view:3');
+    expect(reportTask('[    2.5] Kernel panic - not syncing: x')).toBeUndefined();
   });
 });

@@ -89,3 +89,18 @@ export function parseFrames(text: string): KernelFrame[] {
     .map(parseFrame)
     .filter((frame): frame is KernelFrame => !!frame && !frame.guess);
 }
+
+/** "CPU: 0 PID: 122 Comm: check_msg Tainted: ..." */
+const TASK_COMM = /\bPID: \d+ Comm: (\S+)/;
+/** "watchdog: BUG: soft lockup - CPU#1 stuck for 22s! [check_resize:98]" */
+const LOCKUP_TASK = /stuck for \d+s! \[(.+):\d+\]$/;
+
+/** The task (its comm, e.g. "check_msg") a report was printed for: the program the crash happened under. */
+export function reportTask(text: string): string | undefined {
+  for (const line of consoleLines(text)) {
+    const message = kernelText(line);
+    const task = TASK_COMM.exec(message) ?? LOCKUP_TASK.exec(message);
+    if (task) return task[1];
+  }
+  return undefined;
+}

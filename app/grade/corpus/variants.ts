@@ -25,6 +25,12 @@ export interface Variant {
   notes?: readonly RegExp[];
   /** The kind of kernel crash that ends the run, if one does. */
   crash?: CrashKind;
+  /**
+   * Where the crash is in the student's code: the function, and the text of
+   * the line (a line within that function of the variant's source that
+   * contains it; several for a loop, where either line may be running).
+   */
+  crashAt?: { function: string; lines: readonly string[] };
 }
 
 const PASS_ALL: readonly ItemStatus[] = ['pass', 'pass', 'pass', 'pass', 'pass', 'pass', 'pass', 'pass'];
@@ -52,6 +58,7 @@ export const VARIANTS: readonly Variant[] = [
     statuses: failsAt(3),
     evidence: /^Kernel Oops in kshram_init\+0x[0-9a-f]+\/0x[0-9a-f]+ \[kshram\]: BUG: kernel NULL pointer dereference, address: 0000000000000000 \(during insmod \/lib\/kshram\/kshram\.ko\)\n[\s\S]*--- kernel report ---\n[\s\S]*RIP: 0010:kshram_init\+/,
     crash: 'oops',
+    crashAt: { function: 'kshram_alloc_slots', lines: ['memset(slot->buf, 0, KSHRAM_DEFAULT_SIZE);'] },
   },
   {
     name: 'panic-in-ioctl',
@@ -60,6 +67,7 @@ export const VARIANTS: readonly Variant[] = [
     statuses: failsAt(6),
     evidence: /^Kernel panic in kshram_ioctl(\.cold)?\+0x[0-9a-f]+\/0x[0-9a-f]+ \[kshram\]: Kernel panic - not syncing: kshram: size 1052672 too large \(during check_resize\)\n/,
     crash: 'panic',
+    crashAt: { function: 'kshram_set_size', lines: ['panic("kshram: size %lu too large\\n", size);'] },
   },
   {
     name: 'endless-loop-in-ioctl',
@@ -71,6 +79,7 @@ export const VARIANTS: readonly Variant[] = [
     statuses: failsAt(6),
     evidence: /^Kernel lockup in kshram_ioctl\+0x[0-9a-f]+\/0x[0-9a-f]+ \[kshram\]: watchdog: BUG: soft lockup - CPU#\d stuck for \d+s! \[check_resize:\d+\] \(during check_resize\)\n/,
     crash: 'lockup',
+    crashAt: { function: 'kshram_set_size', lines: ['while (rounded < size)', 'rounded <<= 1;'] },
   },
   {
     name: 'irqs-off-loop',
@@ -80,6 +89,16 @@ export const VARIANTS: readonly Variant[] = [
     // the soft-lockup watchdog cannot run on that CPU; RCU's stall detector (21 s) on the other one notices
     evidence: /^RCU stall in kshram_ioctl\+0x[0-9a-f]+\/0x[0-9a-f]+ \[kshram\]: rcu: INFO: rcu_preempt detected stalls on CPUs\/tasks: \(during check_resize\)\n/,
     crash: 'stall',
+    crashAt: { function: 'kshram_set_size', lines: ['while (size > KSHRAM_DEFAULT_SIZE)', 'cpu_relax();'] },
+  },
+  {
+    name: 'oops-in-mmap',
+    description: 'takes the slot from the VMA instead of the file in mmap (NULL dereference in kshram_mmap)',
+    edits: [['static int kshram_mmap(struct file *file, struct vm_area_struct *vma)\n{\n\tstruct kshram_slot *slot = file->private_data;', 'static int kshram_mmap(struct file *file, struct vm_area_struct *vma)\n{\n\tstruct kshram_slot *slot = vma->vm_private_data;']],
+    statuses: failsAt(5),
+    evidence: /^Kernel Oops in mutex_lock\+0x[0-9a-f]+\/0x[0-9a-f]+ \(called from kshram_mmap\+0x[0-9a-f]+\/0x[0-9a-f]+ \[kshram\]\): BUG: kernel NULL pointer dereference, address: [0-9a-f]+ \(during check_msg\)\n/,
+    crash: 'oops',
+    crashAt: { function: 'kshram_mmap', lines: ['mutex_lock(&slot->lock);'] },
   },
   {
     name: 'seven-devices',
@@ -116,6 +135,7 @@ export const VARIANTS: readonly Variant[] = [
     statuses: failsAt(4),
     evidence: /^Kernel Oops in kshram_exit\+0x[0-9a-f]+\/0x[0-9a-f]+ \[kshram\]: BUG: kernel NULL pointer dereference, address: 0000000000000000 \(during rmmod kshram\)\n/,
     crash: 'oops',
+    crashAt: { function: 'kshram_exit', lines: ['memset(kshram_slots[0].buf, 0, kshram_slots[0].size);'] },
   },
   {
     name: 'refuses-to-unload',
@@ -199,6 +219,7 @@ export const VARIANTS: readonly Variant[] = [
     statuses: failsAt(5),
     evidence: /^Kernel Oops in kshram_init\+0x[0-9a-f]+\/0x[0-9a-f]+ \[kshram\]: BUG: kernel NULL pointer dereference, address: 000000000000001f \(during insmod \/lib\/kshram\/kshram\.ko\); unload test #1 left the kshram device class behind\n[\s\S]*sysfs: cannot create duplicate filename '\/class\/kshram'/,
     crash: 'oops',
+    crashAt: { function: 'kshram_init', lines: ['kshram_class->devnode ='] },
     notes: [/^unload test #1: the kshram device class left after unload \(class_destroy missing\?\)$/],
   },
   {

@@ -1,0 +1,80 @@
+import { join } from 'node:path';
+import type { CrashReport } from '../vm/crash.js';
+import { reportTask } from '../vm/kernel-log.js';
+import { SourceLines } from './source-lines.js';
+import { decodeFrames, describeOwnSite, firstOwnSite, type DecodedFrame, type ReportFrame, type RunSymbols, type SourceSite } from './decode.js';
+
+/** A crash report's frames decoded against the objects its run loaded. */
+export interface DecodedCrash {
+  /** The RIP's frame first (the faulting instruction), then the call trace, innermost first. */
+  frames: DecodedFrame[];
+  /** The first place in the student's own code, e.g. kshram.c:183 in kshram_mmap. */
+  yourCode?: SourceSite;
+  /** "your code: kshram.c:183 `mutex_lock(&slot->lock);` in kshram_mmap" */
+  yourCodeText?: string;
+  /** The program the kernel was running for when it reported ("check_msg", "slot-view:3"). */
+  task?: string;
+  /** Lines around yourCode, for reports that show it in context. */
+  excerpt?: SourceExcerpt;
+  /** Why some frames have no line. */
+  problems: string[];
+}
+
+export interface SourceExcerpt {
+  file: string;
+  /** The line the crash is on. */
+  line: number;
+  firstLine: number;
+  lines: string[];
+}
+
+/** Lines of context either side of the crash's line in a report's excerpt. */
+const EXCERPT_CONTEXT_LINES = 3;
+
+/** The report's frames in the order they matter: where it faulted, then who called. */
+export function reportFrames(crash: CrashReport): ReportFrame[] {
+  const frames: ReportFrame[] = crash.frames.map((frame) => ({ ...frame, exact: false }));
+  if (crash.ripFrame) frames.unshift({ ...crash.ripFrame, exact: true });
+  return frames;
+}
+
+/**
+ * Decodes a crash report of any kind that has frames (Oops, panic, lockup,
+ * stall, the memory checkers' reports): each frame in one of the run's
+ * modules gets its file, line, quoted source and inline chain.
+ */
+export async function decodeCrash(crash: CrashReport, symbols: RunSymbols): Promise<DecodedCrash> {
+  const { frames, problems } = await decodeFrames(reportFrames(crash), symbols);
+  const yourCode = firstOwnSite(frames);
+  const task = reportTask(crash.text);
+  const excerpt = yourCode ? await ownExcerpt(yourCode, symbols) : undefined;
+  return { frames, ...(yourCode ? { yourCode, yourCodeText: describeOwnSite(yourCode) } : {}), ...(excerpt ? { excerpt } : {}), ...(task ? { task } : {}), problems };
+}
+
+/** Lines around the student's line, from the source the loaded .ko was built from. */
+async function ownExcerpt(site: SourceSite & { module?: string }, symbols: RunSymbols): Promise<SourceExcerpt | undefined> {
+  const buildDir = site.module ? symbols.modules[site.module]?.buildDir : undefined;
+  if (!buildDir || !site.file || !site.line) return undefined;
+  const excerpt = await new SourceLines().excerpt(join(buildDir, site.file), site.line, EXCERPT_CONTEXT_LINES);
+  return excerpt ? { file: site.file, line: site.line, ...excerpt } : undefined;
+}
+
+/** What reports and the API carry of a decoded crash (JSON: `crash.frames[]`, `crash.yourCode`, ...). */
+export interface CrashLocation {
+  task?: string;
+  yourCode?: SourceSite;
+  excerpt?: SourceExcerpt;
+  frames: DecodedFrame[];
+  /** Why some frames have no line; absent when all could be decoded. */
+  decodeProblems?: string[];
+}
+
+export function decodedCrashFields(decoded: DecodedCrash): CrashLocation {
+  return {
+    ...(decoded.task ? { task: decoded.task } : {}),
+    ...(decoded.yourCode ? { yourCode: decoded.yourCode } : {}),
+    ...(decoded.excerpt ? { excerpt: decoded.excerpt } : {}),
+    frames: decoded.frames,
+    ...(decoded.problems.length ? { decodeProblems: decoded.problems } : {}),
+  };
+}

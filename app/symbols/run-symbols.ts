@@ -1,0 +1,15 @@
+import { existsSync } from 'node:fs';
+import type { ModuleBuildResult } from '../build/module.js';
+import type { Kit } from '../kit/kit.js';
+import type { RunSymbols } from './decode.js';
+
+/**
+ * The objects a guest was booted with, for decoding its reports: the
+ * exact .ko files put into its initramfs (kept in the run's directory
+ * until the run ends) and the kit's vmlinux when it has one.
+ */
+export function runSymbols(kit: Kit, modules: Readonly<Record<string, ModuleBuildResult>>): RunSymbols {
+  const loaded: Record<string, { koPath: string; buildDir: string }> = {};
+  for (const [name, build] of Object.entries(modules)) if (build.ok && build.koPath) loaded[name] = { koPath: build.koPath, buildDir: build.buildDir };
+  return { modules: loaded, ...(kit.vmlinuxPath && existsSync(kit.vmlinuxPath) ? { vmlinux: kit.vmlinuxPath } : {}) };
+}
