@@ -81,6 +81,38 @@ export interface CrashInfo {
   summary: string;
   /** The kernel's report without register dumps. */
   report: string;
+  /**
+   * The first line of the student's code in the report, decoded from the .ko that was loaded:
+   * the banner's link, the editor's marker and a Problems entry.
+   */
+  location?: CrashLocationInfo;
+  /** The program the kernel was running for when it reported ("check_msg"). */
+  task?: string;
+  /** Plain words when the workbench's own slot view ran into the bug (not a program the student ran). */
+  slotView?: string;
+  /** The report's frames, decoded: the RIP's first, then the call trace. */
+  frames?: CrashFrameInfo[];
+}
+
+export interface CrashLocationInfo {
+  /** Relative to the workspace: "kshram.c". */
+  file: string;
+  line: number;
+  function: string;
+  /** The line's text as it was built. */
+  source?: string;
+}
+
+export interface CrashFrameInfo {
+  /** Where the address is (an inlined function's name when it was inlined). */
+  function: string;
+  offset: number;
+  module?: string;
+  file?: string;
+  line?: number;
+  source?: string;
+  /** The functions this code was inlined into, innermost first. */
+  inlinedFrom: Array<{ function: string; file?: string; line?: number }>;
 }
 
 export interface VmStatus {

@@ -136,7 +136,7 @@ export async function gradeSubmission(workspaceDir: string, options: GradeOption
         outcome = { pass: false, summary: err.summary, evidence: err.evidence };
         if (err.crash) {
           // decoded now, while the run's .ko files still exist
-          const decoded = await decodeCrash(err.crash, runSymbols(kit, { kshram: guest.kshram, hello: guest.hello }));
+          const decoded = await decodeCrash(err.crash, runSymbols(kit, { kshram: guest.kshram }, { hello: guest.hello }));
           crash = { kind: err.crash.kind, item: item.id, summary: describeCrash(err.crash), ...decodedCrashFields(decoded) };
           // the evidence (and the one-line summary, its first line) starts with the student's line
           if (decoded.yourCodeText) outcome = { ...outcome, summary: `${decoded.yourCodeText} ${YOUR_CODE_SEPARATOR} ${outcome.summary}` };

@@ -3,7 +3,10 @@
  * so nothing the UI should not see (host paths of build products) leaks,
  * and a change in the engine's types breaks the build here, not in the UI.
  */
-import type { ApiDiagnostic, BuildOutcome, GradeItem, GradeResult, SlotsSnapshot } from '../api/contract.js';
+import type { ApiDiagnostic, BuildOutcome, CrashInfo, GradeItem, GradeResult, SlotsSnapshot } from '../api/contract.js';
+import { slotViewBlame } from '../slots/slot-view-task.js';
+import type { DecodedCrash } from '../symbols/decode-crash.js';
+import { describeCrash, readableReport, type CrashReport } from '../vm/crash.js';
 import type { ModuleBuildResult } from '../build/module.js';
 import type { Diagnostic } from '../build/diagnostics.js';
 import type { ItemResult } from '../grade/checklist.js';
@@ -47,4 +50,25 @@ export function toSlotsSnapshot(snapshot: SlotSnapshot): SlotsSnapshot {
     ...(snapshot.error ? { error: snapshot.error } : {}),
     ...(snapshot.consoleBusy ? { consoleBusy: true } : {}),
   };
+}
+
+/** A crash for the UI: the report, and once decoded, where it is in the student's code and who ran into it. */
+export function toCrashInfo(crash: CrashReport, decoded?: DecodedCrash): CrashInfo {
+  const info: CrashInfo = { summary: describeCrash(crash).replace(/^Kernel panic: (?=Kernel panic)/, ''), report: readableReport(crash) };
+  if (!decoded) return info;
+  const site = decoded.yourCode;
+  if (site?.file && site.line) info.location = { file: site.file, line: site.line, function: site.function, ...(site.source ? { source: site.source } : {}) };
+  if (decoded.task) info.task = decoded.task;
+  const blame = slotViewBlame(decoded.task, site?.function);
+  if (blame) info.slotView = blame;
+  info.frames = decoded.frames.map((f) => ({
+    function: f.function,
+    offset: f.offset,
+    ...(f.module ? { module: f.module } : {}),
+    ...(f.file ? { file: f.file } : {}),
+    ...(f.line ? { line: f.line } : {}),
+    ...(f.source ? { source: f.source } : {}),
+    inlinedFrom: f.inlinedFrom.map((i) => ({ function: i.function, ...(i.file ? { file: i.file } : {}), ...(i.line ? { line: i.line } : {}) })),
+  }));
+  return info;
 }

@@ -4,9 +4,12 @@ import { resolveEnvironment } from '../boot/environment.js';
 import { toErrorData } from '../errors.js';
 import { GUEST_MODULE_DIR } from '../guest/initramfs.js';
 import { TIMEOUTS } from '../timeouts.js';
-import { describeCrash, readableReport, type CrashReport } from '../vm/crash.js';
+import { decodeCrash, type DecodedCrash } from '../symbols/decode-crash.js';
+import type { RunSymbols } from '../symbols/decode.js';
+import { runSymbols } from '../symbols/run-symbols.js';
+import type { CrashReport } from '../vm/crash.js';
 import type { Vm } from '../vm/vm.js';
-import { toBuildOutcome } from './convert.js';
+import { toBuildOutcome, toCrashInfo } from './convert.js';
 import { freeLoopbackPort } from '../debug/free-port.js';
 import { GdbSession } from '../debug/gdb-session.js';
 
@@ -14,6 +17,20 @@ import { GdbSession } from '../debug/gdb-session.js';
 const RESIZE_DEBOUNCE_MS = 150;
 /** A debug boot may sit at a breakpoint or at the first instruction (--wait) for as long as the student reads. */
 const DEBUG_BOOT_TIMEOUT_MS = 60 * 60_000;
+/** How often an incomplete report is looked at again. */
+const CRASH_POLL_MS = 100;
+
+/** Resolves once the report is complete, the VM has ended, or the settle time has passed. */
+function reportSettled(crash: CrashReport, ended: () => boolean): Promise<void> {
+  const deadline = Date.now() + TIMEOUTS.crashSettleMs;
+  return new Promise((resolve) => {
+    const look = (): void => {
+      if (crash.complete || ended() || Date.now() >= deadline) resolve();
+      else setTimeout(look, CRASH_POLL_MS).unref();
+    };
+    look();
+  });
+}
 
 export interface InteractiveOptions {
   kitName: string;
@@ -49,6 +66,11 @@ export class InteractiveGuest {
   private resizeTimer: NodeJS.Timeout | undefined;
   private size: { cols: number; rows: number };
   private current: VmStatus = { phase: 'building', message: 'Building kshram.ko and the guest' };
+  /** The .ko files this guest loads, kept in the run's folder until the crash (if any) is decoded. */
+  private symbols: RunSymbols | undefined;
+  private decoding: Promise<void> | undefined;
+  private decoded: DecodedCrash | undefined;
+  private crashMessage: string | undefined;
 
   constructor(private readonly options: InteractiveOptions) {
     this.size = { cols: options.cols, rows: options.rows };
@@ -125,6 +147,7 @@ export class InteractiveGuest {
           gdb: gdbStub,
           onBuilt: (guest) => {
             options.onBuilt(toBuildOutcome(guest.kshram, kit.name));
+            this.symbols = runSymbols(kit, { kshram: guest.kshram }, { hello: guest.hello });
             this.setStatus({ ...base, phase: 'booting', message: `Booting ${label}` });
             options.onBanner(`booting ${label}${guest.kshram.ok ? '' : ' without kshram.ko: it did not compile'}`);
           },
@@ -155,7 +178,8 @@ export class InteractiveGuest {
       vm.onCrash((crash) => this.crashed(crash, base));
       void vm.waitExit().then((exit) => {
         this.gdbSession?.dispose();
-        void booted.dispose();
+        // the crash is decoded from the .ko files in the run's folder: they go once that is done
+        void (this.decoding ?? Promise.resolve()).finally(() => booted.dispose());
         if (this.stopped) this.setStatus({ ...base, phase: 'stopped', message: 'Stopped' });
         else if (vm.crashes.crash) this.crashed(vm.crashes.crash, base, `QEMU exited (status ${exit.exitCode}) after the crash`);
         else this.setStatus({ ...base, phase: 'exited', message: `The guest ended: QEMU exited with status ${exit.exitCode}` });
@@ -200,12 +224,19 @@ export class InteractiveGuest {
   }
 
   private crashed(crash: CrashReport, base: Partial<VmStatus>, message?: string): void {
+    if (message) this.crashMessage = message;
     const show = (): void => {
       if (this.stopped) return;
-      this.setStatus({ ...base, phase: 'crashed', message: message ?? (/^Kernel panic/.test(crash.title) ? crash.title : `Kernel ${crash.kind}: ${crash.title}`), crash: { summary: describeCrash(crash).replace(/^Kernel panic: (?=Kernel panic)/, ''), report: readableReport(crash) } });
+      this.setStatus({ ...base, phase: 'crashed', message: this.crashMessage ?? (/^Kernel panic/.test(crash.title) ? crash.title : `Kernel ${crash.kind}: ${crash.title}`), crash: toCrashInfo(crash, this.decoded) });
     };
     show();
-    // the report arrives line by line; show it again once it is complete
-    if (!crash.complete) setTimeout(show, TIMEOUTS.crashSettleMs).unref();
+    // the report arrives line by line: once it is complete (or has had its time), it is decoded and shown again
+    this.decoding ??= reportSettled(crash, () => !this.vmInstance?.running)
+      .then(() => (this.symbols ? decodeCrash(crash, this.symbols) : undefined))
+      .then((decoded) => {
+        this.decoded = decoded;
+        show();
+      })
+      .catch(() => show());
   }
 }

@@ -24,8 +24,11 @@ export interface ReportFrame extends FrameRef {
 
 /** The objects a run loaded, so its frames can be looked up in exactly them. */
 export interface RunSymbols {
-  /** Module name ("kshram", "hello") -> the .ko that was loaded and the directory it was built in. */
-  modules: Readonly<Record<string, { koPath: string; buildDir: string }>>;
+  /**
+   * Module name ("kshram", "hello") -> the .ko that was loaded and, for the student's module, the
+   * directory it was built in (its files are the student's own code).
+   */
+  modules: Readonly<Record<string, { koPath: string; buildDir?: string }>>;
   /** The kit's vmlinux with DWARF, when it has one: kernel frames get lines too. */
   vmlinux?: string;
 }

@@ -5,11 +5,13 @@ import type { RunSymbols } from './decode.js';
 
 /**
  * The objects a guest was booted with, for decoding its reports: the
- * exact .ko files put into its initramfs (kept in the run's directory
- * until the run ends) and the kit's vmlinux when it has one.
+ * exact .ko files put into its initramfs (the student's kept in the run's
+ * directory until the run ends) and the kit's vmlinux when it has one.
  */
-export function runSymbols(kit: Kit, modules: Readonly<Record<string, ModuleBuildResult>>): RunSymbols {
-  const loaded: Record<string, { koPath: string; buildDir: string }> = {};
-  for (const [name, build] of Object.entries(modules)) if (build.ok && build.koPath) loaded[name] = { koPath: build.koPath, buildDir: build.buildDir };
+export function runSymbols(kit: Kit, student: Readonly<Record<string, ModuleBuildResult>>, ours: Readonly<Record<string, string>> = {}): RunSymbols {
+  const loaded: Record<string, { koPath: string; buildDir?: string }> = {};
+  // our own modules (hello) have lines, but they are not the student's code
+  for (const [name, koPath] of Object.entries(ours)) loaded[name] = { koPath };
+  for (const [name, build] of Object.entries(student)) if (build.ok && build.koPath) loaded[name] = { koPath: build.koPath, buildDir: build.buildDir };
   return { modules: loaded, ...(kit.vmlinuxPath && existsSync(kit.vmlinuxPath) ? { vmlinux: kit.vmlinuxPath } : {}) };
 }

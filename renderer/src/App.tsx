@@ -2,6 +2,7 @@ import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { Group, Panel, Separator } from 'react-resizable-panels';
 import type { ApiDiagnostic, ApiEvent, EditorFile, EventName, LabClient } from '../../app/api';
 import { Banners } from './chrome/Banners';
+import { CrashBanner } from './crash/CrashBanner';
 import { StatusBar } from './chrome/StatusBar';
 import { Toolbar } from './chrome/Toolbar';
 import { errorData } from './client/errors';
@@ -126,7 +127,7 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
     onToggle: (file: EditorFile, line: number) => void client.invoke('debug.toggleBreakpoint', { file, line }).then((d) => dispatch({ type: 'debug', state: d }), notifyError),
   };
   const diagnostics = state.build?.diagnostics ?? [];
-  const problemCount = diagnostics.filter((d) => d.severity === 'error' || d.severity === 'warning').length;
+  const problemCount = diagnostics.filter((d) => d.severity === 'error' || d.severity === 'warning').length + (vm.phase === 'crashed' && vm.crash?.location ? 1 : 0);
   const vmUp = ['running', 'booting', 'building', 'crashed'].includes(vm.phase);
 
   return (
@@ -155,7 +156,7 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
             <Group orientation="vertical">
               <Panel defaultSize="58" minSize="15">
                 {workspace ? (
-                  <EditorPane client={client} workspace={workspace} diagnostics={diagnostics} onSaved={() => void build(true)} onError={(text, suggestion) => dispatch({ type: 'notice', kind: 'error', text, suggestion })} handle={editor} debug={debugGutter} />
+                  <EditorPane client={client} workspace={workspace} diagnostics={diagnostics} crash={vm.phase === 'crashed' ? vm.crash : undefined} onSaved={() => void build(true)} onError={(text, suggestion) => dispatch({ type: 'notice', kind: 'error', text, suggestion })} handle={editor} debug={debugGutter} />
                 ) : (
                   <div className="empty big">{loaded ? 'Open or create a workspace to start.' : 'Connecting…'}</div>
                 )}
@@ -181,15 +182,7 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
                     <div className="tabs-fill" />
                     <span className={`vm-pill ${vm.phase}`}>{vm.phase === 'building' || vm.phase === 'booting' ? <span className="spinner" /> : null} {vm.message}</span>
                   </div>
-                  {vm.phase === 'crashed' && vm.crash && (
-                    <div className="crash" data-testid="crash-banner">
-                      <div className="crash-title">⚠ {vm.crash.summary}</div>
-                      <details>
-                        <summary>kernel report</summary>
-                        <pre>{vm.crash.report}</pre>
-                      </details>
-                    </div>
-                  )}
+                  {vm.phase === 'crashed' && vm.crash && <CrashBanner crash={vm.crash} onOpen={(at) => editor.current?.reveal(at.file, at.line, 1)} />}
                   {state.debug && state.debug.phase !== 'ended' && <DebugBar state={state.debug} onAction={(action) => void client.invoke('debug.control', { action }).catch(notifyError)} />}
                   <div className={`bottom-body${bottom === 'gdb' ? '' : ' hidden'}`}>
                     <TerminalPane client={client} ackChars={info?.consoleAckChars ?? DEFAULT_ACK_CHARS} interactive={!!state.debug && state.debug.phase !== 'ended'} handle={gdbTerminal} source="gdb" />
@@ -200,7 +193,7 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
                   </div>
                   {bottom === 'problems' && (
                     <div className="bottom-body scroll">
-                      <ProblemsPane building={state.building} build={state.build} error={state.buildError} openable={workspace?.files.map((f) => f.path) ?? []} onReveal={reveal} />
+                      <ProblemsPane building={state.building} build={state.build} error={state.buildError} crash={vm.phase === 'crashed' ? vm.crash : undefined} openable={workspace?.files.map((f) => f.path) ?? []} onReveal={reveal} />
                     </div>
                   )}
                   {bottom === 'log' && (

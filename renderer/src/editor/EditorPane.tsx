@@ -1,5 +1,6 @@
 import { useEffect, useImperativeHandle, useReducer, useRef, useState, type Ref } from 'react';
-import type { ApiDiagnostic, EditorFile, LabClient, WorkspaceInfo } from '../../../app/api';
+import type { ApiDiagnostic, CrashInfo, EditorFile, LabClient, WorkspaceInfo } from '../../../app/api';
+import { useCrashMarker } from '../crash/useCrashMarker';
 import { errorData } from '../client/errors';
 import { useDebugGutter, type DebugGutter } from '../debug/useDebugGutter';
 import { EditorFiles } from './files';
@@ -17,6 +18,8 @@ interface Props {
   client: LabClient;
   workspace: WorkspaceInfo;
   diagnostics: ApiDiagnostic[];
+  /** The VM's kernel crash, marked at its line. */
+  crash?: CrashInfo;
   /** A file was saved with Ctrl/Cmd+S (the app builds then). */
   onSaved(path: EditorFile): void;
   onError(text: string, suggestion?: string): void;
@@ -34,7 +37,7 @@ const SEVERITY: Record<ApiDiagnostic['severity'], monaco.MarkerSeverity> = {
 /** Markers from the compiler have this owner; setting them again replaces the last build's. */
 const MARKER_OWNER = 'gcc';
 
-export function EditorPane({ client, workspace, diagnostics, onSaved, onError, handle, debug }: Props) {
+export function EditorPane({ client, workspace, diagnostics, crash, onSaved, onError, handle, debug }: Props) {
   const host = useRef<HTMLDivElement>(null);
   const editor = useRef<monaco.editor.IStandaloneCodeEditor | null>(null);
   const [files, setFiles] = useState<EditorFiles | null>(null);
@@ -130,6 +133,8 @@ export function EditorPane({ client, workspace, diagnostics, onSaved, onError, h
       monaco.editor.setModelMarkers(file.model, MARKER_OWNER, markers);
     }
   }, [files, diagnostics]);
+
+  useCrashMarker(files, crash);
 
   useImperativeHandle(
     handle,

@@ -1,9 +1,11 @@
-import type { ApiDiagnostic, ApiError, BuildOutcome } from '../../../app/api';
+import type { ApiDiagnostic, ApiError, BuildOutcome, CrashInfo } from '../../../app/api';
 
 interface Props {
   building: boolean;
   build?: BuildOutcome;
   error?: ApiError;
+  /** The VM's kernel crash, listed first when it was decoded to a line. */
+  crash?: CrashInfo;
   /** Files that have tabs: their problems are links. */
   openable: readonly string[];
   onReveal(d: ApiDiagnostic): void;
@@ -11,7 +13,7 @@ interface Props {
 
 const ICON: Record<ApiDiagnostic['severity'], string> = { error: '✘', warning: '⚠', note: 'ℹ', info: 'ℹ' };
 
-export function ProblemsPane({ building, build, error, openable, onReveal }: Props) {
+export function ProblemsPane({ building, build, error, crash, openable, onReveal }: Props) {
   const errors = build?.diagnostics.filter((d) => d.severity === 'error').length ?? 0;
   const warnings = build?.diagnostics.filter((d) => d.severity === 'warning').length ?? 0;
   let summary;
@@ -34,6 +36,18 @@ export function ProblemsPane({ building, build, error, openable, onReveal }: Pro
     <div className="problems">
       <div className="problems-summary">{summary}</div>
       <ul>
+        {crash?.location && (
+          <li className="problem error link" data-testid="problem-crash" onClick={() => onReveal({ file: crash.location!.file, line: crash.location!.line, column: 1, severity: 'error', message: crash.summary })} title="Show in the editor">
+            <span className="problem-icon error">{ICON.error}</span>
+            <span className="problem-message">
+              {crash.summary}
+              {crash.task ? ` (while ${crash.task} was running)` : ''}
+            </span>
+            <span className="problem-where dim">
+              {crash.location.file}:{crash.location.line}
+            </span>
+          </li>
+        )}
         {build?.diagnostics.map((d, i) => {
           const link = openable.includes(d.file);
           return (
