@@ -12,5 +12,5 @@ export function slotViewBlame(task: string | undefined, yourFunction: string | u
   if (!match) return undefined;
   const device = match[1] === undefined ? 'a /dev/kshram device' : `/dev/kshram${match[1]}`;
   const handler = yourFunction ? (/mmap/.test(yourFunction) ? `your mmap handler crashed (${yourFunction})` : `your ${yourFunction} crashed`) : 'your module crashed';
-  return `The workbench's slot view, not a program you ran, hit this bug: the slot view's mmap of ${device} hit this bug — ${handler}.`;
+  return `Not a program you ran: the workbench's slot view mapped ${device} to show its bytes, and the slot view's mmap of ${device} hit this bug — ${handler}.`;
 }

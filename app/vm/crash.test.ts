@@ -25,6 +25,12 @@ describe('crash detection on the console', () => {
     expect(detector.crash?.moduleFrame).toBe('kshram_ioctl+0x49/0xd9 [kshram]');
   });
 
+  it('takes the title from the kernel\'s part of a line that starts after a shell prompt', () => {
+    const detector = new CrashDetector();
+    detector.feed('kshram:/root# [   29.017054] BUG: kernel NULL pointer dereference, address: 0000000000000000\r\n');
+    expect(detector.crash?.title).toBe('BUG: kernel NULL pointer dereference, address: 0000000000000000');
+  });
+
   it('ignores a clean boot and the grader markers', () => {
     const clean = oopsConsole.slice(0, oopsConsole.indexOf('BUG: kernel NULL'));
     const detector = new CrashDetector();

@@ -3,7 +3,7 @@
  * of a report (see report-kinds.ts) starts it, the lines after it are
  * collected until the kernel's end marker.
  */
-import { consoleLines, isDumpLine, kernelText, parseFrame, parseRip, type KernelFrame } from './kernel-log.js';
+import { consoleLines, isDumpLine, kernelPart, kernelText, parseFrame, parseRip, type KernelFrame } from './kernel-log.js';
 import { reportKind, reportStartedBy, type CrashKind } from './report-kinds.js';
 
 export type { CrashKind } from './report-kinds.js';
@@ -57,7 +57,8 @@ export class CrashDetector {
   }
 
   private line(line: string): boolean {
-    const message = kernelText(line);
+    // a report can start on the line of a shell prompt ("kshram:/root# [ 29.0] BUG: ..."): the kernel's part is the message
+    const message = kernelText(kernelPart(line) || line);
     const report = this.report;
     if (report) {
       if (report.complete || this.lines.length >= MAX_REPORT_LINES) return false;
