@@ -28,6 +28,9 @@ function ourProcesses(text: string): number[] {
   return out.split('\n').filter(Boolean).map(Number);
 }
 
+/** Longer than twice watchdog_thresh: a guest that counted this time would report a soft lockup. */
+const HELD_MS = 12_000;
+
 /** The line of kshram.c that holds `text`. */
 const lineOf = (source: string, text: string): number => source.slice(0, source.indexOf(text)).split('\n').length;
 
@@ -84,6 +87,10 @@ describe('a debug boot: gdb on QEMU\'s gdbstub, driven like the workbench does',
     await until('gdb\'s console shows the stop', () => /hit Breakpoint 1, .*kshram_ioctl/s.test(gdbConsole));
     // the slot view does not call the frozen agent, and nothing reports a crash or a hang
     await expect(session.slotsSnapshot()).rejects.toMatchObject({ message: expect.stringMatching(/stopped in gdb/) });
+
+    // held longer than the soft-lockup watchdog's 8 s (watchdog_thresh=4): the guest's clocks stand still with it
+    await new Promise((r) => setTimeout(r, HELD_MS));
+    expect(lastDebug()!.phase).toBe('stopped');
 
     await session.debugControl('next');
     const stepped = await until('a step to the next line', () => (lastDebug()!.phase === 'stopped' && lastDebug()!.stop?.line !== line ? lastDebug() : undefined));
