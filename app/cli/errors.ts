@@ -13,9 +13,15 @@ export const EXIT_CANCELLED = 130;
 
 const ENVIRONMENT: ReadonlySet<LabErrorCode> = new Set(['KIT_MISSING', 'KIT_CORRUPT', 'KIT_INSTALL_FAILED', 'QEMU_MISSING', 'QEMU_FAILED', 'TOOLCHAIN_MISSING', 'DOCKER_UNAVAILABLE', 'GDB_MISSING']);
 
+export interface ErrorOutput {
+  /** --json: stdout gets the error as a JSON object ({"error": {code, message, suggestion}}), so a script never reads nothing. */
+  json?: boolean;
+}
+
 /** The one place the CLI turns an error into a message and an exit status. */
-export function handleError(err: unknown): never {
+export function handleError(err: unknown, output: ErrorOutput = {}): never {
   const data = toErrorData(err);
+  if (output.json) process.stdout.write(`${JSON.stringify({ error: data }, null, 2)}\n`);
   process.stderr.write(`${pc.red('error:')} ${data.message}\n`);
   if (data.suggestion) process.stderr.write(`${pc.yellow('hint:')} ${data.suggestion}\n`);
   if (data.code === 'INTERNAL' && err instanceof Error && process.env.KSHRAM_LAB_DEBUG) process.stderr.write(`${err.stack}\n`);

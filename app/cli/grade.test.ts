@@ -29,3 +29,14 @@ describe('kshram-lab grade: bad input is refused with exit status 2 and a reason
     expect(missing.stderr).toContain('error: submission.tar.gz: there is no such file or folder (/no/such/submission.tar.gz)');
   });
 });
+
+describe('kshram-lab grade --json: an error is a JSON object on stdout too, never an empty stdout', () => {
+  it('prints {"error": {code, message, suggestion}} for bad input and for a bad option', async () => {
+    const missing = await grade('/no/such/submission.tar.gz', '--json');
+    expect(missing.code).toBe(2);
+    expect(JSON.parse(missing.stdout)).toMatchObject({ error: { code: 'SUBMISSION_INVALID', message: 'submission.tar.gz: there is no such file or folder (/no/such/submission.tar.gz)' } });
+    const option = await grade('module', '--json', '--jobs', '0');
+    expect(option.code).toBe(2);
+    expect(JSON.parse(option.stdout)).toMatchObject({ error: { code: 'BAD_ARGUMENT', message: expect.stringContaining('--jobs must be a positive number') } });
+  });
+});

@@ -50,7 +50,10 @@ export function gradeCommand(): Command {
     .addOption(new Option('--jobs <n>', `submissions graded at once, one VM each (default: ${availableParallelism()}, the CPU cores)`).argParser(positive('--jobs')))
     .option('--report <dir>', 'write results.json, results.csv and report.html into DIR')
     // a bad option value is bad input, like every other (exit 2), not a failed grade (exit 1)
-    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE))
+    .exitOverride((err) => {
+      if (err.exitCode !== 0 && process.argv.includes('--json')) process.stdout.write(`${JSON.stringify({ error: { code: 'BAD_ARGUMENT', message: err.message.replace(/^error: /, '') } }, null, 2)}\n`);
+      process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE);
+    })
     .action(async (inputs: string[], flags: GradeFlags) => {
       const abort = new AbortController();
       const onSigint = (): void => {
@@ -75,7 +78,7 @@ export function gradeCommand(): Command {
         if (abort.signal.aborted) process.exitCode = EXIT_INTERRUPTED;
       } catch (err) {
         if (abort.signal.aborted) process.exit(EXIT_INTERRUPTED);
-        handleError(err);
+        handleError(err, { json: flags.json });
       } finally {
         process.off('SIGINT', onSigint);
       }

@@ -20,7 +20,7 @@ export function kitsCommand(): Command {
         if (flags.json) process.stdout.write(`${JSON.stringify(infos, null, 2)}\n`);
         else printKits(infos);
       } catch (err) {
-        handleError(err);
+        handleError(err, { json: flags.json });
       }
     });
 

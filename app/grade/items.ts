@@ -85,6 +85,8 @@ export function itemSteps(context: ItemContext): Record<number, Step> {
   let item = 1;
   /** What unload test #1 left behind, to explain a reload that fails. */
   let leftovers: string[] = [];
+  /** Kernel threads before the module was last loaded, to find the ones it started and left running. */
+  let threadsBeforeLoad: Set<string> | undefined;
 
   /** Why a reload may fail: what unload test #1 left behind. */
   const reloadHint = (): string => (item === 5 && leftovers.length ? `; unload test #1 left ${leftovers.join(', ')} behind` : '');
@@ -168,7 +170,19 @@ export function itemSteps(context: ItemContext): Record<number, Step> {
     return new Map(listing.output.split('\n').filter((l) => l.length > 2).map((l) => [l.slice(2).trim(), l.startsWith('c ')]));
   };
 
+  /** Kernel threads as "PID name" (busybox ps shows them in brackets), kworkers left out: they come and go on their own. */
+  const kernelThreads = async (): Promise<Set<string>> => {
+    const ps = await sh('ps -o pid,args', PROBE_TIMEOUT_MS, { quiet: true, label: 'ps' });
+    const threads = ps.output
+      .split('\n')
+      .map((line) => /^\s*(\d+)\s+\[(.+)\]\s*$/.exec(line))
+      .filter((m): m is RegExpExecArray => m !== null && !/^kworker\//.test(m[2]!))
+      .map((m) => `${m[1]} ${m[2]}`);
+    return new Set(threads);
+  };
+
   const loadKshram = async (): Promise<ItemOutcome | undefined> => {
+    threadsBeforeLoad = await kernelThreads();
     const before = await devNodes();
     const insmod = await sh(`insmod ${GUEST_MODULE_DIR}/kshram.ko`, INSMOD_TIMEOUT_MS);
     if (insmod.status !== 0) {
@@ -214,6 +228,12 @@ export function itemSteps(context: ItemContext): Record<number, Step> {
     if (Number(regions)) {
       found.push('the kshram character device numbers');
       notes.push(`${which}: the kshram character device numbers are still registered in /proc/devices (unregister_chrdev_region missing?)`);
+    }
+    if (threadsBeforeLoad) {
+      const before = threadsBeforeLoad;
+      const running = [...(await kernelThreads())].filter((thread) => !before.has(thread)).map((thread) => thread.split(' ').slice(1).join(' '));
+      // a thread the module started runs module code, which rmmod has just freed
+      if (running.length) notes.push(`${which}: kernel thread(s) started while kshram was loaded still run after rmmod: ${running.join(', ')} (kthread_stop missing?)`);
     }
     if (item === 4) leftovers = found;
     return finish(true, 'kshram unloaded; the system is still running');

@@ -56,3 +56,15 @@ describe('a starved or flooded guest', () => {
   }, 180_000);
 
 });
+
+describe('what rmmod leaves running', () => {
+  it('notes a kernel thread the module started and never stopped', async () => {
+    const dir = await referenceWithInit('kthread', '\tkthread_run(kshram_sleeper, NULL, "kshram_sleeper");');
+    const source = await readFile(join(dir, 'kshram.c'), 'utf8');
+    const sleeper = '#include <linux/kthread.h>\n\n/* sleeps for ever and is never stopped: it outlives rmmod */\nstatic int kshram_sleeper(void *unused)\n{\n\tschedule_timeout_interruptible(MAX_SCHEDULE_TIMEOUT);\n\treturn 0;\n}\n\nstatic int __init kshram_init(void)\n';
+    await writeFile(join(dir, 'kshram.c'), source.replace('static int __init kshram_init(void)\n', sleeper));
+    const report = await gradeSubmission(dir);
+    expect(report.total).toBe(100);
+    expect(report.notes).toContain('unload test #1: kernel thread(s) started while kshram was loaded still run after rmmod: kshram_sleeper (kthread_stop missing?)');
+  }, 180_000);
+});
