@@ -31,6 +31,8 @@ export type LabErrorCode =
   | 'GDB_FAILED'
   /** gdb refused a command (its own message, e.g. "No line 900 in file"). */
   | 'GDB_ERROR'
+  /** The UI lost its connection to the engine (web mode: the server went away, or a newer tab took over). */
+  | 'DISCONNECTED'
   | 'INTERNAL';
 
 export interface LabErrorData {

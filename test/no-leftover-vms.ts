@@ -13,7 +13,8 @@ let runDir = '';
 
 function runningVms(): string[] {
   try {
-    return execFileSync('pgrep', ['-af', `qemu-system.*${runDir}/kshram-vm-`], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+    // a test file may move TMPDIR into a folder of its own under runDir: its VMs count too
+    return execFileSync('pgrep', ['-af', `qemu-system.*${runDir}/(.*/)?kshram-vm-`], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
   } catch {
     return [];
   }

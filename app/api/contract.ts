@@ -2,10 +2,14 @@
  * The one typed API between the workbench UI and the lab engine: every
  * command with its argument schema and result type, every event with its
  * payload. Electron IPC and the WebSocket bridge are two transports of
- * exactly this map. This file imports nothing but zod, so the renderer's
- * typecheck can read its types without pulling in Node.
+ * exactly this map. This file imports nothing but zod (and the error
+ * codes' type), so the renderer's typecheck can read its types without
+ * pulling in Node.
  */
 import { z } from 'zod';
+import type { LabErrorCode } from '../errors.js';
+
+export type { LabErrorCode } from '../errors.js';
 
 // ---------------------------------------------------------------- limits
 
@@ -23,7 +27,7 @@ const MAX_ROWS = 500;
 
 /** A LabError as it crosses a transport: a stable code, a message, what to do next. */
 export interface ApiError {
-  code: string;
+  code: LabErrorCode;
   message: string;
   suggestion?: string;
 }

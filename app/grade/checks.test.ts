@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECK_PROGRAMS } from '../build/programs.js';
@@ -16,6 +17,8 @@ import type { GradeReport } from './runner.js';
  * ones built, run and judged by their output.
  */
 const execFileAsync = promisify(execFile);
+/** Checks in the held-out style: every line "ok - ...", the last "0 failed". */
+const TAP_CHECKS = fileURLToPath(new URL('./fixtures/tap-checks', import.meta.url));
 
 let work: string;
 
@@ -60,8 +63,28 @@ describe('grading with a folder of check programs (--checks)', () => {
     expect(run.code).toBe(1);
     const report = JSON.parse(run.stdout) as GradeReport;
     expect(report.items.map((i) => i.status)).toEqual(['pass', 'pass', 'pass', 'pass', 'pass', 'pass', 'fail', 'not-run']);
-    expect(report.items[6]!.summary).toBe('check_fork exited 0 but reported: size 4096 incorrect!');
+    expect(report.items[6]!.summary).toBe('check_fork exited 0 but did not print its success output (every round "PASSED" and "done.", or our "PASSED"): size 4096 incorrect!');
     expect(report.total).toBe(75);
+  });
+
+  it.concurrent('judges TAP-style checks as TAP: "ok - ..." lines and a "0 failed" summary score 100/100', async () => {
+    const dir = join(work, 'tap');
+    await mkdir(dir);
+    for (const program of CHECK_PROGRAMS) await copyFile(join(TAP_CHECKS, `${program}.c`), join(dir, `${program}.c`));
+    const run = await grade(moduleDir, '--checks', dir, '--json');
+    const report = JSON.parse(run.stdout) as GradeReport;
+    expect(report.items.map((i) => `${i.id} ${i.status} ${i.summary ?? ''}`)).toEqual([
+      expect.stringMatching(/^1 pass /),
+      '2 pass hello.ko loaded',
+      '3 pass /dev/kshram0..7 created',
+      '4 pass kshram unloaded; the system is still running',
+      '5 pass check_msg passed twice',
+      '6 pass check_resize passed (24 TAP tests)',
+      '7 pass check_fork passed (4 TAP tests)',
+      '8 pass kshram unloaded; the system is still running',
+    ]);
+    expect(report.total).toBe(100);
+    expect(run.code).toBe(0);
   });
 
   it('names every missing program, and a program that does not compile, before booting', async () => {

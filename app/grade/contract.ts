@@ -1,7 +1,8 @@
 import { GUEST_MODULE_DIR } from '../guest/initramfs.js';
 import { describeCrash } from '../vm/crash.js';
+import { TIMEOUTS } from '../timeouts.js';
 import { lastLines } from './evidence.js';
-import { PROBE_TIMEOUT_MS, RMMOD_TIMEOUT_MS } from './items.js';
+import { failedTests, parseTap } from './tap.js';
 import type { GuestSession, StepOutcome } from './session.js';
 
 /**
@@ -12,21 +13,17 @@ import type { GuestSession, StepOutcome } from './session.js';
  * every "not ok" becomes a note that tells the student what else is wrong.
  */
 
-/** kshram_tap takes well under a second on a correct module. */
-const TAP_TIMEOUT_MS = 20_000;
 export const CONTRACT_NOTE_PREFIX = 'beyond the course\'s checks (no points lost)';
 const PREFIX = CONTRACT_NOTE_PREFIX;
-/** "not ok 13 - mapping 2 pages of a 1-page slot fails with EINVAL (errno 0: Success)" */
-const NOT_OK = /^not ok \d+ - (.*?)(?: \(errno \d+: [^)]*\))?$/;
+/** kshram_tap's failures end in " (errno 0: Success)": noise in a note. */
+const ERRNO_SUFFIX = / \(errno \d+: [^)]*\)$/;
 
 /** Notes from a TAP stream: each failed test, or why the stream stopped. */
 export function tapNotes(output: string, status: number | null): string[] {
-  const lines = output.replace(/\r/g, '').split('\n');
-  const notes = lines.map((line) => NOT_OK.exec(line)?.[1]).filter((d): d is string => d !== undefined).map((d) => `${PREFIX}: not ok: ${d}`);
-  const bail = lines.find((line) => line.startsWith('Bail out!'));
-  if (bail) notes.push(`${PREFIX}: kshram_tap stopped: ${bail.slice('Bail out!'.length).trim()}`);
-  const planned = lines.some((line) => /^1\.\.\d+$/.test(line));
-  if (!planned && !bail) notes.push(`${PREFIX}: kshram_tap ended early (${status === null ? 'no exit status' : status > 128 ? `killed by signal ${status - 128}` : `exit ${status}`}) after: ${lastLines(output, 1).trim() || 'no output'}`);
+  const tap = parseTap(output);
+  const notes = (tap ? failedTests(tap) : []).map((test) => `${PREFIX}: not ok: ${test.description.replace(ERRNO_SUFFIX, '')}`);
+  if (tap?.bailOut !== undefined) notes.push(`${PREFIX}: kshram_tap stopped: ${tap.bailOut}`);
+  if (tap?.planned === undefined && tap?.bailOut === undefined) notes.push(`${PREFIX}: kshram_tap ended early (${status === null ? 'no exit status' : status > 128 ? `killed by signal ${status - 128}` : `exit ${status}`}) after: ${lastLines(output, 1).trim() || 'no output'}`);
   return notes;
 }
 
@@ -45,14 +42,14 @@ function outcomeNote(what: string, outcome: Exclude<StepOutcome, { kind: 'done' 
 export async function contractNotes(session: GuestSession): Promise<string[]> {
   if (!session.vm.running) return [];
   await session.note('beyond the course: kshram_tap (notes only)');
-  const load = await session.exec(`insmod ${GUEST_MODULE_DIR}/kshram.ko`, PROBE_TIMEOUT_MS);
+  const load = await session.exec(`insmod ${GUEST_MODULE_DIR}/kshram.ko`, TIMEOUTS.probeMs);
   if (load.kind !== 'done') return [outcomeNote('a third insmod', load)];
   if (load.result.status !== 0) return [`${PREFIX}: a third insmod failed (exit ${load.result.status})`];
-  const tap = await session.exec('kshram_tap', TAP_TIMEOUT_MS);
+  const tap = await session.exec('kshram_tap', TIMEOUTS.tapMs);
   if (tap.kind !== 'done') return [outcomeNote('kshram_tap', tap)];
-  if (tap.result.timedOut) return [`${PREFIX}: kshram_tap did not finish within ${TAP_TIMEOUT_MS / 1000} s`];
+  if (tap.result.timedOut) return [`${PREFIX}: kshram_tap did not finish within ${TIMEOUTS.tapMs / 1000} s`];
   const notes = tapNotes(tap.result.output, tap.result.status);
-  const unload = await session.exec('rmmod kshram', RMMOD_TIMEOUT_MS);
+  const unload = await session.exec('rmmod kshram', TIMEOUTS.rmmodMs);
   if (unload.kind !== 'done') notes.push(outcomeNote('rmmod after kshram_tap', unload));
   else if (unload.result.status !== 0 || unload.result.timedOut) notes.push(`${PREFIX}: rmmod after kshram_tap failed`);
   return notes;

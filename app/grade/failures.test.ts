@@ -79,7 +79,7 @@ describe('a run that cannot finish normally', () => {
       listener: { onItemStart: (id) => id === 3 && abort.abort() },
     }).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(LabError);
-    expect((error as LabError).message).toBe('Grading was cancelled.');
+    expect((error as LabError).toJSON()).toMatchObject({ code: 'CANCELLED', message: 'Grading was cancelled.' });
     expect(vms()).toEqual([]);
   });
 

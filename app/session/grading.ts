@@ -1,5 +1,6 @@
 import type { ApiError, GradeItem, GradeProgress, GradeResult, GradeStage } from '../api/contract.js';
-import { LabError, toErrorData } from '../errors.js';
+import { cancelledError } from '../boot/boot-guest.js';
+import { toErrorData } from '../errors.js';
 import { gradeSubmission } from '../grade/runner.js';
 import { toGradeItem, toGradeResult } from './convert.js';
 
@@ -59,7 +60,7 @@ export class GradeRun {
       events.onDone({ result: progress.result });
       return progress.result;
     } catch (err) {
-      const error = this.abort.signal.aborted ? new LabError('BAD_ARGUMENT', 'Grading was cancelled.') : err;
+      const error = this.abort.signal.aborted ? cancelledError('Grading') : err;
       progress.error = toErrorData(error);
       events.onDone({ error: progress.error });
       throw error;

@@ -58,6 +58,12 @@ export class LabSession {
   private gradeRun: GradeRun | undefined;
   private env: EnvStatus | undefined;
   private disposed = false;
+  /**
+   * The VM-owning operation in flight (a boot until its guest is up, a
+   * grade until it ends), claimed before the first await: a second one
+   * (a double click is enough) is answered BUSY instead of racing it.
+   */
+  private vmOperation: 'boot' | 'grade' | undefined;
 
   constructor(private readonly options: SessionOptions = {}) {
     this.kitName = options.kit ?? DEFAULT_KIT;
@@ -136,7 +142,7 @@ export class LabSession {
   }
 
   private async useWorkspace(workspace: Workspace): Promise<WorkspaceInfo> {
-    if (this.gradeRun?.progress.running) throw new LabError('BAD_ARGUMENT', 'A grade is running.', 'Wait for it to finish (or cancel it) before switching workspaces.');
+    if (this.vmOperation) throw busy(this.vmOperation, 'switching workspaces');
     await this.stop();
     this.workspace = workspace;
     this.lastBuild = undefined;
@@ -212,9 +218,20 @@ export class LabSession {
 
   async boot(cols: number, rows: number, loadModule: boolean, debug?: { wait: boolean; cols: number; rows: number }): Promise<VmStatus> {
     const workspace = this.requireWorkspace();
-    if (this.gradeRun?.progress.running) throw new LabError('BAD_ARGUMENT', 'A grade is running in its own VM.', 'Wait for it to finish, then boot.');
+    if (this.vmOperation) throw busy(this.vmOperation, 'booting');
     if (this.guest && ['building', 'booting', 'running'].includes(this.vmStatus.phase)) return this.vmStatus;
-    await this.stop();
+    this.vmOperation = 'boot';
+    try {
+      await this.stop();
+      await this.startGuest(workspace, cols, rows, loadModule);
+    } finally {
+      this.vmOperation = undefined;
+    }
+    return this.vmStatus;
+  }
+
+  private async startGuest(workspace: Workspace, cols: number, rows: number, loadModule: boolean): Promise<void> {
+    this.throwIfDisposed();
     this.flow.clearReplay();
     this.debugState = undefined;
     const guest: InteractiveGuest = new InteractiveGuest({
@@ -232,7 +249,6 @@ export class LabSession {
     });
     this.guest = guest;
     await guest.start();
-    return this.vmStatus;
   }
 
   /** Statuses of the current guest only: a stopped one may still report its end. */
@@ -378,12 +394,22 @@ export class LabSession {
 
   async grade(): Promise<GradeResult> {
     const workspace = this.requireWorkspace();
-    if (this.gradeRun?.progress.running) throw new LabError('BAD_ARGUMENT', 'A grade is already running.');
+    if (this.vmOperation) throw busy(this.vmOperation, 'grading');
+    this.vmOperation = 'grade';
+    try {
+      return await this.runGrade(workspace);
+    } finally {
+      this.vmOperation = undefined;
+    }
+  }
+
+  private async runGrade(workspace: Workspace): Promise<GradeResult> {
     // the course grades on a cold boot, and two TCG guests on two cores would slow each other
     if (this.guest) {
       await this.stop();
       this.flow.push(banner('stopped the VM: grading boots its own'));
     }
+    this.throwIfDisposed();
     this.flow.push(banner('grading: the grader\'s VM console follows (read-only)'));
     const run = new GradeRun(workspace.dir, this.kitName, {
       onStage: (stage, detail, vmStartedAt) => this.emit('grade.stage', { stage, detail, vmStartedAt }),
@@ -413,7 +439,17 @@ export class LabSession {
     this.eventEmitter.dispose();
   }
 
+  /** A VM-owning operation that resumes after dispose() must not start a VM nobody will stop. */
+  private throwIfDisposed(): void {
+    if (this.disposed) throw new LabError('CANCELLED', 'The lab session was closed.');
+  }
+
   private emit<K extends EventName>(name: K, payload: EventPayloads[K]): void {
     if (!this.disposed) this.eventEmitter.fire({ name, payload } as ApiEvent);
   }
+}
+
+function busy(running: 'boot' | 'grade', asked: string): LabError {
+  const what = running === 'boot' ? 'The VM is booting' : 'A grade is running in its own VM';
+  return new LabError('BUSY', `${what}: wait for it before ${asked}.`, running === 'grade' ? 'Wait for the grade to finish, or cancel it.' : 'Wait for the boot to finish, or stop the VM.');
 }

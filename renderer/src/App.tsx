@@ -111,7 +111,7 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
       await client.invoke('grade.run', {});
     } catch (err) {
       // the grade panel shows what went wrong; a cancel needs no toast
-      if (errorData(err).message !== 'Grading was cancelled.') notifyError(err, 'Grade: ');
+      if (errorData(err).code !== 'CANCELLED') notifyError(err, 'Grade: ');
     }
   };
 
