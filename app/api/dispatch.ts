@@ -24,7 +24,7 @@ export async function dispatch(handlers: Handlers, name: unknown, args: unknown)
     return { ok: false, error: { code: 'BAD_ARGUMENT', message: `Invalid arguments for ${name}: ${problems}.` } };
   }
   try {
-    const handler = handlers[name] as (a: unknown) => Promise<unknown> | unknown;
+    const handler = handlers[name] as (a: unknown) => unknown;
     const value = await handler(parsed.data);
     return { ok: true, value: value === undefined ? null : value };
   } catch (err) {

@@ -153,14 +153,14 @@ export function scanSource(source: string): SourceScan {
   const definitions: OwnDefinition[] = [];
 
   for (const m of masked.matchAll(/^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)/gm)) {
-    definitions.push({ name: m[1]!, line: lineOf(m.index!) });
+    definitions.push({ name: m[1]!, line: lineOf(m.index) });
   }
 
   const calls = (name: RegExp, each: (m: RegExpMatchArray, call: { args: string[]; end: number }) => void): void => {
     for (const m of masked.matchAll(name)) {
-      const line = lineOf(m.index!);
+      const line = lineOf(m.index);
       if (notCode(line, m[1] ?? 'class_create')) continue;
-      const call = callArgs(m.index! + m[0].length - 1);
+      const call = callArgs(m.index + m[0].length - 1);
       if (!call) continue;
       if (isDefinition(call.end)) {
         definitions.push({ name: m[1] ?? m[0].replace(/\s*\($/, ''), line });
@@ -188,18 +188,18 @@ export function scanSource(source: string): SourceScan {
   });
 
   for (const m of masked.matchAll(/\bno_llseek\b/g)) {
-    const where = at(m.index!);
+    const where = at(m.index);
     if (!notCode(where.line, 'no_llseek')) constructs.push({ kind: 'no_llseek', ...where, args: [] });
   }
 
   for (const m of masked.matchAll(/->\s*vm_flags\s*(\|=|&=|\^=|=(?!=))/g)) {
-    const start = operandStart(masked, m.index!);
+    const start = operandStart(masked, m.index);
     if (start === undefined) continue;
     const where = at(start);
     if (notCode(where.line, 'vm_flags')) continue;
-    const valueStart = m.index! + m[0].length;
+    const valueStart = m.index + m[0].length;
     const valueEnd = expressionEnd(masked, valueStart);
-    constructs.push({ kind: 'vm_flags-write', ...where, args: [text(start, m.index!), text(valueStart, valueEnd)], op: m[1]! });
+    constructs.push({ kind: 'vm_flags-write', ...where, args: [text(start, m.index), text(valueStart, valueEnd)], op: m[1]! });
   }
 
   // struct class callbacks that take a const struct device * from 6.2 on
@@ -211,7 +211,7 @@ export function scanSource(source: string): SourceScan {
     const signature = signatures.get(name);
     if (!signature) continue; // not a function this scan can read; the compiler decides
     const kind = signature[1] || signature[2] ? (`${member}-const` as const) : (`${member}-plain` as const);
-    constructs.push({ kind, ...at(m.index! + m[0].length - name.length), args: [name], callback: { name, ...at(signature.index) } });
+    constructs.push({ kind, ...at(m.index + m[0].length - name.length), args: [name], callback: { name, ...at(signature.index) } });
   }
 
   constructs.sort((a, b) => a.line - b.line);

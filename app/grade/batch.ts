@@ -84,7 +84,7 @@ export async function gradeBatch(inputs: readonly string[], options: BatchOption
   await buildGuestPrograms(toolchain, options.checksDir);
 
   const students = uniqueNames(inputs.map(submissionName));
-  const entries: BatchEntry[] = new Array(inputs.length);
+  const entries = new Array<BatchEntry>(inputs.length);
   const root = await mkdtemp(join(tmpdir(), 'kshram-batch-'));
   const listener = options.listener ?? {};
   let next = 0;
@@ -126,7 +126,7 @@ export async function gradeBatch(inputs: readonly string[], options: BatchOption
     while (next < inputs.length) {
       const index = next++;
       entries[index] = await gradeOne(index);
-      listener.onEntry?.(index, entries[index]!);
+      listener.onEntry?.(index, entries[index]);
     }
   };
   try {

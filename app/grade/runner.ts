@@ -111,7 +111,8 @@ export async function gradeSubmission(workspaceDir: string, options: GradeOption
       },
     );
     const { vm, guest } = booted;
-    if (listener.onConsoleData) vm.onConsoleData(withoutSyncMarkers(listener.onConsoleData));
+    const onConsoleData = listener.onConsoleData?.bind(listener);
+    if (onConsoleData) vm.onConsoleData(withoutSyncMarkers(onConsoleData));
     const session = new GuestSession(vm, vm.started + timeLimitMs);
     const kshramBuildError = guest.kshram.ok ? undefined : buildFailure(guest.kshram.diagnostics, guest.kshram.log);
     const steps = itemSteps({ session, kshramBuildError, notes, timeLimitMs });

@@ -1,4 +1,4 @@
-import { WebSocket, type WebSocketServer } from 'ws';
+import { WebSocket, type RawData, type WebSocketServer } from 'ws';
 import type { ApiEvent } from '../api/contract.js';
 import { dispatch, type Handlers } from '../api/dispatch.js';
 import { CLOSE_SUPERSEDED, WireCallSchema, type WireMessage } from '../api/wire.js';
@@ -35,7 +35,7 @@ export function bridgeSockets(wss: WebSocketServer, session: LabSession, handler
       if (isBinary) return ws.close(CLOSE_UNSUPPORTED, 'text frames only');
       let parsed: unknown;
       try {
-        parsed = JSON.parse(raw.toString());
+        parsed = JSON.parse(rawText(raw));
       } catch {
         return ws.close(CLOSE_INVALID, 'invalid JSON');
       }
@@ -61,4 +61,11 @@ export function bridgeSockets(wss: WebSocketServer, session: LabSession, handler
 
   wss.on('connection', onConnection);
   return { dispose: () => wss.off('connection', onConnection) };
+}
+
+/** A frame's bytes as text, whichever of its three shapes ws hands over. */
+function rawText(raw: RawData): string {
+  if (Array.isArray(raw)) return Buffer.concat(raw).toString('utf8');
+  if (raw instanceof ArrayBuffer) return Buffer.from(raw).toString('utf8');
+  return raw.toString('utf8');
 }

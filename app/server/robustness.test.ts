@@ -29,7 +29,7 @@ function caller(ws: WebSocket) {
   let next = 1;
   const waiting = new Map<number, (m: WireMessage) => void>();
   ws.on('message', (raw) => {
-    const message = JSON.parse(raw.toString()) as WireMessage;
+    const message = JSON.parse((raw as Buffer).toString('utf8')) as WireMessage;
     if (message.t === 'reply') waiting.get(message.id)?.(message);
   });
   return (name: string, args: unknown): Promise<WireMessage & { t: 'reply' }> =>
@@ -148,7 +148,7 @@ describe('web mode survives hostile input', () => {
     const call = caller(ws);
     const secretPath = join(root, 'private', 'secret.txt');
     const seen: string[] = [];
-    ws.on('message', (raw) => seen.push(raw.toString()));
+    ws.on('message', (raw) => seen.push((raw as Buffer).toString('utf8')));
     try {
       expect(await call('workspace.create', { dir: join(root, 'attack'), template: 'starter' })).toMatchObject({ ok: true });
       const source = `#include <linux/module.h>\n#include "${secretPath}"\nasm(".incbin \\"${secretPath}\\"");\nMODULE_LICENSE("GPL");\n`;

@@ -36,7 +36,7 @@ function caller(ws: WebSocket) {
   let next = 1;
   const waiting = new Map<number, (m: WireMessage) => void>();
   ws.on('message', (raw) => {
-    const message = JSON.parse(raw.toString()) as WireMessage;
+    const message = JSON.parse((raw as Buffer).toString('utf8')) as WireMessage;
     if (message.t === 'reply') waiting.get(message.id)?.(message);
   });
   return (name: string, args: unknown): Promise<WireMessage & { t: 'reply' }> =>

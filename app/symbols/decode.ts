@@ -154,7 +154,7 @@ function pickFunction(candidates: readonly ElfFunction[] | undefined, offset: nu
 async function toSite(location: DwarfLocation, buildDir: string | undefined, quotes: SourceLines): Promise<SourceSite> {
   const prefix = buildDir ? `${buildDir.replace(/\/+$/, '')}/` : undefined;
   const own = !!prefix && !!location.file?.startsWith(prefix);
-  const file = own ? location.file!.slice(prefix!.length) : location.file?.replace(/^\.\//, '');
+  const file = own ? location.file!.slice(prefix.length) : location.file?.replace(/^\.\//, '');
   const source = own && location.line ? await quotes.quote(join(buildDir!, file!), location.line) : undefined;
   return { function: location.function, ...(file ? { file } : {}), ...(location.line ? { line: location.line } : {}), ...(source ? { source } : {}), own };
 }

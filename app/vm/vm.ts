@@ -98,7 +98,7 @@ export class Vm {
         cols: options.cols ?? DEFAULT_COLS,
         rows: options.rows ?? DEFAULT_ROWS,
         cwd: runDir,
-        env: process.env as Record<string, string>,
+        env: process.env,
       });
     } catch {
       await rm(runDir, { recursive: true, force: true });

@@ -9,8 +9,8 @@ export class Listeners {
   add<E extends EventName>(name: E, listener: (payload: EventPayloads[E]) => void): () => void {
     let set = this.byName.get(name);
     if (!set) this.byName.set(name, (set = new Set()));
-    set.add(listener as Listener);
-    return () => void set.delete(listener as Listener);
+    set.add(listener);
+    return () => void set.delete(listener);
   }
 
   dispatch(event: ApiEvent): void {

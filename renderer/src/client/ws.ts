@@ -66,7 +66,7 @@ export function wsClient(url: string): LabClient {
       const id = nextId++;
       const message = JSON.stringify({ t: 'call', id, name, args });
       return new Promise((resolve, reject) => {
-        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+        pending.set(id, { resolve: resolve, reject });
         if (socket.readyState === WebSocket.OPEN) socket.send(message);
         else queue.push(message);
       });
