@@ -223,14 +223,14 @@ export class LabSession {
     this.vmOperation = 'boot';
     try {
       await this.stop();
-      await this.startGuest(workspace, cols, rows, loadModule);
+      await this.startGuest(workspace, cols, rows, loadModule, debug);
     } finally {
       this.vmOperation = undefined;
     }
     return this.vmStatus;
   }
 
-  private async startGuest(workspace: Workspace, cols: number, rows: number, loadModule: boolean): Promise<void> {
+  private async startGuest(workspace: Workspace, cols: number, rows: number, loadModule: boolean, debug?: { wait: boolean; cols: number; rows: number }): Promise<void> {
     this.throwIfDisposed();
     this.flow.clearReplay();
     this.debugState = undefined;
