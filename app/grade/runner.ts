@@ -7,7 +7,7 @@ import type { ToolchainPreference } from '../build/select.js';
 import { LabError } from '../errors.js';
 import type { Accel, AccelPreference } from '../vm/accel.js';
 import { describeCrash, type CrashKind } from '../vm/crash.js';
-import { decodeCrash, decodedCrashFields, type CrashLocation } from '../symbols/decode-crash.js';
+import { decodeCrash, decodedCrashFields, warningYourCode, type CrashLocation } from '../symbols/decode-crash.js';
 import { runSymbols } from '../symbols/run-symbols.js';
 import { validateChecksDir } from './checks-dir.js';
 import { contractNotes } from './contract.js';
@@ -167,7 +167,12 @@ export async function gradeSubmission(workspaceDir: string, options: GradeOption
     // one note per distinct warning (busybox's insmod tries twice, so a failing init warns twice)
     const counts = new Map<string, number>();
     for (const warning of warnings) counts.set(warning.title, (counts.get(warning.title) ?? 0) + 1);
-    for (const [title, count] of counts) notes.push(`kernel warning${count > 1 ? ` (${count} times)` : ''}: ${title}`);
+    const symbols = runSymbols(kit, { kshram: guest.kshram }, { hello: guest.hello });
+    for (const [title, count] of counts) {
+      // where the warning points into the student's code, when it does
+      const yourCode = await warningYourCode(warnings.find((w) => w.title === title)!.text, symbols);
+      notes.push(`kernel warning${count > 1 ? ` (${count} times)` : ''}: ${title}${yourCode ? ` (${yourCode})` : ''}`);
+    }
     if (!guest.kshram.ok) notes.push('kshram.c did not compile; see item 3');
     const total = items.reduce((sum, item) => sum + item.points, 0);
     listener.onStage?.('done', `${total}/${MAX_POINTS}`);

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { CrashReport } from '../vm/crash.js';
-import { reportTask } from '../vm/kernel-log.js';
+import { parseFrame, parseFrames, parseRip, reportTask } from '../vm/kernel-log.js';
 import { SourceLines } from './source-lines.js';
 import { decodeFrames, describeOwnSite, firstOwnSite, type DecodedFrame, type ReportFrame, type RunSymbols, type SourceSite } from './decode.js';
 
@@ -77,4 +77,17 @@ export function decodedCrashFields(decoded: DecodedCrash): CrashLocation {
     frames: decoded.frames,
     ...(decoded.problems.length ? { decodeProblems: decoded.problems } : {}),
   };
+}
+
+/**
+ * Where a kernel warning (a WARN_ON's "WARNING: CPU: 0 PID: 93 at ...")
+ * points into the student's code: its RIP, then its call trace.
+ */
+export async function warningYourCode(text: string, symbols: RunSymbols): Promise<string | undefined> {
+  const frames: ReportFrame[] = parseFrames(text).map((frame) => ({ ...frame, exact: false }));
+  const rip = parseRip(text.split('\n').find((line) => parseRip(line)) ?? '');
+  const ripFrame = rip ? parseFrame(rip) : undefined;
+  if (ripFrame) frames.unshift({ ...ripFrame, exact: true });
+  const site = firstOwnSite((await decodeFrames(frames, symbols)).frames);
+  return site ? describeOwnSite(site) : undefined;
 }

@@ -8,6 +8,7 @@ import { VARIANTS, writeVariant } from '../grade/corpus/variants.js';
 import { DEFAULT_KIT, loadKit } from '../kit/kit.js';
 import { moduleDir } from '../paths.js';
 import { run } from '../process.js';
+import { warningYourCode } from './decode-crash.js';
 import { decodeFrames, describeOwnSite, firstOwnSite, type ReportFrame, type RunSymbols } from './decode.js';
 
 /**
@@ -126,5 +127,22 @@ describe('decoding frames of a real kshram.ko to its lines', () => {
     const { build } = await built('reference');
     const decoded = await decodeFrames([{ func: 'e1000_probe', offset: 8, length: 0x100, module: 'e1000', exact: false }], symbolsOf(build));
     expect(decoded).toEqual({ frames: [{ function: 'e1000_probe', symbol: 'e1000_probe+0x8/0x100', offset: 8, module: 'e1000', exact: false, own: false, inlinedFrom: [] }], problems: [] });
+  });
+
+  it('a kernel warning\'s call trace points into the student\'s code', async () => {
+    const { build, source } = await built('reference');
+    const [exit] = await returnOffsets(build.koPath!, 'kshram_exit', 'remove_proc_entry');
+    const at = `kshram_exit+0x${exit!.offset.toString(16)}/0x${exit!.length.toString(16)} [kshram]`;
+    const warning = [
+      '[    5.1] WARNING: CPU: 0 PID: 93 at fs/proc/generic.c:718 remove_proc_entry+0x18d/0x1a0',
+      '[    5.1] RIP: 0010:remove_proc_entry+0x18d/0x1a0',
+      '[    5.1] Call Trace:',
+      '[    5.1]  <TASK>',
+      `[    5.1]  ${at}`,
+      '[    5.1]  __do_sys_delete_module+0x1d6/0x2f0',
+      '[    5.1] ---[ end trace 0000000000000000 ]---',
+    ].join('\n');
+    const line = lineOf(source, 'kshram_exit', 'remove_proc_entry(');
+    await expect(warningYourCode(warning, symbolsOf(build))).resolves.toBe(`your code: kshram.c:${line} \`remove_proc_entry("kshram", NULL);\` in kshram_exit`);
   });
 });
