@@ -168,7 +168,7 @@ export const VARIANTS: readonly Variant[] = [
     edits: [['\tif (!proc_create_single("kshram", 0444, NULL, kshram_proc_show)) {\n\t\tret = -ENOMEM;\n\t\tgoto err_destroy_devices;\n\t}\n', '']],
     statuses: failsAt(6),
     evidence: /^check_resize exited with status 1: FAILED: open \/proc\/kshram: No such file or directory\n/,
-    notes: [/^item 3: \/proc\/kshram does not list 8 slots of 4096 .*No such file or directory/, /^kernel warning: WARNING: .* remove_proc_entry/],
+    notes: [/^item 3: \/proc\/kshram does not list 8 slots of 4096 .*No such file or directory/, /^kernel warning: WARNING: .* remove_proc_entry\+.* \(your code: kshram\.c:\d+ `remove_proc_entry\("kshram", NULL\);` in kshram_exit\)$/],
   },
   {
     name: 'nine-devices',
@@ -198,7 +198,7 @@ export const VARIANTS: readonly Variant[] = [
     edits: [['static void __exit kshram_exit(void)\n{\n\tremove_proc_entry("kshram", NULL);\n', 'static void __exit kshram_exit(void)\n{\n']],
     statuses: failsAt(5),
     evidence: /^insmod kshram\.ko failed \(exit 12\): insmod: can't insert '\/lib\/kshram\/kshram\.ko': Cannot allocate memory; unload test #1 left \/proc\/kshram behind\n[\s\S]*proc_dir_entry '\/proc\/kshram' already registered/,
-    notes: [/^unload test #1: \/proc\/kshram left after unload \(remove_proc_entry missing\?\)$/, /^kernel warning \(2 times\): WARNING: CPU: \d+ PID: \d+ at fs\/proc\/generic\.c:\d+ proc_register/],
+    notes: [/^unload test #1: \/proc\/kshram left after unload \(remove_proc_entry missing\?\)$/, /^kernel warning \(2 times\): WARNING: CPU: \d+ PID: \d+ at fs\/proc\/generic\.c:\d+ proc_register\+.* \(your code: kshram\.c:\d+ `if \(!proc_create_single\("kshram", 0444, NULL, kshram_proc_show\)\) \{` in kshram_init\)$/],
   },
   {
     name: 'chrdev-region-left',
