@@ -34,6 +34,17 @@ const RESULT: BatchResult = {
   ],
 };
 
+// the second student's check_resize crashed on a line of theirs, which holds markup
+(RESULT.entries[1]!.report as GradeReport).crash = {
+  kind: 'oops',
+  item: 6,
+  summary: 'Kernel Oops in kshram_ioctl+0x49/0xd9 [kshram]: BUG: kernel NULL pointer dereference',
+  task: 'check_resize',
+  yourCode: { function: 'kshram_ioctl', file: 'kshram.c', line: 12, source: '*p = 0; /* </pre><script>x</script> */', own: true },
+  excerpt: { file: 'kshram.c', line: 12, firstLine: 11, lines: ['{', '\t*p = 0; /* </pre><script>x</script> */', '}'] },
+  frames: [],
+};
+
 describe('batch reports', () => {
   it('quotes CSV cells and defuses spreadsheet formulas in student-chosen names', () => {
     expect(csvCell('plain')).toBe('plain');
@@ -62,6 +73,9 @@ describe('batch reports', () => {
     expect(html.match(/<section>/g)).toHaveLength(3);
     expect(html).toContain('<a href="#student-3">mallory</a>');
     expect(html).toContain('<details open><summary>Evidence of item 6 (fail)</summary>');
+    // a crash links its line, shown in context
+    expect(html).toContain('Crashed in item 6 at <a href="#student-2-kshram.c-L12">kshram.c:12</a> in <code>kshram_ioctl</code>: <code>*p = 0; /* &lt;/pre&gt;&lt;script&gt;x&lt;/script&gt; */</code> (running check_resize)');
+    expect(html).toContain('<mark id="student-2-kshram.c-L12">   12  \t*p = 0; /* &lt;/pre&gt;&lt;script&gt;x&lt;/script&gt; */</mark>');
   });
 
   it('prints the batch as a table with the first failure', () => {
