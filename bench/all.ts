@@ -95,6 +95,7 @@ try {
 
   const grades = [];
   for (let i = 0; i < runs; i++) grades.push(await gradeSubmission(moduleDir, { kit: kitName }));
+  process.stderr.write(`whole grade: ${grades.map((g) => seconds(g.elapsedMs)).join(' ')} (VM ${grades.map((g) => seconds(g.vmElapsedMs)).join(' ')})\n`);
   if (grades.some((g) => g.total !== 100)) throw new Error(`the reference scored ${grades.map((g) => g.total).join(', ')}`);
   row('whole grade, builds included', 5, grades.map((g) => g.elapsedMs), `VM part ${seconds(median(grades.map((g) => g.vmElapsedMs)))} s`);
 
