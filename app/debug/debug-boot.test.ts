@@ -96,6 +96,8 @@ describe('a debug boot: gdb on QEMU\'s gdbstub, driven like the workbench does',
     const stepped = await until('a step to the next line', () => (lastDebug()!.phase === 'stopped' && lastDebug()!.stop?.line !== line ? lastDebug() : undefined));
     expect(stepped.stop).toMatchObject({ file: 'kshram.c', function: 'kshram_ioctl', reason: 'end stepping range' });
     expect(stepped.stop!.line).toBeGreaterThan(line);
+    // gdb prints a step's end only to the UI that asked: its console gets a line saying where
+    await until('the step\'s end in gdb\'s console', () => new RegExp(`stopped \\(end stepping range\\) at kshram\\.c:${stepped.stop!.line} in kshram_ioctl`).test(gdbConsole));
 
     // Continue until check_msg is done (it calls the ioctl more than once)
     const deadline = Date.now() + 60_000;

@@ -85,6 +85,11 @@ export class GdbSession {
   private busy: Promise<unknown> = Promise.resolve();
   private ended = false;
   private pollTimer: NodeJS.Timeout | undefined;
+  /**
+   * A step, next or finish from a button is running: gdb prints where it
+   * ended only on the UI that asked (MI), so the console gets a line.
+   */
+  private stepByButton = false;
   /** Console output until the owner first takes it (gdb prints before anyone listens). */
   private startup: string | undefined = '';
   /** Stops seen so far, of any kind: tells whether the guest stopped during an agent call. */
@@ -269,6 +274,7 @@ export class GdbSession {
   }
 
   private async go(action: 'continue' | 'step' | 'next' | 'finish'): Promise<void> {
+    this.stepByButton = action !== 'continue';
     this.update({ phase: 'running', stop: undefined, message: 'Running' });
     await this.mi.command(`-exec-${action}`);
   }
@@ -361,6 +367,8 @@ export class GdbSession {
     const where = file ? `${file}:${line} in ${fn}` : fn && fn !== '??' ? fn : `0x${(miString(frame, 'addr') ?? '?').replace(/^0x/, '')} (kernel code)`;
     if (reason === 'exited' || reason === 'exited normally') return this.update({ phase: 'ended', stop: undefined, message: 'The VM ended' });
     this.update({ phase: 'stopped', stop: { file, line: Number.isInteger(line) && line > 0 ? line : undefined, function: fn, reason }, message: `Stopped (${reason}) at ${where}` });
+    if (this.stepByButton) this.dataEmitter.fire(`\r\n\x1b[2m── stopped (${reason}) at ${where} ──\x1b[0m\r\n(gdb) `);
+    this.stepByButton = false;
   }
 
   private update(change: Partial<DebugState>): void {
