@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pc from 'picocolors';
 import { bootGuest, type BootedGuest } from '../boot/boot-guest.js';
+import { decodeCrash, reportSettled } from '../symbols/decode-crash.js';
+import type { RunSymbols } from '../symbols/decode.js';
+import { runSymbols } from '../symbols/run-symbols.js';
 import { resolveEnvironment } from '../boot/environment.js';
 import { formatDiagnostic } from '../build/diagnostics.js';
 import { freeLoopbackPort } from '../debug/free-port.js';
@@ -66,7 +69,7 @@ export function bootCommand(): Command {
                 process.stderr.write(pc.dim(sections ? `\r\n[kshram-lab: kshram.ko loaded at .text 0x${sections.get('.text')!.toString(16)}: in gdb, type kshram-symbols]\r\n` : '\r\n[kshram-lab: kshram.ko unloaded]\r\n')),
               )
             : undefined;
-        await attach(booted.vm);
+        await attach(booted.vm, runSymbols(kit, { kshram: booted.guest.kshram }, { hello: booted.guest.hello }));
         unfollow?.();
       } catch (err) {
         await booted?.dispose();
@@ -78,10 +81,20 @@ export function bootCommand(): Command {
     });
 }
 
-async function attach(vm: Vm): Promise<void> {
+async function attach(vm: Vm, symbols: RunSymbols): Promise<void> {
   const stdin = process.stdin;
   vm.onConsoleData((text) => process.stdout.write(text));
-  vm.onCrash((crash) => process.stderr.write(`\r\n${pc.red(`kshram-lab: kernel ${crash.kind} detected: ${crash.title}`)}\r\n`));
+  let decoding: Promise<void> | undefined;
+  vm.onCrash((crash) => {
+    process.stderr.write(`\r\n${pc.red(`kshram-lab: kernel ${crash.kind} detected: ${crash.title}`)}\r\n`);
+    // once the report is whole: the line of the student's code it ran through
+    decoding ??= reportSettled(crash, () => !vm.running)
+      .then(() => decodeCrash(crash, symbols))
+      .then((decoded) => {
+        if (decoded.yourCodeText) process.stderr.write(`\r\n${pc.red(`kshram-lab: ${decoded.yourCodeText}${decoded.task ? ` (while ${decoded.task} was running)` : ''}`)}\r\n`);
+      })
+      .catch(() => undefined);
+  });
   if (stdin.isTTY) stdin.setRawMode(true);
   stdin.resume();
   const onInput = (data: Buffer): void => {
@@ -91,6 +104,8 @@ async function attach(vm: Vm): Promise<void> {
   };
   stdin.on('data', onInput);
   const exit = await vm.waitExit();
+  // the .ko files go with the run: decode first
+  await decoding;
   stdin.off('data', onInput);
   if (stdin.isTTY) stdin.setRawMode(false);
   stdin.pause();

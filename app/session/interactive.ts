@@ -4,7 +4,7 @@ import { resolveEnvironment } from '../boot/environment.js';
 import { toErrorData } from '../errors.js';
 import { GUEST_MODULE_DIR } from '../guest/initramfs.js';
 import { TIMEOUTS } from '../timeouts.js';
-import { decodeCrash, type DecodedCrash } from '../symbols/decode-crash.js';
+import { decodeCrash, reportSettled, type DecodedCrash } from '../symbols/decode-crash.js';
 import type { RunSymbols } from '../symbols/decode.js';
 import { runSymbols } from '../symbols/run-symbols.js';
 import type { CrashReport } from '../vm/crash.js';
@@ -17,20 +17,6 @@ import { GdbSession } from '../debug/gdb-session.js';
 const RESIZE_DEBOUNCE_MS = 150;
 /** A debug boot may sit at a breakpoint or at the first instruction (--wait) for as long as the student reads. */
 const DEBUG_BOOT_TIMEOUT_MS = 60 * 60_000;
-/** How often an incomplete report is looked at again. */
-const CRASH_POLL_MS = 100;
-
-/** Resolves once the report is complete, the VM has ended, or the settle time has passed. */
-function reportSettled(crash: CrashReport, ended: () => boolean): Promise<void> {
-  const deadline = Date.now() + TIMEOUTS.crashSettleMs;
-  return new Promise((resolve) => {
-    const look = (): void => {
-      if (crash.complete || ended() || Date.now() >= deadline) resolve();
-      else setTimeout(look, CRASH_POLL_MS).unref();
-    };
-    look();
-  });
-}
 
 export interface InteractiveOptions {
   kitName: string;

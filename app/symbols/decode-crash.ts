@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { TIMEOUTS } from '../timeouts.js';
 import type { CrashReport } from '../vm/crash.js';
 import { parseFrame, parseFrames, parseRip, reportTask } from '../vm/kernel-log.js';
 import { SourceLines } from './source-lines.js';
@@ -90,4 +91,22 @@ export async function warningYourCode(text: string, symbols: RunSymbols): Promis
   if (ripFrame) frames.unshift({ ...ripFrame, exact: true });
   const site = firstOwnSite((await decodeFrames(frames, symbols)).frames);
   return site ? describeOwnSite(site) : undefined;
+}
+
+/** How often an incomplete report is looked at again. */
+const CRASH_POLL_MS = 100;
+
+/**
+ * Resolves once the report is complete (its frames are all there to
+ * decode), the VM has ended, or the report has had its settle time.
+ */
+export function reportSettled(crash: CrashReport, ended: () => boolean): Promise<void> {
+  const deadline = Date.now() + TIMEOUTS.crashSettleMs;
+  return new Promise((resolve) => {
+    const look = (): void => {
+      if (crash.complete || ended() || Date.now() >= deadline) resolve();
+      else setTimeout(look, CRASH_POLL_MS).unref();
+    };
+    look();
+  });
 }
