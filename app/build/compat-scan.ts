@@ -19,9 +19,6 @@ export type ConstructKind =
   | 'strlcpy'
   | 'kallsyms_lookup_name';
 
-/** gcc's default -ftabstop, used for the display columns it reports. */
-const GCC_TABSTOP = 8;
-
 export interface Construct {
   kind: ConstructKind;
   /** 1-based line and column of the construct (for a class callback: of the assignment). */
@@ -106,12 +103,10 @@ export function scanSource(source: string): SourceScan {
     }
     return lo + 1;
   };
-  /** Line and column as gcc prints them (display columns: a tab advances to the next multiple of 8). */
+  /** Line and character column, as the build reports gcc's diagnostics (diagnostics.ts charColumns). */
   const at = (offset: number): { line: number; column: number } => {
     const line = lineOf(offset);
-    let column = 0;
-    for (let k = lineStarts[line - 1]!; k < offset; k++) column = masked[k] === '\t' ? (Math.floor(column / GCC_TABSTOP) + 1) * GCC_TABSTOP : column + 1;
-    return { line, column: column + 1 };
+    return { line, column: offset - lineStarts[line - 1]! + 1 };
   };
   const lines = masked.split('\n');
   /**

@@ -6,6 +6,10 @@ export interface Diagnostic {
   /** Workspace-relative ("kshram.c") when the file is the user's, else as printed. */
   file: string;
   line: number;
+  /**
+   * 1-based character column (UTF-16 code units, as editors count) in the
+   * user's files once charColumns() ran; elsewhere gcc's byte column.
+   */
   column: number;
   severity: Severity;
   message: string;
@@ -45,6 +49,50 @@ export function parseDiagnostics(output: string, buildDir: string, mainFile: str
     }
   }
   return found;
+}
+
+/**
+ * The flag that makes gcc count columns in bytes. Since gcc 11 its default
+ * unit is the display column (a tab advances to the next multiple of 8, a
+ * CJK character counts 2), which only gcc's own width tables can undo;
+ * bytes map to characters exactly, given the source. Older gcc and clang
+ * count bytes anyway.
+ */
+export const GCC_BYTE_COLUMNS = '-fdiagnostics-column-unit=byte';
+
+/**
+ * Turns gcc's byte columns into character columns for the files `sourceOf`
+ * can read (the copies that were compiled), so a marker lands on the exact
+ * character after tabs and UTF-8 text; other files keep their column.
+ */
+export function charColumns(diagnostics: readonly Diagnostic[], sourceOf: (file: string) => Buffer | undefined): Diagnostic[] {
+  const lines = new Map<string, Buffer[] | undefined>();
+  const linesOf = (file: string): Buffer[] | undefined => {
+    if (!lines.has(file)) lines.set(file, splitLines(sourceOf(file)));
+    return lines.get(file);
+  };
+  return diagnostics.map((d) => {
+    const text = linesOf(d.file)?.[d.line - 1];
+    return text ? { ...d, column: byteToCharColumn(text, d.column) } : d;
+  });
+}
+
+/** The 1-based character column of 1-based byte column `byteColumn` in one line's bytes. */
+export function byteToCharColumn(line: Buffer, byteColumn: number): number {
+  const bytes = Math.min(Math.max(0, byteColumn - 1), line.length);
+  return line.subarray(0, bytes).toString('utf8').length + 1;
+}
+
+function splitLines(source: Buffer | undefined): Buffer[] | undefined {
+  if (!source) return undefined;
+  const lines: Buffer[] = [];
+  let start = 0;
+  for (let i = source.indexOf(0x0a); i !== -1; i = source.indexOf(0x0a, start)) {
+    lines.push(source.subarray(start, i));
+    start = i + 1;
+  }
+  lines.push(source.subarray(start));
+  return lines;
 }
 
 /** "kshram.c:12:5: error: ..." lines, for logs and reports. */

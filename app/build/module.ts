@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, lstat, mkdir, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { isInside } from '../workspace/confine.js';
 import { LabError } from '../errors.js';
 import type { Kit } from '../kit/kit.js';
 import { cacheDir } from '../paths.js';
 import { compatDisabled, finishCompat, prepareCompat, type CompatReport, type KernelVersion } from './compat.js';
-import { parseDiagnostics, type Diagnostic } from './diagnostics.js';
+import { charColumns, GCC_BYTE_COLUMNS, parseDiagnostics, type Diagnostic } from './diagnostics.js';
 import { refusedPaths } from './sandbox.js';
 import type { Toolchain } from './toolchain.js';
 
@@ -62,7 +62,8 @@ export async function buildModule(source: ModuleSource, options: ModuleBuildOpti
   await rm(buildDir, { recursive: true, force: true });
   await mkdir(buildDir, { recursive: true });
   await copySources(source, buildDir);
-  await writeFile(join(buildDir, 'Kbuild'), `obj-m := ${source.name}.o\n`);
+  // byte columns (see GCC_BYTE_COLUMNS), through cc-option so a compiler without the flag still builds
+  await writeFile(join(buildDir, 'Kbuild'), `obj-m := ${source.name}.o\nccflags-y := $(call cc-option,${GCC_BYTE_COLUMNS})\n`);
 
   const mainFile = `${source.name}.c`;
   const compat = options.compat === false ? undefined : await prepareCompat(join(buildDir, mainFile), buildDir, options.kit, options.compatTarget);
@@ -78,8 +79,9 @@ export async function buildModule(source: ModuleSource, options: ModuleBuildOpti
   });
   const koPath = join(buildDir, `${source.name}.ko`);
   const log = result.timedOut ? `${result.output}\nbuild stopped after ${MODULE_BUILD_TIMEOUT_MS / 1000} s` : result.output;
-  const finished = compat ? finishCompat(compat, parseDiagnostics(log, buildDir, mainFile), mainFile, buildDir) : undefined;
-  const diagnostics = finished?.diagnostics ?? parseDiagnostics(log, buildDir, mainFile);
+  const parsed = charColumns(parseDiagnostics(log, buildDir, mainFile), (file) => (isAbsolute(file) ? undefined : readSource(join(buildDir, file))));
+  const finished = compat ? finishCompat(compat, parsed, mainFile, buildDir) : undefined;
+  const diagnostics = finished?.diagnostics ?? parsed;
   for (const path of result.code === 0 ? [] : refusedPaths(log, [buildDir, ...kitBuildTree(options.kit)])) {
     diagnostics.push({ file: mainFile, line: 1, column: 1, severity: 'error', message: `${path} is outside the build sandbox: a build sees only your module's folder, the kit's build tree and the compiler` });
   }
@@ -100,6 +102,14 @@ export async function buildModule(source: ModuleSource, options: ModuleBuildOpti
  */
 export function kitBuildTree(kit: Kit): string[] {
   return isInside(kit.dir, kit.buildDirPath) ? [kit.dir] : [kit.dir, kit.buildDirPath];
+}
+
+function readSource(path: string): Buffer | undefined {
+  try {
+    return readFileSync(path);
+  } catch {
+    return undefined;
+  }
 }
 
 async function copySources(source: ModuleSource, buildDir: string): Promise<void> {
