@@ -7,6 +7,6 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 180_000,
     hookTimeout: 180_000,
-    globalSetup: ['test/no-leftover-vms.ts'],
+    globalSetup: ['test/no-leftover-vms.ts', 'test/private-state.ts'],
   },
 });

@@ -34,5 +34,17 @@ export function cacheDir(): string {
   return join(xdg ? resolve(xdg) : join(homedir(), '.cache'), 'kshram-lab');
 }
 
+/**
+ * Per-user state that is not a cache (the recent-workspaces list): XDG's
+ * state home, so it is the user's own and survives a cleared cache.
+ */
+export function stateDir(): string {
+  const override = process.env.KSHRAM_LAB_STATE;
+  if (override) return resolve(override);
+  if (platform() === 'darwin') return join(homedir(), 'Library', 'Application Support', 'kshram-lab');
+  const xdg = process.env.XDG_STATE_HOME;
+  return join(xdg ? resolve(xdg) : join(homedir(), '.local', 'state'), 'kshram-lab');
+}
+
 export const kitsDir = (): string => join(cacheDir(), 'kits');
 export const programsCacheDir = (): string => join(cacheDir(), 'programs');

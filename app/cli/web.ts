@@ -5,24 +5,29 @@ import pc from 'picocolors';
 import { projectRoot } from '../paths.js';
 import { startWebServer } from '../server/server.js';
 import { LabSession } from '../session/session.js';
+import type { Template } from '../api/contract.js';
 import { handleError } from './errors.js';
 import { kitOption } from './options.js';
+import { ensureWorkspaceDir, TEMPLATES } from './workspace-arg.js';
 
 interface WebFlags {
   port: number;
   kit?: string;
+  template?: Template;
 }
 
 export function webCommand(): Command {
   return new Command('web')
     .description('serve the workbench to a browser on this machine (127.0.0.1 only, with a secret token in the URL)')
-    .argument('[dir]', 'workspace folder with kshram.c to open (else choose one in the UI)')
+    .argument('[dir]', 'workspace folder with kshram.c to open (else choose one in the UI); created from a template when it has no kshram.c')
+    .addOption(new Option('--template <name>', 'create DIR from this template when it has no kshram.c (on a terminal you are asked)').choices(TEMPLATES))
     .addOption(new Option('--port <n>', 'port to listen on (0: any free port)').default(0).argParser(parsePort))
     .addOption(kitOption())
     .action(async (dir: string | undefined, flags: WebFlags) => {
       try {
         const version = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
-        const session = new LabSession({ workspace: dir, kit: flags.kit, version });
+        const workspace = dir === undefined ? undefined : await ensureWorkspaceDir(dir, flags.template);
+        const session = new LabSession({ workspace, kit: flags.kit, version });
         await session.init();
         const server = await startWebServer({ session, port: flags.port });
         process.stdout.write(`kshram lab workbench: ${pc.bold(server.url)}\n`);

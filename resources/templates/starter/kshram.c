@@ -5,8 +5,11 @@
  * Starter skeleton, grown from the lab's hello, world! module: it builds
  * and loads as it is, and does nothing useful yet.  Work through the TODOs;
  * each names the item of the lab's Specification (spec N) or Lab Hints
- * (hint N) it comes from.  Build, Boot and try it in the terminal
- * (insmod /lib/kshram/kshram.ko, cat /proc/kshram), then Grade.
+ * (hint N) it comes from.  Build, then Boot: the workbench loads
+ * kshram.ko for you (untick "load kshram.ko at boot" to insmod
+ * /lib/kshram/kshram.ko yourself), so try cat /proc/kshram, ls /dev,
+ * check_msg, check_resize and check_fork in the terminal at once; rmmod
+ * kshram unloads it.  Then Grade.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
