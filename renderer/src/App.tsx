@@ -2,13 +2,17 @@ import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { Group, Panel, Separator } from 'react-resizable-panels';
 import type { ApiDiagnostic, ApiEvent, EditorFile, EventName, LabClient } from '../../app/api';
 import { Banners } from './chrome/Banners';
-import { CrashBanner } from './crash/CrashBanner';
+import { BuildToast } from './chrome/BuildToast';
+import { gradeQuestion, leaveQuestion } from './chrome/confirmations';
+import { useSaveShortcut } from './chrome/saveShortcut';
 import { StatusBar } from './chrome/StatusBar';
 import { Toolbar } from './chrome/Toolbar';
 import { errorData } from './client/errors';
+import { CrashBanner } from './crash/CrashBanner';
 import { DebugBar } from './debug/DebugBar';
 import { EditorPane, type EditorHandle } from './editor/EditorPane';
 import { GradePane } from './grade/GradePane';
+import { useStaleGrade } from './grade/staleGrade';
 import { ProblemsPane } from './problems/ProblemsPane';
 import { SlotsPane } from './slots/SlotsPane';
 import { initialState, reducer } from './store';
@@ -104,7 +108,12 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
     }
   };
 
+  // Ctrl/Cmd+S outside the editor (the terminal, a button): save everything, then build as a save does
+  useSaveShortcut(() => void saveAll().then((saved) => (saved ? build(true) : undefined)));
+
   const grade = async (): Promise<void> => {
+    const question = gradeQuestion(state.vm);
+    if (question && !window.confirm(question)) return;
     if (!(await saveAll())) return;
     setBottom('terminal');
     try {
@@ -117,8 +126,8 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
 
   const reveal = (d: ApiDiagnostic): void => editor.current?.reveal(d.file, d.line, d.column);
   const confirmLeave = (): boolean => {
-    const dirty = editor.current?.dirtyPaths() ?? [];
-    return !dirty.length || window.confirm(`${dirty.join(', ')} ha${dirty.length > 1 ? 've' : 's'} unsaved changes. They are kept as drafts for this workspace. Switch workspaces anyway?`);
+    const question = leaveQuestion(editor.current?.dirtyPaths() ?? [], state.vm);
+    return !question || window.confirm(question);
   };
 
   const { info, env, workspace, vm } = state;
@@ -129,6 +138,7 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
   const diagnostics = state.build?.diagnostics ?? [];
   const problemCount = diagnostics.filter((d) => d.severity === 'error' || d.severity === 'warning').length + (vm.phase === 'crashed' && vm.crash?.location ? 1 : 0);
   const vmUp = ['running', 'booting', 'building', 'crashed'].includes(vm.phase);
+  const gradeStale = useStaleGrade(workspace?.dir, state.grade);
 
   return (
     <div className="app">
@@ -142,11 +152,11 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
         onLoadModule={setLoadModule}
         onWorkspace={() => setDialog(true)}
         onBuild={() => void build()}
-        onBoot={() => void boot()}
-        onDebug={() => void boot(true)}
-        onStop={() => void client.invoke('vm.stop', {}).catch(notifyError)}
-        onGrade={() => void grade()}
-        onCancelGrade={() => void client.invoke('grade.cancel', {}).catch(notifyError)}
+        onBoot={() => boot()}
+        onDebug={() => boot(true)}
+        onStop={() => client.invoke('vm.stop', {}).catch(notifyError)}
+        onGrade={() => grade()}
+        onCancelGrade={() => client.invoke('grade.cancel', {}).catch(notifyError)}
         onKit={(name) => void client.invoke('kits.select', { name }).catch(notifyError)}
       />
       <Banners env={env} vm={vm} connection={state.connection} notices={state.notices} onDismiss={(id) => dispatch({ type: 'dismiss', id })} onRetryEnv={() => void client.invoke('env.status', { refresh: true }).then((e) => dispatch({ type: 'env', env: e }), notifyError)} />
@@ -213,13 +223,14 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
               </Panel>
               <Separator className="separator-h" />
               <Panel defaultSize="55" minSize="20">
-                <GradePane checklist={info?.checklist ?? []} timeLimitMs={info?.timeLimitMs ?? 120_000} grade={state.grade} />
+                <GradePane checklist={info?.checklist ?? []} timeLimitMs={info?.timeLimitMs ?? 120_000} grade={state.grade} stale={gradeStale} />
               </Panel>
             </Group>
           </Panel>
         </Group>
       </main>
-      <StatusBar env={env} vm={vm} building={state.building} grade={state.grade} transport={transport} />
+      <BuildToast building={state.building} build={state.build} error={state.buildError} onShowProblems={() => setBottom('problems')} />
+      <StatusBar env={env} vm={vm} building={state.building} build={state.build} grade={state.grade} transport={transport} />
       {dialog && info && <WorkspaceDialog client={client} canPickFolder={info.canPickFolder} cancellable={!!workspace} confirmLeave={confirmLeave} onClose={() => setDialog(false)} />}
     </div>
   );

@@ -1,16 +1,17 @@
-import type { EnvStatus, GradeProgress, VmStatus } from '../../../app/api';
+import type { BuildOutcome, EnvStatus, GradeProgress, VmStatus } from '../../../app/api';
 
 interface Props {
   env?: EnvStatus;
   vm: VmStatus;
   building: boolean;
+  build?: BuildOutcome;
   grade?: GradeProgress;
   transport: 'electron' | 'web';
 }
 
 const PHASE_CLASS: Record<VmStatus['phase'], string> = { stopped: 'idle', building: 'busy', booting: 'busy', running: 'good', crashed: 'bad', exited: 'idle' };
 
-export function StatusBar({ env, vm, building, grade, transport }: Props) {
+export function StatusBar({ env, vm, building, build, grade, transport }: Props) {
   return (
     <footer className="statusbar" data-testid="statusbar">
       <span title={env?.kitError?.message}>
@@ -23,6 +24,11 @@ export function StatusBar({ env, vm, building, grade, transport }: Props) {
         {vm.phase !== 'stopped' ? ` · ${vm.message}` : ''}
       </span>
       {building && <span>⚒ building…</span>}
+      {!building && build && (
+        <span data-testid="status-build" data-ok={build.ok} title={`kit ${build.kit}, ${(build.elapsedMs / 1000).toFixed(1)} s`}>
+          {build.ok ? '✔ built' : '✘ build failed'} {new Date(build.finishedAt).toLocaleTimeString()}
+        </span>
+      )}
       {grade?.running && <span>✔ grading · {grade.stageDetail}</span>}
       <span className="fill" />
       <span className="dim">{transport === 'electron' ? 'desktop' : 'web mode · 127.0.0.1'}</span>

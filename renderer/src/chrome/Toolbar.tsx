@@ -1,4 +1,5 @@
 import type { EnvStatus, GradeProgress, VmStatus, WorkspaceInfo } from '../../../app/api';
+import { useClickGuard } from './clickGuard';
 
 interface Props {
   workspace?: WorkspaceInfo;
@@ -10,12 +11,13 @@ interface Props {
   onLoadModule(on: boolean): void;
   onWorkspace(): void;
   onBuild(): void;
-  onBoot(): void;
+  /** The five below may return their promise: the button takes clicks again once it settles. */
+  onBoot(): unknown;
   /** Boot with QEMU's gdbstub and gdb attached (app/debug/). */
-  onDebug(): void;
-  onStop(): void;
-  onGrade(): void;
-  onCancelGrade(): void;
+  onDebug(): unknown;
+  onStop(): unknown;
+  onGrade(): unknown;
+  onCancelGrade(): unknown;
   onKit(name: string): void;
 }
 
@@ -28,10 +30,13 @@ export function Toolbar(props: Props) {
   const vmUp = VM_BUSY.has(vm.phase);
   const noKit = !!env?.kitError;
   const home = workspace?.dir.split('/').slice(-2).join('/');
+  // Boot/Stop and Grade/Cancel each turn into their opposite: a double click must not undo itself
+  const vmClick = useClickGuard(vmUp ? 'stop' : 'boot');
+  const gradeClick = useClickGuard(grading ? 'cancel' : 'grade');
   return (
     <header className="toolbar">
       <div className="brand">
-        <span className="brand-mark">k</span> kshram lab
+        <span className="brand-mark">k</span> <span className="brand-name">kshram lab</span>
       </div>
       <button className="workspace-button" onClick={props.onWorkspace} title={workspace?.dir ?? 'Open or create a workspace'} data-testid="workspace-button">
         <span className="dim">workspace</span> {home ?? 'none'} ▾
@@ -41,16 +46,16 @@ export function Toolbar(props: Props) {
         {building ? <span className="spinner" /> : '⚒'} Build
       </button>
       {vmUp ? (
-        <button onClick={props.onStop} className="danger" data-testid="stop-button" title="Power the VM off">
+        <button onClick={(e) => vmClick(e, props.onStop)} className="danger" data-testid="stop-button" title="Power the VM off">
           ■ Stop
         </button>
       ) : (
-        <button onClick={props.onBoot} disabled={!workspace || grading || noKit || !env?.qemu.ok} data-testid="boot-button" title="Save, build, and boot Linux with your module; the console opens below">
+        <button onClick={(e) => vmClick(e, props.onBoot)} disabled={!workspace || grading || noKit || !env?.qemu.ok} data-testid="boot-button" title="Save, build, and boot Linux with your module; the console opens below">
           ▶ Boot
         </button>
       )}
       {!vmUp && (
-        <button onClick={props.onDebug} disabled={!workspace || grading || noKit || !env?.qemu.ok} data-testid="debug-button" title="Boot with gdb attached (QEMU's gdbstub, like qemu.sh debug): breakpoints from the editor's gutter">
+        <button onClick={(e) => vmClick(e, props.onDebug)} disabled={!workspace || grading || noKit || !env?.qemu.ok} data-testid="debug-button" title="Boot with gdb attached (QEMU's gdbstub, like qemu.sh debug): breakpoints from the editor's gutter">
           🐞 Debug
         </button>
       )}
@@ -59,11 +64,11 @@ export function Toolbar(props: Props) {
       </label>
       <div className="separator" />
       {grading ? (
-        <button onClick={props.onCancelGrade} className="danger" data-testid="cancel-grade-button">
+        <button onClick={(e) => gradeClick(e, props.onCancelGrade)} className="danger" data-testid="cancel-grade-button">
           ✕ Cancel grade
         </button>
       ) : (
-        <button onClick={props.onGrade} className="primary" disabled={!workspace || noKit || !env?.qemu.ok} data-testid="grade-button" title="Save and grade the 8 items in a fresh VM, like the course server">
+        <button onClick={(e) => gradeClick(e, props.onGrade)} className="primary" disabled={!workspace || noKit || !env?.qemu.ok} data-testid="grade-button" title="Save and grade the 8 items in a fresh VM, like the course server">
           ✔ Grade
         </button>
       )}

@@ -5,6 +5,8 @@ interface Props {
   checklist: ChecklistEntry[];
   timeLimitMs: number;
   grade?: GradeProgress;
+  /** The code changed since this grade: its score is for an earlier version. */
+  stale?: boolean;
 }
 
 type Shown = 'pending' | 'running' | GradeItem['status'];
@@ -13,7 +15,7 @@ const ICON: Record<Shown, string> = { pending: '○', running: '◌', pass: '✔
 const TICK_MS = 100;
 
 /** The lab's eight items, ticking as the grader runs them, with points, time and evidence. */
-export function GradePane({ checklist, timeLimitMs, grade }: Props) {
+export function GradePane({ checklist, timeLimitMs, grade, stale }: Props) {
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
     if (!grade?.running) return;
@@ -33,7 +35,7 @@ export function GradePane({ checklist, timeLimitMs, grade }: Props) {
         <span className="dim small">{grade?.running ? (grade.stageDetail ?? 'starting') : result ? `${result.kit} · Linux ${result.kernelRelease} · ${result.accel.toUpperCase()}` : 'one cold boot, items in order, like the course server'}</span>
       </header>
       <div className="grade-summary">
-        <div className={`grade-total${result ? (result.total === result.max ? ' full' : ' partial') : ''}`} data-testid="grade-total">
+        <div className={`grade-total${result ? (result.total === result.max ? ' full' : ' partial') : ''}${stale ? ' stale' : ''}`} data-testid="grade-total" title={stale ? 'the score of your code as it was when you graded' : undefined}>
           {grade ? total : <span className="dim">0</span>}
           <span className="grade-max">/{max}</span>
         </div>
@@ -44,6 +46,11 @@ export function GradePane({ checklist, timeLimitMs, grade }: Props) {
           </div>
         </div>
       </div>
+      {stale && (
+        <div className="inline-notice stale" data-testid="grade-stale">
+          Your code changed since this grade: the score is for the earlier version. Grade again to score it as it is now.
+        </div>
+      )}
       {grade?.error && <div className="inline-notice error">{grade.error.message}</div>}
       <ol className="checklist">
         {checklist.map((entry) => {
