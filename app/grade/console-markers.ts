@@ -7,10 +7,11 @@
  */
 
 const PREFIX = 'kshram-lab: ';
-/** A sync marker line on the console, with or without its timestamp. */
-const SYNC_LINE = /^(?:\s*\[\s*\d+\.\d+\] )?kshram-lab: sync \d+\r?$/;
-/** A sync marker anywhere in a (possibly prompt-prefixed) console line. */
-const SYNC_IN_LINE = /kshram-lab: sync \d+\r?$/;
+/** A sync marker anywhere in a (possibly prompt-prefixed) console line; the serial console ends lines in \r\r\n. */
+const SYNC_IN_LINE = /kshram-lab: sync \d+\r*$/;
+/** Any grader line, maybe after a prompt: what precedes it, and its text without the kernel's timestamp. */
+const MARKER_IN_LINE = /^(.*?)(?:\[\s*\d+\.\d+\] )?kshram-lab: (.*?)\r*$/;
+const SYNC_TEXT = /^sync \d+$/;
 
 /** The guest shell command that writes `text` to the kernel log at notice level. */
 export function kernelLogCommand(text: string): string {
@@ -21,6 +22,9 @@ export function kernelLogCommand(text: string): string {
 export function itemMarker(id: number, title: string): string {
   return `item ${id}: ${title}`;
 }
+
+/** The text that introduces kshram_tap's run after a full score, in a student's words. */
+export const EXTRA_CHECKS_MARKER = "extra checks beyond the course's 8 items (kshram_tap: error codes, mmap bounds, zeroed memory); they cost no points, anything they find becomes a note under the checklist";
 
 /** The text of barrier number `n`. */
 export function syncMarker(n: number): string {
@@ -37,9 +41,10 @@ export function isSyncLine(line: string): boolean {
   return SYNC_IN_LINE.test(line);
 }
 
-/** True for a console line that is exactly a barrier marker (the live console filter holds back nothing else). */
-export function isWholeSyncLine(line: string): boolean {
-  return SYNC_LINE.test(line);
+/** A console line holding a grader line: the text before it (a prompt), what it says, and whether it is a barrier. */
+export function markerInLine(line: string): { before: string; text: string; sync: boolean } | undefined {
+  const match = MARKER_IN_LINE.exec(line);
+  return match ? { before: match[1]!, text: match[2]!, sync: SYNC_TEXT.test(match[2]!) } : undefined;
 }
 
 /** Index of the line after item `id`'s last marker in `lines`, or -1 when the item has none. */

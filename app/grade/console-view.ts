@@ -1,14 +1,26 @@
 /**
- * The grader's console as a person watches it: the console barrier's
- * "kshram-lab: sync N" lines (see session.ts) are plumbing, so they are
- * left out; the item markers stay, they say what is running.
+ * The grader's console as a student watches it. The grader's own lines in
+ * the kernel log (console-markers.ts) are its plumbing: barrier markers
+ * ("kshram-lab: sync N") are left out, and the lines that say what runs
+ * next ("item 5: ...", the extra checks) are shown as the grader speaking,
+ * on a line of their own, without the kernel's timestamp or our prefix.
  */
-import { isWholeSyncLine } from './console-markers.js';
+import { markerInLine } from './console-markers.js';
 
 /** A kernel line is written whole in well under this; a held-back fragment is then shown anyway. */
 const HOLD_MS = 100;
+/** Bold, like the workbench's own lines in the terminal, so nobody takes it for the kernel's. */
+const graderLine = (text: string): string => `\x1b[1m── grader: ${text} ──\x1b[0m\r\n`;
 
-/** Wraps a console listener so that barrier marker lines never reach it. */
+/** One complete console line (ending in \n) as the student sees it. */
+function shownLine(line: string): string {
+  const marker = markerInLine(line.replace(/\n$/, ''));
+  if (!marker) return line;
+  const before = marker.before.trim() ? `${marker.before}\r\n` : '';
+  return marker.sync ? before : before + graderLine(marker.text);
+}
+
+/** Wraps a console listener so that it gets the console as shownLine() shows it. */
 export function withoutSyncMarkers(listener: (text: string) => void): (text: string) => void {
   let held = '';
   let timer: NodeJS.Timeout | undefined;
@@ -21,14 +33,9 @@ export function withoutSyncMarkers(listener: (text: string) => void): (text: str
     clearTimeout(timer);
     const text = held + chunk;
     const end = text.lastIndexOf('\n') + 1;
-    // only a fragment that may become a kernel line is held back
-    held = text[end] === '[' ? text.slice(end) : '';
-    const shown = text
-      .slice(0, end)
-      .split(/(?<=\n)/)
-      .filter((line) => !isWholeSyncLine(line.replace(/\n$/, '')))
-      .join('');
-    const out = shown + (held ? '' : text.slice(end));
+    // an unfinished line may still become a grader line (after a prompt, too): held back briefly
+    held = text.slice(end);
+    const out = text.slice(0, end).split(/(?<=\n)/).map(shownLine).join('');
     if (out) listener(out);
     if (held) timer = setTimeout(flush, HOLD_MS);
   };

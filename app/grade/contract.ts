@@ -1,6 +1,7 @@
 import { GUEST_MODULE_DIR } from '../guest/initramfs.js';
 import { describeCrash } from '../vm/crash.js';
 import { TIMEOUTS } from '../timeouts.js';
+import { EXTRA_CHECKS_MARKER } from './console-markers.js';
 import { lastLines } from './evidence.js';
 import { failedTests, parseTap } from './tap.js';
 import type { GuestSession, StepOutcome } from './session.js';
@@ -41,7 +42,7 @@ function outcomeNote(what: string, outcome: Exclude<StepOutcome, { kind: 'done' 
 /** Loads the module again, runs kshram_tap and unloads; returns the notes. Never throws. */
 export async function contractNotes(session: GuestSession): Promise<string[]> {
   if (!session.vm.running) return [];
-  await session.note('beyond the course: kshram_tap (notes only)');
+  await session.note(EXTRA_CHECKS_MARKER);
   const load = await session.exec(`insmod ${GUEST_MODULE_DIR}/kshram.ko`, TIMEOUTS.probeMs);
   if (load.kind !== 'done') return [outcomeNote('a third insmod', load)];
   if (load.result.status !== 0) return [`${PREFIX}: a third insmod failed (exit ${load.result.status})`];
