@@ -72,14 +72,25 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** A page that accepts confirm() and beforeunload prompts, and records page errors. */
-export async function openPage(browser: Browser, url: string): Promise<{ page: Page; errors: string[] }> {
+/** The confirm() and beforeunload prompts a page showed, and how the next ones are answered. */
+export interface Dialogs {
+  messages: string[];
+  /** True (the default): accept; false: dismiss (Cancel). */
+  accept: boolean;
+}
+
+/** A page that answers confirm() and beforeunload prompts (accepting them unless told otherwise), and records page errors. */
+export async function openPage(browser: Browser, url: string): Promise<{ page: Page; errors: string[]; dialogs: Dialogs }> {
   const page = await browser.newPage({ viewport: VIEWPORT });
   const errors: string[] = [];
+  const dialogs: Dialogs = { messages: [], accept: true };
   page.on('pageerror', (err) => errors.push(err.message));
-  page.on('dialog', (dialog) => void dialog.accept());
+  page.on('dialog', (dialog) => {
+    dialogs.messages.push(dialog.message());
+    void (dialogs.accept ? dialog.accept() : dialog.dismiss());
+  });
   await page.goto(url);
-  return { page, errors };
+  return { page, errors, dialogs };
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {

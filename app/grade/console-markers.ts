@@ -24,7 +24,7 @@ export function itemMarker(id: number, title: string): string {
 }
 
 /** The text that introduces kshram_tap's run after a full score, in a student's words. */
-export const EXTRA_CHECKS_MARKER = "extra checks beyond the course's 8 items (kshram_tap: error codes, mmap bounds, zeroed memory); they cost no points, anything they find becomes a note under the checklist";
+export const EXTRA_CHECKS_MARKER = 'extra checks beyond the 8 items of the course (kshram_tap: error codes, mmap bounds, zeroed memory); they cost no points, anything they find becomes a note under the checklist';
 
 /** The text of barrier number `n`. */
 export function syncMarker(n: number): string {

@@ -100,9 +100,11 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
     gdbTerminal.current?.repaint('');
     dispatch({ type: 'debug', state: undefined });
     const size = terminal.current?.size() ?? { cols: 100, rows: 30 };
+    // the console takes the focus once the guest is up, unless the student went on typing elsewhere meanwhile
+    const focusedAtClick = document.activeElement;
     try {
       const status = await (debug ? client.invoke('debug.boot', { ...size, loadModule, wait: false }) : client.invoke('vm.boot', { ...size, loadModule }));
-      if (status.phase === 'running') terminal.current?.focus();
+      if (status.phase === 'running' && document.activeElement === focusedAtClick) terminal.current?.focus();
     } catch (err) {
       notifyError(err, 'Boot: ');
     }
