@@ -15,6 +15,8 @@ const UI_MS = 15_000;
 const AFTER_GUARD_MS = 1_000;
 /** Monaco draws a squiggle and a cursor at the character's left edge; sub-pixel rounding aside. */
 const PIXEL_SLACK = 2;
+/** What a select's drop-down arrow takes of its width. */
+const SELECT_ARROW_PX = 12;
 /** Well within a double click. */
 const QUICK_SECOND_CLICK_MS = 100;
 /** The widths a student's window has, from a small laptop to a desktop screen. */
@@ -61,6 +63,30 @@ async function textLeft(page: Page, text: string): Promise<number> {
   );
   if (left === null) throw new Error(`${text} is not on screen in the editor`);
   return left;
+}
+
+/** The toolbar at `width` px: the kit selector shows its whole text, every listed button is inside the window. */
+async function toolbarFits(page: Page, width: number, buttons: string[], state = 'idle'): Promise<void> {
+  await page.setViewportSize({ width, height: 800 });
+  const select = page.getByTestId('kit-select');
+  await select.waitFor({ timeout: UI_MS });
+  const fit = await select.evaluate((el) => {
+    const s = el as unknown as { selectedOptions: Array<{ text: string }>; clientWidth: number; getBoundingClientRect(): { right: number } };
+    const g = globalThis as unknown as { innerWidth: number; document: { createElement(t: 'canvas'): { getContext(c: '2d'): { font: string; measureText(t: string): { width: number } } } }; getComputedStyle(e: unknown): { font: string; paddingLeft: string; paddingRight: string } };
+    const style = g.getComputedStyle(el);
+    const ctx = g.document.createElement('canvas').getContext('2d');
+    ctx.font = style.font;
+    return { right: s.getBoundingClientRect().right, viewport: g.innerWidth, text: s.selectedOptions[0]!.text, textWidth: ctx.measureText(s.selectedOptions[0]!.text).width, room: s.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) };
+  });
+  expect(fit.text).toMatch(/ · Linux \d/);
+  expect(fit.right, `kit selector at ${width} px (${state})`).toBeLessThanOrEqual(fit.viewport);
+  // the arrow takes some of the room; the text must fit beside it
+  expect(fit.textWidth, `kit name "${fit.text}" at ${width} px (${state})`).toBeLessThanOrEqual(fit.room - SELECT_ARROW_PX);
+  for (const id of buttons) {
+    const box = await page.getByTestId(id).boundingBox();
+    expect(box!.x + box!.width, `${id} at ${width} px (${state})`).toBeLessThanOrEqual(width);
+  }
+  await page.screenshot({ path: join(resultsDir, `ux-toolbar-${width}-${state}.png`), clip: { x: 0, y: 0, width, height: 120 } });
 }
 
 /** Left edge of `box`, or fails. */
@@ -113,28 +139,7 @@ describe('what students hit in the same run, in Chromium over web mode on a real
     await lines.getByText('SPDX-License-Identifier').waitFor({ timeout: UI_MS });
 
     // the kit selector shows the kit's whole name at every window width
-    for (const width of WIDTHS) {
-      await page.setViewportSize({ width, height: 800 });
-      const select = page.getByTestId('kit-select');
-      await select.waitFor({ timeout: UI_MS });
-      const fit = await select.evaluate((el) => {
-        const s = el as unknown as { selectedOptions: Array<{ text: string }>; clientWidth: number; getBoundingClientRect(): { right: number } };
-        const g = globalThis as unknown as { innerWidth: number; document: { createElement(t: 'canvas'): { getContext(c: '2d'): { font: string; measureText(t: string): { width: number } } } }; getComputedStyle(e: unknown): { font: string; paddingLeft: string; paddingRight: string } };
-        const style = g.getComputedStyle(el);
-        const ctx = g.document.createElement('canvas').getContext('2d');
-        ctx.font = style.font;
-        return { right: s.getBoundingClientRect().right, viewport: g.innerWidth, text: s.selectedOptions[0]!.text, textWidth: ctx.measureText(s.selectedOptions[0]!.text).width, room: s.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) };
-      });
-      expect(fit.text).toMatch(/ · Linux \d/);
-      expect(fit.right, `kit selector at ${width} px`).toBeLessThanOrEqual(fit.viewport);
-      // the arrow takes some of the room; the text must fit beside it
-      expect(fit.textWidth, `kit name "${fit.text}" at ${width} px`).toBeLessThanOrEqual(fit.room - 12);
-      for (const id of ['build-button', 'boot-button', 'grade-button', 'workspace-button']) {
-        const box = await page.getByTestId(id).boundingBox();
-        expect(box!.x + box!.width, `${id} at ${width} px`).toBeLessThanOrEqual(width);
-      }
-      await page.screenshot({ path: join(resultsDir, `ux-toolbar-${width}.png`), clip: { x: 0, y: 0, width, height: 120 } });
-    }
+    for (const width of WIDTHS) await toolbarFits(page, width, ['build-button', 'boot-button', 'debug-button', 'grade-button', 'workspace-button']);
     await page.setViewportSize({ width: 1440, height: 900 });
 
     // break a line two tabs deep: gcc's error lands on the exact character, in the editor and from Problems
@@ -205,6 +210,10 @@ describe('what students hit in the same run, in Chromium over web mode on a real
     dialogs.accept = true;
     const asked = dialogs.messages.length;
     await page.getByTestId('grade-button').dblclick();
+    // the widest toolbar (Cancel grade) still fits a small window
+    await page.getByTestId('cancel-grade-button').waitFor({ timeout: UI_MS });
+    await toolbarFits(page, WIDTHS[0]!, ['cancel-grade-button', 'boot-button', 'workspace-button'], 'grading');
+    await page.setViewportSize({ width: 1440, height: 900 });
     await page.locator('[data-testid=check-item][data-status=pass]').nth(7).waitFor({ timeout: GRADE_MS });
     await page.getByTestId('grade-button').waitFor({ timeout: GRADE_MS }); // the extra checks are done too
     expect(dialogs.messages.length).toBe(asked + 1);

@@ -39,7 +39,7 @@ export function Toolbar(props: Props) {
         <span className="brand-mark">k</span> <span className="brand-name">kshram lab</span>
       </div>
       <button className="workspace-button" onClick={props.onWorkspace} title={workspace?.dir ?? 'Open or create a workspace'} data-testid="workspace-button">
-        <span className="dim">workspace</span> {home ?? 'none'} ▾
+        <span className="dim narrow-hide">workspace</span> {home ?? 'none'} ▾
       </button>
       <div className="separator" />
       <button onClick={props.onBuild} disabled={!workspace || building || noKit} data-testid="build-button" title="Save and compile kshram.c with the kit's kernel headers">
@@ -60,7 +60,7 @@ export function Toolbar(props: Props) {
         </button>
       )}
       <label className="toggle" title="insmod kshram.ko as soon as the guest is up">
-        <input type="checkbox" checked={props.loadModule} onChange={(e) => props.onLoadModule(e.target.checked)} /> load kshram.ko at boot
+        <input type="checkbox" checked={props.loadModule} onChange={(e) => props.onLoadModule(e.target.checked)} /> load kshram.ko<span className="narrow-hide"> at boot</span>
       </label>
       <div className="separator" />
       {grading ? (
@@ -76,7 +76,7 @@ export function Toolbar(props: Props) {
       {env && (
         <label className="kit-select" title={env.kitError ? env.kitError.message : 'The kernel to build against and boot'}>
           <span className={`dot ${env.kitError ? 'bad' : 'good'}`} />
-          <span className="dim">kit</span>
+          <span className="dim narrow-hide">kit</span>
           <select value={env.activeKit} onChange={(e) => props.onKit(e.target.value)} disabled={vmUp || grading} data-testid="kit-select">
             {env.kits.map((k) => (
               <option key={k.name} value={k.name} disabled={!k.installed || !!k.error}>
