@@ -128,7 +128,7 @@ export class GdbSession {
       proc = pty.spawn(
         command,
         args,
-        { name: 'xterm-256color', cols: options.cols, rows: options.rows, cwd: process.cwd(), env: process.env as Record<string, string> },
+        { name: 'xterm-256color', cols: options.cols, rows: options.rows, cwd: process.cwd(), env: process.env },
       );
     } catch {
       mi.close();
