@@ -62,7 +62,7 @@ export function SlotsPane({ vm, grading, snapshot, onRefresh }: Props) {
     <section className="panel slots-panel">
       <header className="panel-head">
         <h2>Slots</h2>
-        {snapshot?.loaded && <span className="dim small">/proc/kshram · first bytes · {new Date(snapshot.takenAt).toLocaleTimeString()}</span>}
+        {snapshot?.loaded && <span className="dim small">/proc/kshram{snapshot.slots.some((s) => s.hex !== undefined) ? ' · first bytes' : ''} · {new Date(snapshot.takenAt).toLocaleTimeString()}</span>}
         {snapshot?.malformed.length ? <span className="warning-text small" title={snapshot.malformed.join('\n')}>{snapshot.malformed.length} malformed line(s)</span> : null}
         <div className="fill" />
         <button className="icon-button" onClick={onRefresh} disabled={!running} title="Refresh now (through the agent, not your console)">
