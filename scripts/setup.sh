@@ -18,6 +18,8 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 packages=(qemu-system-x86 busybox-static cpio bzip2 xz-utils zstd build-essential gcc-12 libc6-dev kmod
 	debian-archive-keyring bubblewrap chromium ${KSHRAM_LAB_EXTRA_PACKAGES:-})
 [ -n "${KSHRAM_LAB_NO_DOCKER:-}" ] || packages+=(docker.io debootstrap)
+# the editor's language server and formatter: 19 is the newest bookworm has (clangd is 14, clangd-16 16)
+packages+=(clangd-19 clang-format-19)
 
 if command -v apt-get >/dev/null; then
 	missing=()

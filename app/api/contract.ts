@@ -15,6 +15,8 @@ export type { LabErrorCode } from '../errors.js';
 
 /** A module source larger than this is not a student's kshram.c (the engine refuses 1 MiB too). */
 export const MAX_FILE_CHARS = 1024 * 1024;
+/** One language-server message from the editor: a whole kshram.c in a didChange, with JSON's escaping. */
+export const MAX_LSP_MESSAGE_CHARS = 4 * MAX_FILE_CHARS;
 /** One console write: a paste, not a file transfer. */
 export const MAX_CONSOLE_INPUT_CHARS = 64 * 1024;
 /** Workspace paths: long enough for any real folder, short enough to refuse garbage early. */
@@ -267,6 +269,38 @@ export interface SessionState {
   debugConsoleTail?: string;
 }
 
+/** The editor's language server (clangd) for the open workspace. */
+export interface LspStatus {
+  state: 'off' | 'starting' | 'running' | 'unavailable' | 'failed';
+  /** Each clangd started gets a new number; messages of an older one are dropped. */
+  generation: number;
+  kit?: string;
+  /** One line for the status bar, or what to do when it cannot run. */
+  message?: string;
+  error?: ApiError;
+}
+
+export interface LspStartInfo {
+  /** False when clangd is not installed (status.message says how to get it). */
+  available: boolean;
+  generation: number;
+  /** The workspace, as the language server's root. */
+  rootUri?: string;
+  kit?: string;
+  status: LspStatus;
+}
+
+/** A file opened from go-to-definition: a kit header, shown read-only. */
+export interface LspFile {
+  uri: string;
+  /** Absolute, symlinks resolved. */
+  path: string;
+  /** Short name for a tab: include/linux/slab.h. */
+  label: string;
+  content: string;
+  readOnly: boolean;
+}
+
 // ---------------------------------------------------------------- commands
 
 /** A workspace path as the user typed it; the session resolves and confines it. */
@@ -304,6 +338,11 @@ export const COMMANDS = {
   'debug.control': z.object({ action: z.enum(['continue', 'step', 'next', 'finish', 'interrupt']) }).strict(),
   /** Sets a breakpoint at file:line, or clears the one there. */
   'debug.toggleBreakpoint': z.object({ file: z.enum(EDITOR_FILES), line: z.number().int().min(1).max(1_000_000) }).strict(),
+  'lsp.start': empty,
+  'lsp.send': z.object({ generation: z.number().int().min(0), message: z.string().max(MAX_LSP_MESSAGE_CHARS, 'language-server message too large') }).strict(),
+  'lsp.readFile': z.object({ uri: z.string().min(1).max(MAX_PATH_CHARS) }).strict(),
+  'lsp.format': z.object({ path: workspacePath, content: z.string().max(MAX_FILE_CHARS, 'file too large') }).strict(),
+  'lsp.kernelDoc': z.object({ name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not a C name').max(128) }).strict(),
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;
@@ -340,6 +379,13 @@ export interface CommandResults {
   'debug.ack': void;
   'debug.control': DebugState;
   'debug.toggleBreakpoint': DebugState;
+  'lsp.start': LspStartInfo;
+  'lsp.send': void;
+  'lsp.readFile': LspFile;
+  /** The content formatted with the kernel's .clang-format. */
+  'lsp.format': string;
+  /** A kernel function's kernel-doc comment that lives in a .c file (clangd sees only headers), or null. */
+  'lsp.kernelDoc': { name: string; doc: string; source: string } | null;
 }
 
 export type CommandResult<K extends CommandName> = CommandResults[K];
@@ -361,6 +407,9 @@ export interface EventPayloads {
   'debug.state': DebugState;
   /** Output of gdb's console (the debug boot's second terminal). */
   'debug.console': { data: string };
+  /** One JSON-RPC message from clangd, for the editor. */
+  'lsp.message': { generation: number; message: unknown };
+  'lsp.state': LspStatus;
 }
 
 export type EventName = keyof EventPayloads;

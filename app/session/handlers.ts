@@ -1,5 +1,7 @@
 import type { Handlers } from '../api/dispatch.js';
 import { LabError } from '../errors.js';
+import { formatKernelStyle } from '../lsp/format.js';
+import { kernelDoc } from '../lsp/kernel-doc.js';
 import type { LabSession } from './session.js';
 
 /** What only the host can do: Electron shows a native folder dialog, web mode cannot. */
@@ -38,5 +40,10 @@ export function sessionHandlers(session: LabSession, host: HostFeatures = {}): H
     'debug.ack': ({ chars }) => session.debugAck(chars),
     'debug.control': ({ action }) => session.debugControl(action),
     'debug.toggleBreakpoint': ({ file, line }) => session.debugToggleBreakpoint(file, line),
+    'lsp.start': () => session.lsp.start(),
+    'lsp.send': ({ generation, message }) => session.lsp.send(generation, message),
+    'lsp.readFile': ({ uri }) => session.lsp.readFile(uri),
+    'lsp.format': ({ path, content }) => formatKernelStyle(content, path),
+    'lsp.kernelDoc': ({ name }) => kernelDoc(name),
   };
 }

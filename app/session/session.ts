@@ -8,6 +8,7 @@ import { LabError, toErrorData } from '../errors.js';
 import { Emitter } from '../events.js';
 import { CHECKLIST, DEFAULT_TIME_LIMIT_MS } from '../grade/checklist.js';
 import { DEFAULT_KIT, loadKit } from '../kit/kit.js';
+import { LspHost } from '../lsp/host.js';
 import { moduleDir } from '../paths.js';
 import { takeSlotSnapshot } from '../slots/snapshot.js';
 import { recentWorkspaces, rememberWorkspace } from '../workspace/recent.js';
@@ -64,9 +65,15 @@ export class LabSession {
    * (a double click is enough) is answered BUSY instead of racing it.
    */
   private vmOperation: 'boot' | 'grade' | undefined;
+  /** The editor's clangd for the open workspace (started when the editor asks). */
+  readonly lsp: LspHost;
 
   constructor(private readonly options: SessionOptions = {}) {
     this.kitName = options.kit ?? DEFAULT_KIT;
+    this.lsp = new LspHost(this.kitName, {
+      onMessage: (generation, message) => this.emit('lsp.message', { generation, message }),
+      onStatus: (status) => this.emit('lsp.state', status),
+    });
     this.flow.onData((data) => {
       this.emit('console.data', { data });
       this.refresher?.noteOutput();
@@ -114,6 +121,7 @@ export class LabSession {
   async selectKit(name: string): Promise<EnvStatus> {
     await loadKit(name);
     this.kitName = name;
+    await this.lsp.setKit(name);
     const env = await this.envStatus(true);
     this.emit('env.changed', env);
     return env;
@@ -138,12 +146,15 @@ export class LabSession {
   }
 
   async saveFile(path: string, content: string): Promise<SavedFile> {
-    return this.requireWorkspace().save(path, content);
+    const saved = await this.requireWorkspace().save(path, content);
+    void this.lsp.sourceSaved(path);
+    return saved;
   }
 
   private async useWorkspace(workspace: Workspace): Promise<WorkspaceInfo> {
     if (this.vmOperation) throw busy(this.vmOperation, 'switching workspaces');
     await this.stop();
+    await this.lsp.setWorkspace(workspace.dir);
     this.workspace = workspace;
     this.lastBuild = undefined;
     this.lastSlots = undefined;
@@ -434,6 +445,7 @@ export class LabSession {
     this.disposed = true;
     this.gradeRun?.cancel();
     await this.stop();
+    await this.lsp.dispose();
     this.flow.dispose();
     this.debugFlow.dispose();
     this.eventEmitter.dispose();

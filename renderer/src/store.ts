@@ -101,6 +101,9 @@ function applyEvent(state: UiState, event: ApiEvent): UiState {
     case 'debug.state':
       return { ...state, debug: event.payload };
     case 'debug.console':
+    // the editor's language client follows these itself
+    case 'lsp.message':
+    case 'lsp.state':
       return state;
   }
 }

@@ -4,6 +4,8 @@ import { useCrashMarker } from '../crash/useCrashMarker';
 import { errorData } from '../client/errors';
 import { useDebugGutter, type DebugGutter } from '../debug/useDebugGutter';
 import { EditorFiles } from './files';
+import { HeaderTabs, LspBadge } from './lsp/HeaderTabs';
+import { useLanguageServer } from './lsp/use-language-server';
 import { monaco, THEME } from './monaco';
 
 export interface EditorHandle {
@@ -46,6 +48,20 @@ export function EditorPane({ client, workspace, diagnostics, crash, onSaved, onE
   const [, redraw] = useReducer((n: number) => n + 1, 0);
   const latest = useRef({ files, active, onSaved, onError });
   latest.current = { files, active, onSaved, onError };
+  const revealFile = (file: string, line: number, column: number): void => {
+    const target = files?.files.get(file as EditorFile);
+    if (!target) return;
+    setActive(target.path);
+    // the model switch happens on the next render
+    requestAnimationFrame(() => {
+      const e = editor.current;
+      if (!e) return;
+      e.revealLineInCenter(line);
+      e.setPosition({ lineNumber: line, column: Math.max(1, column) });
+      e.focus();
+    });
+  };
+  const lsp = useLanguageServer({ client, editor, files, revealWorkspaceFile: revealFile });
 
   // the editor itself lives as long as the pane
   useEffect(() => {
@@ -108,9 +124,11 @@ export function EditorPane({ client, workspace, diagnostics, crash, onSaved, onE
   }, [client, workspace.dir]);
 
   useEffect(() => {
-    const model = files?.files.get(active)?.model ?? null;
+    const model = lsp.activeHeader?.model ?? files?.files.get(active)?.model ?? null;
     editor.current?.setModel(model);
-  }, [files, active]);
+    // kit headers opened by go-to-definition are for reading
+    editor.current?.updateOptions({ readOnly: !!lsp.activeHeader, readOnlyMessage: { value: "This is one of the kit's headers: read-only." } });
+  }, [files, active, lsp.activeHeader]);
   useDebugGutter(editor, active, files?.files.get(active)?.model ?? null, debug);
 
   useEffect(() => {
@@ -142,20 +160,11 @@ export function EditorPane({ client, workspace, diagnostics, crash, onSaved, onE
       saveAll: async () => (files ? files.saveAll() : []),
       dirtyPaths: () => files?.dirtyPaths() ?? [],
       reveal: (file, line, column) => {
-        const target = files?.files.get(file as EditorFile);
-        if (!target) return;
-        setActive(target.path);
-        // the model switch happens on the next render
-        requestAnimationFrame(() => {
-          const e = editor.current;
-          if (!e) return;
-          e.revealLineInCenter(line);
-          e.setPosition({ lineNumber: line, column: Math.max(1, column) });
-          e.focus();
-        });
+        lsp.showHeader(undefined);
+        revealFile(file, line, column);
       },
     }),
-    [files],
+    [files, lsp.showHeader],
   );
 
   // closing or reloading the window with unsaved edits asks first (the drafts are kept anyway)
@@ -190,7 +199,7 @@ export function EditorPane({ client, workspace, diagnostics, crash, onSaved, onE
           const dirty = !!files?.isDirty(path);
           const { errors, warnings } = counts(path);
           return (
-            <button key={path} role="tab" aria-selected={active === path} className={`tab${active === path ? ' active' : ''}${file && !file.exists ? ' missing' : ''}`} data-testid={`tab-${path}`} onClick={() => setActive(path)} title={file && !file.exists ? `${path} is not in the workspace; saving creates it` : path}>
+            <button key={path} role="tab" aria-selected={active === path} className={`tab${active === path ? ' active' : ''}${file && !file.exists ? ' missing' : ''}`} data-testid={`tab-${path}`} onClick={() => (setActive(path), lsp.showHeader(undefined))} title={file && !file.exists ? `${path} is not in the workspace; saving creates it` : path}>
               <span className="tab-name">{path}</span>
               {errors > 0 && <span className="tab-badge error">{errors}</span>}
               {errors === 0 && warnings > 0 && <span className="tab-badge warning">{warnings}</span>}
@@ -200,7 +209,9 @@ export function EditorPane({ client, workspace, diagnostics, crash, onSaved, onE
             </button>
           );
         })}
+        <HeaderTabs lsp={lsp} />
         <div className="tabs-fill" />
+        <LspBadge lsp={lsp} />
         {files && files.isDirty(active) && (
           <button className="link-button" onClick={() => discard(active)} title="Throw away the unsaved changes of this file">
             Discard changes
@@ -220,7 +231,15 @@ export function EditorPane({ client, workspace, diagnostics, crash, onSaved, onE
           ))}
         </div>
       )}
-      {files && !files.files.get(active)?.exists && <div className="inline-notice dim">{active} is not in the workspace{active === 'kshram.h' ? ": builds use the lab's kshram.h" : ''}. Saving creates it.</div>}
+      {lsp.notice && (
+        <div className="inline-notice" data-testid="lsp-notice">
+          {lsp.notice}
+          <button className="link-button" onClick={lsp.dismissNotice}>
+            OK
+          </button>
+        </div>
+      )}
+      {files && !lsp.activeHeader && !files.files.get(active)?.exists && <div className="inline-notice dim">{active} is not in the workspace{active === 'kshram.h' ? ": builds use the lab's kshram.h" : ''}. Saving creates it.</div>}
       <div className="editor-host" ref={host} data-testid="editor" />
     </div>
   );

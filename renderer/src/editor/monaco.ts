@@ -22,6 +22,8 @@ import 'monaco-editor/features/multicursor/register';
 import 'monaco-editor/features/wordHighlighter/register';
 import 'monaco-editor/features/wordOperations/register';
 import 'monaco-editor/languages/definitions/cpp/register';
+// before the first monaco.editor call below: the services these register are read once, then
+import './lsp/features';
 
 self.MonacoEnvironment = { getWorker: () => new EditorWorker() };
 

@@ -1,0 +1,114 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LspStatus } from '../api/contract.js';
+import { run } from '../process.js';
+import { createWorkspace } from '../workspace/templates.js';
+import { findClangd } from './clangd.js';
+import { LspHost } from './host.js';
+
+/** clangd parses the kernel headers a kshram.c includes in a few seconds here (cold, loaded machine: more). */
+const REPLY_MS = 60_000;
+
+interface Reply {
+  id?: number;
+  method?: string;
+  result?: unknown;
+  error?: { message: string };
+  params?: unknown;
+}
+
+/** A bare LSP client over the host, as the editor is one: requests by id, notifications collected. */
+function client(host: LspHost, replies: Reply[], generation: () => number) {
+  let nextId = 1;
+  return {
+    async request(method: string, params: unknown): Promise<unknown> {
+      const id = nextId++;
+      await host.send(generation(), JSON.stringify({ jsonrpc: '2.0', id, method, params }));
+      const started = Date.now();
+      while (Date.now() - started < REPLY_MS) {
+        const reply = replies.find((r) => r.id === id && !r.method);
+        if (reply) {
+          if (reply.error) throw new Error(reply.error.message);
+          return reply.result;
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error(`no reply to ${method} within ${REPLY_MS} ms`);
+    },
+    notify: (method: string, params: unknown) => host.send(generation(), JSON.stringify({ jsonrpc: '2.0', method, params })),
+  };
+}
+
+const haveClangd = !!(await findClangd());
+
+describe.skipIf(!haveClangd)('clangd for a workspace, with kbuild\'s flags for the kit', () => {
+  let tmp: string;
+  let host: LspHost;
+  const replies: Reply[] = [];
+  const statuses: LspStatus[] = [];
+  let generation = 0;
+
+  beforeAll(async () => {
+    tmp = await mkdtemp(join(tmpdir(), 'kshram-lsp-'));
+    host = new LspHost('debian-6.1', {
+      onMessage: (gen, message) => {
+        if (gen === generation) replies.push(message as Reply);
+      },
+      onStatus: (s) => statuses.push(s),
+    });
+  });
+
+  afterAll(async () => {
+    await host.dispose();
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('completes kzal to kzalloc, answers hover from the kit\'s headers, refuses files outside, and leaves no clangd behind', { timeout: 180_000 }, async () => {
+    const workspace = await createWorkspace(join(tmp, 'ws'), 'starter');
+    await host.setWorkspace(workspace.dir);
+    const info = await host.start();
+    expect(info.available).toBe(true);
+    generation = info.generation;
+    const pid = host.pid!;
+    expect(pid).toBeGreaterThan(0);
+    const lsp = client(host, replies, () => generation);
+    await lsp.request('initialize', { processId: null, rootUri: 'file:///', capabilities: { textDocument: { completion: { completionItem: { snippetSupport: true } } } } });
+    await lsp.notify('initialized', {});
+    const uri = pathToFileURL(join(workspace.dir, 'kshram.c')).href;
+    const text = `#include <linux/slab.h>\nstatic void *f(void)\n{\n\treturn kzal\n}\n`;
+    await lsp.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'c', version: 1, text } });
+    // clangd offers the headers' names once it has indexed them (a second or two after the preamble)
+    let labels: string[] = [];
+    for (const started = Date.now(); !labels.includes('kzalloc') && Date.now() - started < REPLY_MS; await new Promise((r) => setTimeout(r, 200))) {
+      const completion = (await lsp.request('textDocument/completion', { textDocument: { uri }, position: { line: 3, character: 12 } })) as { items: Array<{ label: string; filterText?: string }> };
+      labels = completion.items.map((i) => i.filterText ?? i.label.trim());
+    }
+    expect(labels).toContain('kzalloc');
+
+    const hover = (await lsp.request('textDocument/hover', { textDocument: { uri }, position: { line: 3, character: 9 } })) as { contents: { value: string } } | null;
+    expect(hover).toBeNull(); // `kzal` is not a name: nothing to show (a real answer, not an error)
+
+    const definition = (await lsp.request('textDocument/definition', { textDocument: { uri }, position: { line: 0, character: 12 } })) as Array<{ uri?: string; targetUri?: string }>;
+    expect(definition.map((d) => d.targetUri ?? d.uri).join()).toMatch(/kits\/debian-6\.1\/.*include\/linux\/slab\.h$/);
+    const header = await host.readFile((definition[0]!.targetUri ?? definition[0]!.uri)!);
+    expect(header.label).toMatch(/include\/linux\/slab\.h$/);
+    expect(header.content).toContain('kzalloc');
+
+    await expect(host.send(generation, JSON.stringify({ jsonrpc: '2.0', method: 'textDocument/didOpen', params: { textDocument: { uri: 'file:///etc/passwd', languageId: 'c', version: 1, text: '' } } }))).rejects.toThrow(/outside the workspace/);
+    await expect(host.readFile('file:///etc/passwd')).rejects.toThrow(/outside the workspace/);
+    await expect(host.send(generation, JSON.stringify({ jsonrpc: '2.0', id: 99, method: 'workspace/applyEdit', params: {} }))).rejects.toThrow(/not allowed/);
+
+    // a new kit restarts clangd on its headers; the old process is gone
+    await host.setKit('debian-6.12');
+    const restarted = await host.start();
+    expect(restarted.generation).toBeGreaterThan(info.generation);
+    expect((await run('ps', ['-p', String(pid), '-o', 'pid='])).output.trim()).toBe('');
+    const newPid = host.pid!;
+    await host.dispose();
+    expect((await run('ps', ['-p', String(newPid), '-o', 'pid='])).output.trim()).toBe('');
+    expect(statuses.map((s) => s.state)).toContain('running');
+  });
+});

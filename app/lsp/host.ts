@@ -1,0 +1,193 @@
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Message, RequestMessage } from 'vscode-jsonrpc/node';
+import type { LspFile, LspStartInfo, LspStatus } from '../api/contract.js';
+import { LabError, toErrorData } from '../errors.js';
+import { loadKit } from '../kit/kit.js';
+import { cacheDir } from '../paths.js';
+import { CLANGD_INSTALL_HINT, ClangdProcess, findClangd } from './clangd.js';
+import { MAIN_FILE, writeCompileDatabase } from './compile-commands.js';
+import { confinedPath, urisIn } from './confine.js';
+
+/** KSHRAM_LAB_LSP_TRACE=1 prints every message to and from clangd on stderr (for debugging the editor). */
+const TRACE = !!process.env.KSHRAM_LAB_LSP_TRACE;
+/** A kernel header is at most a few hundred KiB; more is not a file to show in a tab. */
+const MAX_READ_BYTES = 4 * 1024 * 1024;
+/** Methods the editor may send to clangd; everything else is refused at the boundary. */
+const ALLOWED_PREFIXES = ['textDocument/', '$/'];
+const ALLOWED_METHODS = new Set(['initialize', 'initialized', 'shutdown', 'exit', 'workspace/symbol', 'workspace/executeCommand', 'workspace/didChangeConfiguration']);
+
+export interface LspHostEvents {
+  onMessage(generation: number, message: Message): void;
+  onStatus(status: LspStatus): void;
+}
+
+/**
+ * The workspace's language server: one clangd, started when the editor
+ * first asks, restarted on the new headers when the kit changes, stopped
+ * with the workspace or the session. Every message from the editor is
+ * checked: only language methods, and only files in the workspace or the
+ * kit's header tree.
+ */
+export class LspHost {
+  private workspaceDir: string | undefined;
+  private kitName: string;
+  private clangd: ClangdProcess | undefined;
+  private starting: Promise<LspStartInfo> | undefined;
+  private generation = 0;
+  private roots: string[] = [];
+  private status: LspStatus = { state: 'off', generation: 0 };
+  private disposed = false;
+
+  constructor(
+    kitName: string,
+    private readonly events: LspHostEvents,
+  ) {
+    this.kitName = kitName;
+  }
+
+  get state(): LspStatus {
+    return this.status;
+  }
+
+  /** clangd's process id while it runs (for the bench's memory column). */
+  get pid(): number | undefined {
+    return this.clangd?.running ? this.clangd.pid : undefined;
+  }
+
+  async setWorkspace(dir: string | undefined): Promise<void> {
+    await this.stop();
+    this.workspaceDir = dir;
+  }
+
+  /** A new kit: a running clangd is restarted on its headers. */
+  async setKit(name: string): Promise<void> {
+    if (name === this.kitName) return;
+    this.kitName = name;
+    const wasRunning = !!this.clangd || !!this.starting;
+    await this.stop();
+    // the new clangd starts in the background; the editor hears of it through lsp.state
+    if (wasRunning && this.workspaceDir) void this.start().catch(() => undefined);
+  }
+
+  /** kshram.c was saved: the compat shims it needs may have changed (the command is rewritten when they did). */
+  async sourceSaved(path: string): Promise<void> {
+    if (path !== MAIN_FILE || !this.clangd || !this.workspaceDir) return;
+    const kit = await loadKit(this.kitName).catch(() => undefined);
+    if (kit) await writeCompileDatabase(kit, this.workspaceDir).catch(() => undefined);
+  }
+
+  /** Starts clangd if it is not running; tells how to reach it (or why not). */
+  start(): Promise<LspStartInfo> {
+    if (this.clangd?.running) return Promise.resolve(this.info());
+    this.starting ??= this.launch().finally(() => (this.starting = undefined));
+    return this.starting;
+  }
+
+  private info(): LspStartInfo {
+    return { available: true, generation: this.generation, rootUri: pathToFileURL(this.workspaceDir!).href, kit: this.kitName, status: this.status };
+  }
+
+  private async launch(): Promise<LspStartInfo> {
+    const dir = this.workspaceDir;
+    if (!dir) throw new LabError('WORKSPACE_INVALID', 'No workspace is open.', 'Open a folder with your kshram.c first.');
+    const clangd = await findClangd();
+    const generation = ++this.generation;
+    if (!clangd) {
+      this.setStatus({ state: 'unavailable', generation, message: `The editor's completion, hover and go-to-definition need clangd, which is not installed. ${CLANGD_INSTALL_HINT}` });
+      return { available: false, generation, status: this.status };
+    }
+    this.setStatus({ state: 'starting', generation, kit: this.kitName, message: `Starting ${clangd.path} ${clangd.version} on ${this.kitName}'s headers` });
+    try {
+      const kit = await loadKit(this.kitName);
+      const database = await writeCompileDatabase(kit, dir);
+      const roots = [await realpath(dir), await realpath(kit.dir)];
+      const process = await ClangdProcess.start({ path: clangd.path, compileCommandsDir: database.dir, configHome: join(cacheDir(), 'lsp', 'config') });
+      if (generation !== this.generation || this.disposed) {
+        // the workspace or kit changed (or the session ended) while it started: never leak it
+        await process.dispose();
+        throw new LabError('BAD_ARGUMENT', 'The workspace or kit changed while the language server was starting.', 'It restarts by itself.');
+      }
+      this.clangd = process;
+      this.roots = roots;
+      process.onMessage((message) => {
+        if (TRACE) console.error(`lsp <- ${JSON.stringify(message).slice(0, 300)}`);
+        if (this.clangd === process) this.events.onMessage(generation, message);
+      });
+      process.onExit(({ code, signal, stderr }) => {
+        if (this.clangd !== process) return;
+        this.clangd = undefined;
+        const last = stderr.trim().split('\n').slice(-2).join(' ').slice(0, 300);
+        this.setStatus({ state: 'failed', generation, kit: this.kitName, message: `clangd stopped (${signal ?? `exit ${code}`})${last ? `: ${last}` : ''}. Reopen the workspace to restart it.` });
+      });
+      this.setStatus({ state: 'running', generation, kit: this.kitName, message: `${clangd.path} ${clangd.version} · ${kit.name} (${kit.kernelRelease})` });
+      return this.info();
+    } catch (err) {
+      const error = toErrorData(err);
+      if (generation === this.generation) this.setStatus({ state: 'failed', generation, kit: this.kitName, message: error.message, error });
+      throw err;
+    }
+  }
+
+  /** One JSON-RPC message from the editor to clangd, checked first. */
+  async send(generation: number, text: string): Promise<void> {
+    const process = this.clangd;
+    if (!process || generation !== this.generation) return; // a message for a clangd that is gone: dropped
+    let message: Message;
+    try {
+      message = JSON.parse(text) as Message;
+    } catch {
+      throw new LabError('BAD_ARGUMENT', 'A language-server message was not JSON.');
+    }
+    const method = (message as RequestMessage).method;
+    if (typeof method === 'string' && !ALLOWED_METHODS.has(method) && !ALLOWED_PREFIXES.some((p) => method.startsWith(p))) {
+      throw new LabError('BAD_ARGUMENT', `The language-server method ${method.slice(0, 80)} is not allowed here.`);
+    }
+    if (method === 'initialize') this.pinRoot(message as RequestMessage);
+    for (const uri of urisIn((message as RequestMessage).params)) {
+      if (!(await confinedPath(uri, this.roots))) {
+        throw new LabError('PATH_OUTSIDE_WORKSPACE', `${uri.slice(0, 200)} is outside the workspace and the kit's headers.`, 'The editor only opens the workspace\'s files and the kit\'s headers.');
+      }
+    }
+    if (TRACE) console.error(`lsp -> ${text.slice(0, 300)}`);
+    process.send(message);
+  }
+
+  /** The workspace is the only root clangd is told about, whatever the editor said. */
+  private pinRoot(message: RequestMessage): void {
+    const params = (message.params ?? {}) as Record<string, unknown>;
+    const rootUri = pathToFileURL(this.workspaceDir!).href;
+    message.params = { ...params, rootUri, rootPath: this.workspaceDir, workspaceFolders: [{ uri: rootUri, name: 'workspace' }] };
+  }
+
+  /** A file for a read-only tab: a kit header (or a workspace file) that go-to-definition leads to. */
+  async readFile(uri: string): Promise<LspFile> {
+    const path = await confinedPath(uri, this.roots);
+    if (!path) throw new LabError('PATH_OUTSIDE_WORKSPACE', `${uri.slice(0, 200)} is outside the workspace and the kit's headers.`, 'Only the kit\'s headers open read-only from the editor.');
+    const info = await stat(path);
+    if (!info.isFile() || info.size > MAX_READ_BYTES) throw new LabError('BAD_ARGUMENT', `${path} is not a header the editor can show.`);
+    const kitRoot = this.roots[1]!;
+    return { uri, path, label: path.startsWith(kitRoot) ? path.slice(kitRoot.length + 1).replace(/^root\/usr\/src\/linux-headers-[^/]+\//, '') : path, content: await readFile(path, 'utf8'), readOnly: true };
+  }
+
+  async stop(): Promise<void> {
+    const process = this.clangd;
+    this.clangd = undefined;
+    // a launch in progress sees the new generation and disposes what it started
+    this.generation++;
+    await this.starting?.catch(() => undefined);
+    await process?.dispose();
+    if (process) this.setStatus({ state: 'off', generation: this.generation });
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    await this.stop();
+  }
+
+  private setStatus(status: LspStatus): void {
+    this.status = status;
+    if (!this.disposed) this.events.onStatus(status);
+  }
+}
