@@ -21,6 +21,7 @@ export const SLOW_TESTS = [
   'app/grade/failures.test.ts',
   'app/grade/runner.test.ts',
   'app/kit/debian-kits.test.ts',
+  'app/lsp/host.test.ts',
   'app/kit/import.test.ts',
   'app/kit/install.test.ts',
   'app/kit/remove.test.ts',

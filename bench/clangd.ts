@@ -25,7 +25,7 @@ const kits = process.argv.length > 2 ? process.argv.slice(2) : [DEFAULT_KIT];
 interface Message {
   id?: number;
   method?: string;
-  result?: { items: Array<{ filterText?: string; label: string }> } | unknown;
+  result?: unknown;
 }
 
 async function session(kit: string, dir: string): Promise<{ firstMs: number; typingMs: number[]; rssMiB: number }> {

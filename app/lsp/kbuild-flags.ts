@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseShell } from 'shell-quote';
+import { kitBuildTree } from '../build/module.js';
 import { selectToolchain } from '../build/select.js';
 import { LabError } from '../errors.js';
 import type { Kit } from '../kit/kit.js';
@@ -47,7 +48,7 @@ export async function kbuildFlags(kit: Kit, lspDir: string): Promise<KbuildFlags
   await writeFile(join(probeDir, `${PROBE_NAME}.c`), '#include <linux/module.h>\nMODULE_LICENSE("GPL");\n');
   await writeFile(join(probeDir, 'Kbuild'), `obj-m := ${PROBE_NAME}.o\n`);
   const toolchain = await selectToolchain(kit);
-  const result = await toolchain.exec(['make', '-C', kit.buildDirPath, `M=${probeDir}`, `${PROBE_NAME}.o`], { cwd: probeDir, mounts: [probeDir, kit.buildDirPath], timeoutMs: PROBE_BUILD_TIMEOUT_MS });
+  const result = await toolchain.exec(['make', '-C', kit.buildDirPath, `M=${probeDir}`, `${PROBE_NAME}.o`], { cwd: probeDir, mounts: kitBuildTree(kit), writable: [probeDir], timeoutMs: PROBE_BUILD_TIMEOUT_MS });
   const cmdFile = join(probeDir, `.${PROBE_NAME}.o.cmd`);
   if (result.code !== 0 || !existsSync(cmdFile)) {
     const tail = result.output.trim().split('\n').slice(-3).join(' ').slice(0, 400);
