@@ -14,9 +14,10 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 # check programs; the Debian keyring checks a kit's packages; xz and zstd
 # unpack kernels for fast PVH boots; chromium runs the end-to-end UI tests;
 # docker.io and debootstrap make the docker toolchain (KSHRAM_LAB_NO_DOCKER=1
-# leaves them out); bubblewrap is the build sandbox.
+# leaves them out); bubblewrap is the build sandbox; sparse checks the
+# module's C; flex ... dwarves build a debug kit's kernel.
 packages=(qemu-system-x86 busybox-static cpio bzip2 xz-utils zstd build-essential gcc-12 libc6-dev kmod
-	debian-archive-keyring bubblewrap chromium ${KSHRAM_LAB_EXTRA_PACKAGES:-})
+	debian-archive-keyring bubblewrap chromium sparse flex bison bc libelf-dev libssl-dev dwarves ${KSHRAM_LAB_EXTRA_PACKAGES:-})
 [ -n "${KSHRAM_LAB_NO_DOCKER:-}" ] || packages+=(docker.io debootstrap)
 # the editor's language server and formatter: 19 is the newest bookworm has (clangd is 14, clangd-16 16)
 packages+=(clangd-19 clang-format-19)
@@ -56,6 +57,13 @@ for kit in debian-6.1 debian-6.12; do
 	step "kit: $kit"
 	node bin/kshram-lab.js kits install "$kit"
 done
+
+# checkpatch.pl from Debian's kernel source (apt-get download, nothing installed)
+cache=${KSHRAM_LAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kshram-lab}
+if [ ! -f "$cache/tools/checkpatch/checkpatch.pl" ]; then
+	step "checkpatch.pl from linux-source-6.1"
+	bash resources/tools/fetch-checkpatch.sh "$cache/tools/checkpatch"
+fi
 
 # the docker toolchain: a running daemon and the image for the default kit
 if [ -z "${KSHRAM_LAB_NO_DOCKER:-}" ] && command -v docker >/dev/null; then

@@ -17,6 +17,8 @@ export interface GuestPrograms {
   slotView: string;
   /** The module's extended contract as a TAP stream (module/checks/kshram_tap.c). */
   tap: string;
+  /** Random concurrent operations on every slot, each known byte checked (module/checks/kshram_stress.c). */
+  stress: string;
   checks: Record<CheckProgram, string>;
 }
 
@@ -41,6 +43,7 @@ export async function buildGuestPrograms(toolchain: Toolchain, customChecksDir?:
     { name: 'kshram-agent', source: join(guestResourcesDir, 'agent.c'), includeDir: moduleDir },
     { name: 'slot-view', source: join(guestResourcesDir, 'slot-view.c'), includeDir: moduleDir },
     { name: 'kshram_tap', source: join(checksDir, 'kshram_tap.c'), includeDir: moduleDir },
+    { name: 'kshram_stress', source: join(checksDir, 'kshram_stress.c'), includeDir: moduleDir },
     ...CHECK_PROGRAMS.map((name) => ({ name, source: join(checkSources, `${name}.c`), includeDir: checkHeaders })),
   ];
   for (const { source } of sources) {
@@ -71,6 +74,7 @@ export async function buildGuestPrograms(toolchain: Toolchain, customChecksDir?:
     agent: path('kshram-agent'),
     slotView: path('slot-view'),
     tap: path('kshram_tap'),
+    stress: path('kshram_stress'),
     checks: Object.fromEntries(CHECK_PROGRAMS.map((name) => [name, path(name)])) as Record<CheckProgram, string>,
   };
 }

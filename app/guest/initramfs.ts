@@ -12,6 +12,8 @@ export interface InitramfsContents {
   programs: GuestPrograms;
   /** Built modules by file name in the guest ("kshram.ko" → host path). */
   modules: Record<string, string>;
+  /** A checked run: insmod also logs the module's section addresses (resources/guest/insmod-checked). */
+  checked?: boolean;
 }
 
 /**
@@ -28,6 +30,9 @@ export async function composeInitramfs(kit: Kit, contents: InitramfsContents, ou
   entries.push(await file('bin/kshram-agent', contents.programs.agent));
   entries.push(await file('bin/slot-view', contents.programs.slotView));
   entries.push(await file('bin/kshram_tap', contents.programs.tap));
+  entries.push(await file('bin/kshram_stress', contents.programs.stress));
+  // busybox --install leaves an existing /sbin/insmod alone
+  if (contents.checked) entries.push(await file('sbin/insmod', join(guestResourcesDir, 'insmod-checked')));
   for (const [name, path] of Object.entries(contents.programs.checks)) entries.push(await file(`bin/${name}`, path));
   for (const [name, path] of Object.entries(contents.modules)) entries.push(await file(`${GUEST_MODULE_DIR.slice(1)}/${name}`, path, 0o644));
 

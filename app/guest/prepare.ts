@@ -21,6 +21,8 @@ export interface PrepareOptions {
   compat?: boolean;
   /** Where the initramfs is written. */
   runDir: string;
+  /** A checked run (app/checked): the guest logs where modules are loaded. */
+  checked?: boolean;
 }
 
 export interface PreparedGuest {
@@ -48,7 +50,7 @@ export async function prepareGuest(options: PrepareOptions): Promise<PreparedGue
   const [kshram, base] = await Promise.all(builds);
   const modules: Record<string, string> = { 'hello.ko': base.hello };
   if (kshram.ok) modules['kshram.ko'] = kshram.koPath!;
-  const initramfs = await composeInitramfs(options.kit, { programs: base.programs, modules }, join(options.runDir, 'initramfs.cpio'));
+  const initramfs = await composeInitramfs(options.kit, { programs: base.programs, modules, checked: options.checked }, join(options.runDir, 'initramfs.cpio'));
   return { ...base, kshram, initramfs };
 }
 
@@ -67,6 +69,6 @@ export function buildUserModule(options: PrepareOptions): Promise<ModuleBuildRes
 /** hello.ko, the programs (cached after the first time) and an initramfs of them without kshram.ko. */
 export async function prepareGuestBase(options: PrepareOptions): Promise<GuestBase> {
   const [hello, programs] = await Promise.all([helloModule(options.kit, options.toolchain), buildGuestPrograms(options.toolchain, options.checksDir)]);
-  const initramfs = await composeInitramfs(options.kit, { programs, modules: { 'hello.ko': hello } }, join(options.runDir, 'base-initramfs.cpio'));
+  const initramfs = await composeInitramfs(options.kit, { programs, modules: { 'hello.ko': hello }, checked: options.checked }, join(options.runDir, 'base-initramfs.cpio'));
   return { hello, programs, initramfs };
 }
