@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { bootCommand } from './cli/boot.js';
 import { gradeCommand } from './cli/grade.js';
 import { kitsCommand } from './cli/kits.js';
+import { stressCommand } from './cli/stress.js';
 import { webCommand } from './cli/web.js';
 import { enterProcessScope } from './lifecycle.js';
 
@@ -15,6 +16,7 @@ const program = new Command('kshram-lab')
   .addCommand(gradeCommand())
   .addCommand(bootCommand())
   .addCommand(kitsCommand())
+  .addCommand(stressCommand())
   .addCommand(webCommand());
 
 await program.parseAsync(process.argv);

@@ -17,6 +17,8 @@ export interface GuestWorkspace {
   kcflags?: readonly string[];
   /** Course-kernel compatibility shims; on unless false. */
   compat?: boolean;
+  /** A checked run (app/checked): the guest logs where modules are loaded. */
+  checked?: boolean;
 }
 
 export interface BootOptions {
@@ -47,7 +49,7 @@ export interface BootedGuest {
 
 /** Stage 1: builds the module, ours and the check programs, and the initramfs, into `runDir`. */
 export function buildGuest(env: Environment, workspace: GuestWorkspace, runDir: string): Promise<PreparedGuest> {
-  return prepareGuest({ kit: env.kit, toolchain: env.toolchain, workspaceDir: resolve(workspace.dir), checksDir: workspace.checksDir, kcflags: workspace.kcflags, compat: workspace.compat, runDir });
+  return prepareGuest({ kit: env.kit, toolchain: env.toolchain, workspaceDir: resolve(workspace.dir), checksDir: workspace.checksDir, kcflags: workspace.kcflags, compat: workspace.compat, runDir, checked: workspace.checked });
 }
 
 /** Stage 2: starts QEMU on a built guest; the guest is still booting when this returns. */

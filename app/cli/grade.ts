@@ -11,7 +11,7 @@ import { gradeSubmission, type GradeOptions } from '../grade/runner.js';
 import { prepareSubmission } from '../submissions/index.js';
 import { EXIT_NOT_FULL_MARKS, EXIT_OK, EXIT_USAGE, handleError } from './errors.js';
 import { BatchProgressView } from './grade-progress.js';
-import { accelOption, kitOption, noCompatOption, toolchainOption } from './options.js';
+import { accelOption, checkedOption, kitOption, noCompatOption, toolchainOption } from './options.js';
 
 /** Exit status after Ctrl-C, as shells report SIGINT. */
 const EXIT_INTERRUPTED = 130;
@@ -25,6 +25,7 @@ interface GradeFlags {
   timeLimit: number;
   evidence: 'failed' | 'all';
   compat: boolean;
+  checked?: boolean;
   jobs?: number;
   report?: string;
 }
@@ -44,6 +45,7 @@ export function gradeCommand(): Command {
     .addOption(accelOption())
     .addOption(toolchainOption())
     .addOption(noCompatOption())
+    .addOption(checkedOption())
     .option('--checks <dir>', "use the check programs in DIR (check_msg.c, check_resize.c, check_fork.c, kshram.h), e.g. the course's")
     .addOption(new Option('--time-limit <seconds>', 'time limit for boot and all items').default(120).argParser(positive('--time-limit')))
     .addOption(new Option('--evidence <which>', 'evidence to print').choices(['failed', 'all']).default('failed'))
@@ -68,6 +70,7 @@ export function gradeCommand(): Command {
         toolchain: flags.toolchain,
         checksDir: flags.checks,
         compat: flags.compat,
+        checked: flags.checked,
         timeLimitMs: flags.timeLimit * 1000,
         signal: abort.signal,
       };

@@ -9,6 +9,9 @@ import type { Accel, AccelPreference } from '../vm/accel.js';
 import { describeCrash, type CrashKind } from '../vm/crash.js';
 import { decodeCrash, decodedCrashFields, warningYourCode, type CrashLocation } from '../symbols/decode-crash.js';
 import { runSymbols } from '../symbols/run-symbols.js';
+import { alwaysChecked, checkedKit } from '../checked/checked.js';
+import { findingNote } from '../checked/findings.js';
+import { checkedResult, type CheckedResult } from '../checked/grade.js';
 import { validateChecksDir } from './checks-dir.js';
 import { contractNotes } from './contract.js';
 import { CHECKLIST, DEFAULT_TIME_LIMIT_MS, MAX_POINTS, notRun, type ItemResult } from './checklist.js';
@@ -41,6 +44,12 @@ export interface GradeOptions {
   kcflags?: readonly string[];
   /** Course-kernel compatibility shims (build/compat.ts); on unless false (--no-compat). */
   compat?: boolean;
+  /**
+   * A checked run (app/checked): a stock kernel boots with slub_debug and
+   * page poisoning; checker reports and leaks become notes, never points.
+   * A debug kit always checks.
+   */
+  checked?: boolean;
   signal?: AbortSignal;
   listener?: GradeListener;
   /** Kit, toolchain and accelerator resolved already (a batch resolves them once); else from kit/accel/toolchain. */
@@ -71,6 +80,8 @@ export interface GradeReport {
    * its frames decoded from the .ko that was loaded, and the first line of the student's code among them.
    */
   crash?: { kind: CrashKind; item: number; summary: string } & CrashLocation;
+  /** A checked run's checkers and what they found (also in notes). */
+  checked?: CheckedResult;
 }
 
 /**
@@ -87,7 +98,9 @@ export async function gradeSubmission(workspaceDir: string, options: GradeOption
     throw new LabError('BAD_ARGUMENT', `The time limit must be a positive number of seconds, not ${timeLimitMs / 1000}.`, 'Use e.g. --time-limit 120 (the course\'s limit).');
   }
   if (options.checksDir) await validateChecksDir(options.checksDir);
-  const env = options.environment ?? (await resolveEnvironment(options));
+  const resolved = options.environment ?? (await resolveEnvironment(options));
+  const checked = Boolean(options.checked) || alwaysChecked(resolved.kit);
+  const env: Environment = checked ? { ...resolved, kit: checkedKit(resolved.kit) } : resolved;
   const { kit, toolchain, accel } = env;
   const notes: string[] = [];
   const items: ItemResult[] = [];
@@ -100,7 +113,7 @@ export async function gradeSubmission(workspaceDir: string, options: GradeOption
     listener.onStage?.('build', `building with the ${toolchain.name} toolchain for ${kit.name}`);
     booted = await bootGuest(
       env,
-      { dir: workspaceDir, checksDir: options.checksDir, kcflags: options.kcflags, compat: options.compat },
+      { dir: workspaceDir, checksDir: options.checksDir, kcflags: options.kcflags, compat: options.compat, checked },
       {
         signal: options.signal,
         onBuilt: (guest) => {
@@ -174,6 +187,8 @@ export async function gradeSubmission(workspaceDir: string, options: GradeOption
       notes.push(`kernel warning${count > 1 ? ` (${count} times)` : ''}: ${title}${yourCode ? ` (${yourCode})` : ''}`);
     }
     if (!guest.kshram.ok) notes.push('kshram.c did not compile; see item 3');
+    const checkedReport = checked ? await checkedResult(session, kit, guest) : undefined;
+    if (checkedReport) notes.push(...checkedReport.findings.map(findingNote));
     const total = items.reduce((sum, item) => sum + item.points, 0);
     listener.onStage?.('done', `${total}/${MAX_POINTS}`);
     return {
@@ -193,6 +208,7 @@ export async function gradeSubmission(workspaceDir: string, options: GradeOption
       notes,
       build: { ok: guest.kshram.ok, elapsedMs: guest.kshram.elapsedMs, diagnostics: guest.kshram.diagnostics, compat: guest.kshram.compat },
       ...(crash ? { crash } : {}),
+      ...(checkedReport ? { checked: checkedReport } : {}),
     };
   } finally {
     options.signal?.removeEventListener('abort', onAbort);

@@ -42,8 +42,6 @@ export const KitManifestSchema = z.object({
   headersPackage: z.string().optional(),
   /** The apt suite headersPackage comes from (bookworm-security, bookworm-backports). */
   aptSuite: z.string().optional(),
-  /** The kernel's ELF image with DWARF (a debug kit keeps it), so kernel frames decode to file:line. */
-  vmlinux: z.string().optional(),
   /** The checkers compiled into the kernel (a debug kit's); stock kernels have none (see app/checked). */
   sanitizers: z.array(z.enum(['kasan', 'lockdep', 'atomic-sleep', 'kmemleak', 'ubsan', 'pagealloc', 'list', 'slub'])).optional(),
   /** Where the kit came from: a built-in Debian recipe or an imported archive. */

@@ -4,7 +4,7 @@
  * collected until the kernel's end marker.
  */
 import { consoleLines, isDumpLine, kernelPart, kernelText, parseFrame, parseRip, type KernelFrame } from './kernel-log.js';
-import { reportKind, reportStartedBy, type CrashKind } from './report-kinds.js';
+import { reportKind, reportStartedBy, sanitizerKind, sanitizerReportStartedBy, type CrashKind, type SanitizerKind } from './report-kinds.js';
 
 export type { CrashKind } from './report-kinds.js';
 
@@ -32,8 +32,23 @@ export interface KernelWarning {
 
 const WARNING_START = /WARNING: CPU: \d+ PID: \d+ at /;
 const REPORT_END = /---\[ end (trace|Kernel panic)/;
+/** A SLUB hex dump line: "Redzone  ffff88800694b000: cc cc ...", "Object   ffff...: 6b 6b ...". */
+const HEX_DUMP_LINE = /^(Redzone|Object|Padding|Bytes b4) +[0-9a-f]{8,}: /;
 /** Reports longer than this are cut: the start holds what matters. */
 const MAX_REPORT_LINES = 120;
+
+/** A checker's report the kernel survived (KASAN, lockdep, ...; see SANITIZER_KINDS): a note, not the end of the run. */
+export interface SanitizerReport {
+  kind: SanitizerKind;
+  /** "BUG: KASAN: use-after-free in kshram_set_size+0x1c3/0x2d0 [kshram]" */
+  title: string;
+  /** The reliable frames, innermost first: the call trace, then (KASAN, SLUB) where the memory was allocated and freed. */
+  frames: KernelFrame[];
+  /** The first frame of a loaded module, e.g. "kshram_set_size+0x1c3/0x2d0 [kshram]". */
+  moduleFrame?: string;
+  text: string;
+  complete: boolean;
+}
 
 export class CrashDetector {
   private partial = '';
@@ -41,6 +56,9 @@ export class CrashDetector {
   private readonly lines: string[] = [];
   private warning: { title: string; lines: string[] } | undefined;
   readonly warnings: KernelWarning[] = [];
+  /** Checker reports in the order they started; the last may still be growing. */
+  readonly sanitizerReports: SanitizerReport[] = [];
+  private sanitizer: { report: SanitizerReport; lines: string[] } | undefined;
 
   get crash(): CrashReport | undefined {
     return this.report;
@@ -80,6 +98,7 @@ export class CrashDetector {
       if (REPORT_END.test(line) || ends?.test(message)) report.complete = true;
       return false;
     }
+    if (this.sanitizerLine(line, message)) return false;
     const kind = reportStartedBy(line);
     if (kind) {
       this.warning = undefined;
@@ -89,6 +108,35 @@ export class CrashDetector {
     }
     this.trackWarning(line);
     return false;
+  }
+
+  /** Collects checker reports; false when the line is not part of one (a crash may start in the middle of one). */
+  private sanitizerLine(line: string, message: string): boolean {
+    const started = sanitizerReportStartedBy(message);
+    const open = this.sanitizer;
+    if (open && !started && !reportStartedBy(line)) {
+      // SLUB dumps whole objects and their red zones in hex: hundreds of lines that would push the call trace out
+      if (HEX_DUMP_LINE.test(message)) return true;
+      open.lines.push(line);
+      const frame = parseFrame(line);
+      if (frame && !frame.guess) {
+        open.report.frames.push(frame);
+        if (frame.module && !open.report.moduleFrame) open.report.moduleFrame = frame.text;
+      }
+      open.report.text = open.lines.join('\n');
+      if (sanitizerKind(open.report.kind).ends?.test(message) || open.lines.length >= MAX_REPORT_LINES) {
+        open.report.complete = true;
+        this.sanitizer = undefined;
+      }
+      return true;
+    }
+    this.sanitizer = undefined;
+    if (!started) return false;
+    this.warning = undefined;
+    const report: SanitizerReport = { kind: started, title: message, frames: [], text: line, complete: false };
+    this.sanitizerReports.push(report);
+    this.sanitizer = { report, lines: [line] };
+    return true;
   }
 
   private trackWarning(line: string): void {

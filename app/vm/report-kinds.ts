@@ -90,3 +90,88 @@ export function reportKind(kind: CrashKind): ReportKind {
 export function reportStartedBy(message: string): CrashKind | undefined {
   return REPORT_KINDS.find((row) => row.starts.some((start) => start.test(message)))?.kind;
 }
+
+/**
+ * Reports the kernel survives: a checker (a debug kit's KASAN, lockdep,
+ * UBSAN, ...; slub_debug or page_poison on a checked stock kernel) found
+ * a bug, printed it, and went on. They never end a run: the grader turns
+ * each into a note (app/checked). Tested before REPORT_KINDS, whose
+ * generic "BUG: " would take KASAN's and the sleeping-function report.
+ */
+export const SANITIZER_KINDS = [
+  {
+    kind: 'kasan',
+    // "BUG: KASAN: slab-out-of-bounds in kshram_set_size+0x1c3/0x2d0 [kshram]"
+    starts: [/BUG: KASAN: /],
+    label: 'KASAN',
+    happened: 'KASAN found a bad memory access',
+    // the report sits between two lines of "="
+    ends: /^={20,}$/,
+  },
+  {
+    kind: 'kfence',
+    starts: [/BUG: KFENCE: /],
+    label: 'KFENCE',
+    happened: 'KFENCE found a bad memory access',
+    ends: /^={20,}$/,
+  },
+  {
+    kind: 'ubsan',
+    // "UBSAN: array-index-out-of-bounds in /tmp/x/kshram.c:124:21"
+    starts: [/^UBSAN: [\w-]+ in /],
+    label: 'UBSAN',
+    happened: 'UBSAN found undefined behaviour',
+    ends: /^={20,}$/,
+  },
+  {
+    kind: 'slub',
+    // slub_debug: "BUG kmalloc-4k (Tainted: G    B      O      ): Right Redzone overwritten"
+    starts: [/^BUG [\w.:-]+ \([^)]*\): /],
+    label: 'SLUB debug',
+    happened: 'SLUB found a corrupted heap object',
+    // "FIX kmalloc-4k: Restoring Right Redzone 0x...-0x...=0xcc"
+    ends: /^FIX [\w.:-]+: /,
+  },
+  {
+    kind: 'page-poison',
+    starts: [/^pagealloc: (memory corruption|single bit error)/],
+    label: 'Page poisoning',
+    happened: 'a freed page was written to',
+    ends: /^<\/TASK>$/,
+  },
+  {
+    kind: 'lockdep',
+    starts: [
+      /^WARNING: (possible recursive locking detected|possible circular locking dependency detected|inconsistent lock state|bad unlock balance detected!|lock held when returning to user space!|held lock freed!|possible irq lock inversion dependency detected|Nested lock was not taken|suspicious RCU usage)/,
+      /^WARNING: \w+-safe -> \w+-unsafe lock order detected/,
+    ],
+    label: 'lockdep',
+    happened: 'lockdep found a locking bug',
+    ends: /^<\/TASK>$/,
+  },
+  {
+    kind: 'atomic-sleep',
+    starts: [/BUG: sleeping function called from invalid context/, /BUG: (workqueue leaked lock|using smp_processor_id\(\) in preemptible)/],
+    label: 'Sleep in atomic context',
+    happened: 'a function that may sleep was called where sleeping is forbidden',
+    ends: /^<\/TASK>$/,
+  },
+  {
+    kind: 'kmemleak',
+    // not a console report: parsed from the kmemleak file after unloading (app/checked/kmemleak.ts)
+    starts: [],
+    label: 'kmemleak',
+    happened: 'memory was never freed',
+  },
+] as const satisfies readonly ReportKind[];
+
+export type SanitizerKind = (typeof SANITIZER_KINDS)[number]['kind'];
+
+export function sanitizerKind(kind: SanitizerKind): ReportKind {
+  return SANITIZER_KINDS.find((row) => row.kind === kind)!;
+}
+
+/** The kind of checker report a console message starts, if it starts one. */
+export function sanitizerReportStartedBy(message: string): SanitizerKind | undefined {
+  return SANITIZER_KINDS.find((row) => row.starts.some((start: RegExp) => start.test(message)))?.kind;
+}
