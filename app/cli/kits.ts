@@ -4,11 +4,21 @@ import pc from 'picocolors';
 import { DockerToolchain } from '../build/docker.js';
 import { formatSize, listKits, type KitInfo } from '../kit/catalog.js';
 import { importKit } from '../kit/import.js';
-import { BUILTIN_KITS, installKit, removeKit } from '../kit/install.js';
+import { BUILTIN_KITS, DEBUG_KITS, installKit, removeKit } from '../kit/install.js';
 import { buildTreePlace, DEFAULT_KIT, loadKit } from '../kit/kit.js';
 import { handleError } from './errors.js';
 
-const progress = (line: string): void => void process.stderr.write(pc.dim(`${line}\n`));
+const PROGRESS_LINE = /^==> progress (\d+)\/100$/;
+const BAR_WIDTH = 30;
+/** Recipe output, dimmed; a debug kit's "==> progress N/100" lines as a bar redrawn in place on a terminal. */
+const progress = (line: string): void => {
+  const step = PROGRESS_LINE.exec(line);
+  if (!step) return void process.stderr.write(pc.dim(`${line}\n`));
+  const percent = Number(step[1]);
+  const filled = Math.round((percent / 100) * BAR_WIDTH);
+  const bar = `building the kernel [${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${percent}%`;
+  process.stderr.write(process.stderr.isTTY ? `\r${bar}${percent === 100 ? '\n' : ''}` : `${bar}\n`);
+};
 
 export function kitsCommand(): Command {
   const kits = new Command('kits')
@@ -26,7 +36,7 @@ export function kitsCommand(): Command {
 
   kits
     .command('install')
-    .argument('<name>', `built-in kit: ${Object.keys(BUILTIN_KITS).join(', ')}`)
+    .argument('<name>', `built-in kit: ${[...Object.keys(BUILTIN_KITS), ...Object.keys(DEBUG_KITS)].join(', ')}`)
     .description('build a kit from Debian packages into the cache (kept when already installed)')
     .option('--force', 'rebuild even when installed')
     .option('--docker', 'run the recipe in the docker toolchain (automatic where apt-get is missing, e.g. macOS)')

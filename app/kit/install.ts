@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { LabError } from '../errors.js';
 import { cacheDir, kitRecipesDir, kitsDir } from '../paths.js';
@@ -20,6 +21,18 @@ export const BUILTIN_KITS: Readonly<Record<string, { series: string; summary: st
 /** The private apt configuration (sources, lists, archives) kit recipes use when the host's apt lacks a kernel. */
 export const privateAptDir = (): string => join(cacheDir(), 'apt');
 
+/**
+ * Checking kernels built from Debian's kernel source (resources/kits/
+ * debian-debug-kit.sh): KASAN, lockdep, kmemleak, UBSAN, ... for checked
+ * runs (app/checked). Built once into the cache; nothing is installed.
+ */
+export const DEBUG_KITS: Readonly<Record<string, { series: string; summary: string }>> = {
+  'debian-6.1-debug': { series: '6.1', summary: 'Linux 6.1 from Debian\'s source with KASAN, lockdep, kmemleak, UBSAN (built here: tens of minutes)' },
+  'debian-6.12-debug': { series: '6.12', summary: 'Linux 6.12 from Debian\'s source with KASAN, lockdep, kmemleak, UBSAN (built here: tens of minutes)' },
+};
+/** A kernel build with KASAN and DWARF: ~10 min on 2 idle cores, far longer on a busy host. */
+const DEBUG_KIT_TIMEOUT_MS = 4 * 60 * 60_000;
+
 /** apt downloads and installs; generous because mirrors can be slow. */
 const INSTALL_TIMEOUT_MS = 15 * 60_000;
 
@@ -29,6 +42,7 @@ export interface InstallOptions {
 }
 
 export async function installKit(name: string, onProgress: (line: string) => void = () => {}, options: InstallOptions = {}): Promise<Kit> {
+  if (DEBUG_KITS[name]) return installDebugKit(name, onProgress);
   const recipe = BUILTIN_KITS[name];
   if (!recipe) {
     const known = Object.keys(BUILTIN_KITS).join(', ');
@@ -44,6 +58,19 @@ export async function installKit(name: string, onProgress: (line: string) => voi
   if (result.code !== 0) {
     const tail = result.output.trim().split('\n').slice(-8).join('\n');
     throw new LabError('KIT_INSTALL_FAILED', `Installing the kit "${name}" failed:\n${tail}`, viaDocker ? 'Check that docker runs (docker version) and can reach the Debian mirror.' : 'Check that apt can reach the Debian mirror (deb.debian.org). No root is needed: the kit is unpacked into your cache.');
+  }
+  return loadKit(name);
+}
+
+/** Builds a debug kit with as many jobs as cores; "==> progress N/100" lines report the build. */
+async function installDebugKit(name: string, onProgress: (line: string) => void): Promise<Kit> {
+  await mkdir(kitsDir(), { recursive: true });
+  const args = [join(kitRecipesDir, 'debian-debug-kit.sh'), name, DEBUG_KITS[name]!.series, kitDir(name), String(availableParallelism())];
+  const onOutput = (text: string): void => text.split('\n').filter(Boolean).forEach(onProgress);
+  const result = await run('bash', args, { timeoutMs: DEBUG_KIT_TIMEOUT_MS, onOutput });
+  if (result.code !== 0) {
+    const tail = result.output.trim().split('\n').slice(-8).join('\n');
+    throw new LabError('KIT_INSTALL_FAILED', `Building the kit "${name}" failed:\n${tail}`, 'The kernel build needs flex bison bc libelf-dev libssl-dev dwarves (npm run setup installs them) and apt access to linux-source.');
   }
   return loadKit(name);
 }

@@ -130,6 +130,8 @@ cat > kit.json <<JSON
   "busybox": "busybox",
   "toolchain": "native",
   "source": "debian",
+  "vmlinux": "vmlinux",
+  "sanitizers": ["kasan", "lockdep", "atomic-sleep", "kmemleak", "ubsan", "pagealloc", "list", "slub"],
   "qemu": { "memory": "512M" }
 }
 JSON
