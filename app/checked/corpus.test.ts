@@ -58,8 +58,11 @@ describe.skipIf(!debugKitInstalled)(`sanitizer corpus on ${DEBUG_KIT}`, () => {
   }
 });
 
+/** On the stock kernel: the case slub_debug catches, and one it cannot see (the README's table has all six, measured). */
+const STOCK_CASES = ['ioctl-one-past-end', 'proc-line-overflow'];
+
 describe(`sanitizer corpus on ${DEFAULT_KIT} --checked (slub_debug=FZPU page_poison=1)`, () => {
-  for (const c of SANITIZER_CASES) {
+  for (const c of SANITIZER_CASES.filter((x) => STOCK_CASES.includes(x.name))) {
     it(`${c.name}: ${c.stock ? `found as ${c.stock.kind}` : 'not seen by slub_debug'}, 100/100`, async () => {
       const { report } = await gradeCase(c, DEFAULT_KIT);
       expect(report.total).toBe(100);

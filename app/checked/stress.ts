@@ -1,16 +1,14 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { selectToolchain, type ToolchainPreference } from '../build/select.js';
+import { join } from 'node:path';
+import { bootGuest, type BootedGuest } from '../boot/boot-guest.js';
+import { resolveEnvironment, type Environment } from '../boot/environment.js';
+import type { ToolchainPreference } from '../build/select.js';
 import { LabError } from '../errors.js';
 import { GUEST_MODULE_DIR } from '../guest/initramfs.js';
-import { prepareGuest } from '../guest/prepare.js';
 import { GuestSession, type StepOutcome } from '../grade/session.js';
-import { DEFAULT_KIT, kitDir, loadKit } from '../kit/kit.js';
-import { chooseAccel, type AccelPreference } from '../vm/accel.js';
+import { DEFAULT_KIT, kitDir } from '../kit/kit.js';
+import type { AccelPreference } from '../vm/accel.js';
 import { describeCrash } from '../vm/crash.js';
-import { Vm } from '../vm/vm.js';
 import { alwaysChecked, checkedKit } from './checked.js';
 import type { CheckedFinding } from './findings.js';
 import { checkedResult } from './grade.js';
@@ -80,25 +78,24 @@ export async function runStress(workspaceDir: string, options: StressOptions = {
   for (const [name, value] of [['seconds', seconds], ['procs', procs], ['seed', seed]] as const) {
     if (!Number.isInteger(value) || value < 1) throw new LabError('BAD_ARGUMENT', `--${name} must be a positive whole number, not ${value}.`);
   }
-  const installed = await loadKit(options.kit ?? defaultStressKit());
-  const checked = options.checked !== false || alwaysChecked(installed);
-  const kit = checked ? checkedKit(installed) : installed;
-  const toolchain = await selectToolchain(kit, options.toolchain);
-  const accel = await chooseAccel(kit, options.accel ?? 'auto');
-  const runDir = await mkdtemp(join(tmpdir(), 'kshram-stress-'));
-  let vm: Vm | undefined;
-  const onAbort = (): void => void vm?.stop();
-  options.signal?.addEventListener('abort', onAbort);
+  const resolved = await resolveEnvironment({ kit: options.kit ?? defaultStressKit(), accel: options.accel, toolchain: options.toolchain });
+  const checked = options.checked !== false || alwaysChecked(resolved.kit);
+  const env: Environment = checked ? { ...resolved, kit: checkedKit(resolved.kit) } : resolved;
+  const { kit, toolchain, accel } = env;
+  let booted: BootedGuest | undefined;
   const base = { kit: kit.name, kernelRelease: kit.kernelRelease, checked, checkers: [] as string[], seconds, procs, seed };
   try {
     options.onStage?.(`building with the ${toolchain.name} toolchain for ${kit.name}`);
-    const guest = await prepareGuest({ kit, toolchain, workspaceDir: resolve(workspaceDir), runDir, checked });
-    if (!guest.kshram.ok) {
-      throw new LabError('BUILD_FAILED', `kshram.c does not compile:\n${guest.kshram.log.trim().split('\n').slice(-10).join('\n')}`, 'Fix the build first: kshram-lab grade shows the errors.');
-    }
-    options.onStage?.(`booting Linux ${kit.kernelRelease} (${accel.accel}${checked ? ', checked' : ''})`);
-    vm = await Vm.start({ kit, accel: accel.accel, initramfs: guest.initramfs });
-    if (options.signal?.aborted) await vm.stop();
+    booted = await bootGuest(env, { dir: workspaceDir, checked }, {
+      signal: options.signal,
+      onBuilt: (built) => {
+        if (!built.kshram.ok) {
+          throw new LabError('BUILD_FAILED', `kshram.c does not compile:\n${built.kshram.log.trim().split('\n').slice(-10).join('\n')}`, 'Fix the build first: kshram-lab grade shows the errors.');
+        }
+        options.onStage?.(`booting Linux ${kit.kernelRelease} (${accel.accel}${checked ? ', checked' : ''})`);
+      },
+    });
+    const { vm, guest } = booted;
     if (options.onConsoleData) vm.onConsoleData(options.onConsoleData);
     const session = new GuestSession(vm, Date.now() + STRESS_BOOT_TIMEOUT_MS + seconds * 1000 + STRESS_GRACE_MS + 3 * MODULE_STEP_TIMEOUT_MS);
     const finish = async (summary: string, output: string, outcome?: StepOutcome): Promise<StressReport> => {
@@ -111,8 +108,8 @@ export async function runStress(workspaceDir: string, options: StressOptions = {
     const failed = (what: string, outcome: StepOutcome): string =>
       outcome.kind === 'done' ? `${what} failed (exit ${outcome.result.status})` : outcome.kind === 'exit' ? `QEMU exited during ${what}` : outcome.kind === 'deadline' ? `${what} did not finish in time` : `${what} crashed the kernel`;
 
-    const booted = await session.boot(STRESS_BOOT_TIMEOUT_MS);
-    if (booted.kind !== 'done' || booted.result.timedOut) return await finish(`the guest did not come up within ${STRESS_BOOT_TIMEOUT_MS / 1000} s`, '', booted.kind === 'done' ? { kind: 'deadline', output: '' } : booted);
+    const up = await session.boot(STRESS_BOOT_TIMEOUT_MS);
+    if (up.kind !== 'done' || up.result.timedOut) return await finish(`the guest did not come up within ${STRESS_BOOT_TIMEOUT_MS / 1000} s`, '', up.kind === 'done' ? { kind: 'deadline', output: '' } : up);
     options.onStage?.(`kshram_stress: ${procs} processes for ${seconds} s (seed ${seed})`);
     const insmod = await session.exec(`insmod ${GUEST_MODULE_DIR}/kshram.ko`, MODULE_STEP_TIMEOUT_MS);
     if (insmod.kind !== 'done' || insmod.result.status !== 0) return await finish(failed('insmod kshram.ko', insmod), '', insmod);
@@ -124,8 +121,6 @@ export async function runStress(workspaceDir: string, options: StressOptions = {
     if (rmmod.kind !== 'done' || rmmod.result.status !== 0) return await finish(failed('rmmod kshram', rmmod), output, rmmod);
     return await finish(output.split('\n').at(-1) ?? 'kshram_stress passed', output);
   } finally {
-    options.signal?.removeEventListener('abort', onAbort);
-    await vm?.stop();
-    await rm(runDir, { recursive: true, force: true });
+    await booted?.dispose();
   }
 }
