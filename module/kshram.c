@@ -50,7 +50,8 @@ static struct cdev kshram_cdev;
 static struct class *kshram_class;
 
 /*
- * Every buffer is a whole number of pages: kmalloc() returns such sizes
+ * Invariant 1: every buffer is page aligned and a whole number of pages,
+ * since remap_pfn_range() maps whole pages. kmalloc() returns such sizes
  * page aligned (power-of-two caches up to 2 pages, the page allocator
  * beyond), so a mapping of the last page never shows a neighbour's memory.
  */
@@ -88,6 +89,11 @@ static long kshram_set_size(struct kshram_slot *slot, unsigned long size)
 		return -EINVAL;
 
 	mutex_lock(&slot->lock);
+	/*
+	 * Invariant 2: a buffer is never freed while mapped. krealloc() may
+	 * move it, and the pages of a live mapping would then belong to
+	 * someone else; so resizing waits until every VMA is gone.
+	 */
 	if (atomic_read(&slot->mappings)) {
 		ret = -EBUSY;
 		goto out;
@@ -298,6 +304,8 @@ static int __init kshram_init(void)
 		goto err_free_slots;
 
 	cdev_init(&kshram_cdev, &kshram_fops);
+	/* an open device pins the module, so rmmod cannot free what it uses */
+	kshram_cdev.owner = THIS_MODULE;
 	ret = cdev_add(&kshram_cdev, kshram_devt, KSHRAM_SLOTS);
 	if (ret)
 		goto err_unregister_region;

@@ -2,12 +2,13 @@
  * The one typed API between the workbench UI and the lab engine: every
  * command with its argument schema and result type, every event with its
  * payload. Electron IPC and the WebSocket bridge are two transports of
- * exactly this map. This file imports nothing but zod (and the error
- * codes' type), so the renderer's typecheck can read its types without
+ * exactly this map. This file imports nothing but zod (and the types of
+ * error codes and item statuses), so the renderer's typecheck can read its types without
  * pulling in Node.
  */
 import { z } from 'zod';
 import type { LabErrorCode } from '../errors.js';
+import type { ItemStatus } from '../grade/checklist.js';
 
 export type { LabErrorCode } from '../errors.js';
 
@@ -156,7 +157,8 @@ export interface SlotsSnapshot {
   consoleBusy?: boolean;
 }
 
-export type ItemStatus = 'pass' | 'fail' | 'not-run';
+/** One status type for an item, the engine's. */
+export type { ItemStatus };
 
 export interface ChecklistEntry {
   id: number;

@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import { createConnection, type Socket } from 'node:net';
 import { LabError } from '../errors.js';
 import { Emitter } from '../events.js';
@@ -25,6 +26,8 @@ export interface CommandOptions {
 
 interface Pending {
   output: string;
+  /** One per job: a UTF-8 character split across two frames stays whole. */
+  decoder: StringDecoder;
   onOutput?: (text: string) => void;
   finish: (status: number | null) => void;
   fail: (err: Error) => void;
@@ -105,6 +108,7 @@ export class AgentClient {
       };
       const entry: Pending = {
         output: '',
+        decoder: new StringDecoder('utf8'),
         onOutput: options.onOutput,
         finish: (status) => {
           settle();
@@ -140,7 +144,7 @@ export class AgentClient {
     const entry = this.pending.get(frame.id);
     if (!entry) return;
     if (frame.type === 'out') {
-      const text = frame.payload.toString('utf8');
+      const text = entry.decoder.write(frame.payload);
       if (entry.output.length < MAX_OUTPUT_CHARS) entry.output += text.slice(0, MAX_OUTPUT_CHARS - entry.output.length);
       entry.onOutput?.(text);
     } else if (frame.type === 'exit') {

@@ -30,6 +30,11 @@ describe('agent framing', () => {
     expect(parser.push(Buffer.from('67890'))[0]?.payload.toString()).toBe('1234567890');
   });
 
+  it('skips a header that announces more than any frame carries, instead of waiting for it', () => {
+    const parser = new FrameParser();
+    expect(parser.push(Buffer.from('@K 3 out 999999999\n@K 4 exit 1\n0'))).toEqual([{ id: 4, type: 'exit', payload: Buffer.from('0') }]);
+  });
+
   it('refuses requests the agent cannot take', () => {
     expect(() => encodeFrame(1, 'run', Buffer.alloc(65537))).toThrow(/too large/);
   });

@@ -18,6 +18,8 @@ const MAGIC = Buffer.from('@K ');
 export const MAX_REQUEST_PAYLOAD = 65536;
 /** Headers are short; anything longer without a newline is noise. */
 const MAX_HEADER = 64;
+/** No frame of the agent carries more (requests are capped at MAX_REQUEST_PAYLOAD, output comes 4 KiB at a time). */
+export const MAX_FRAME_PAYLOAD = MAX_REQUEST_PAYLOAD;
 const HEADER = /^@K (\d+) ([a-z]+) (\d+)$/;
 
 export function encodeFrame(id: number, type: HostFrameType, payload: string | Buffer = ''): Buffer {
@@ -51,6 +53,11 @@ export class FrameParser {
         continue;
       }
       const length = Number(match[3]);
+      // a header announcing more than any frame carries is noise, not a frame to wait for
+      if (length > MAX_FRAME_PAYLOAD) {
+        this.buf = this.buf.subarray(start + 1);
+        continue;
+      }
       const end = nl + 1 + length;
       if (end > this.buf.length) {
         this.buf = this.buf.subarray(start);

@@ -47,19 +47,18 @@ export interface VmOptions {
 export class Vm {
   private readonly dataEmitter = new Emitter<string>();
   private readonly crashEmitter = new Emitter<CrashReport>();
-  private readonly exitEmitter = new Emitter<VmExit>();
   /** Serial console output as it arrives. */
   readonly onConsoleData = this.dataEmitter.event;
   /** The first line of a kernel crash was seen; the report keeps growing. */
   readonly onCrash = this.crashEmitter.event;
-  readonly onExit = this.exitEmitter.event;
   readonly crashes = new CrashDetector();
   readonly started = Date.now();
   private consoleText = '';
   private stopping = false;
   private exitInfo: VmExit | undefined;
   private exited: Promise<VmExit>;
-  agent!: AgentClient;
+  /** Connected by start() before it returns; see `agent`. */
+  private agentClient: AgentClient | undefined;
 
   private constructor(
     private readonly proc: pty.IPty,
@@ -75,9 +74,8 @@ export class Vm {
     this.exited = new Promise((resolve) => {
       proc.onExit(({ exitCode, signal }) => {
         this.exitInfo = { reason: this.stopping ? 'stopped' : 'exited', exitCode, signal };
-        this.agent?.close();
+        this.agentClient?.close();
         void rm(this.runDir, { recursive: true, force: true });
-        this.exitEmitter.fire(this.exitInfo);
         resolve(this.exitInfo);
       });
     });
@@ -108,7 +106,7 @@ export class Vm {
     proc.onExit(untrack);
     const vm = new Vm(proc, runDir, options.accel);
     try {
-      vm.agent = await vm.connectAgent(agentSocket);
+      vm.agentClient = await vm.connectAgent(agentSocket);
     } catch (err) {
       await vm.stop();
       throw err;
@@ -134,6 +132,12 @@ export class Vm {
     throw new LabError('QEMU_FAILED', `QEMU did not start${said ? `:\n${said}` : '.'}`, 'Check the kit (kshram-lab kits) and that qemu-system-x86_64 runs on this host.');
   }
 
+  /** The guest's agent on the second serial port (start() connects it before returning the Vm). */
+  get agent(): AgentClient {
+    if (!this.agentClient) throw new LabError('INTERNAL', 'The VM has no agent connection yet.');
+    return this.agentClient;
+  }
+
   get running(): boolean {
     return !this.exitInfo;
   }
@@ -152,10 +156,6 @@ export class Vm {
     return this.consoleText;
   }
 
-  /** The console's last lines, without carriage returns. */
-  consoleTail(lines: number): string {
-    return this.consoleText.replace(/\r/g, '').split('\n').slice(-lines).join('\n');
-  }
 
   /** Keystrokes for the guest's console. */
   write(data: string): void {

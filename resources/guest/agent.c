@@ -135,8 +135,13 @@ static void start_job(unsigned int id, char *command)
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDONLY);
 
-		/* own group, so a kill reaches everything the command started */
-		setsid();
+		/*
+		 * own group, so a kill reaches everything the command started;
+		 * set here and in the parent, so a kill never races it
+		 */
+		setpgid(0, 0);
+		/* an ignored signal stays ignored across exec: give the job the defaults */
+		signal(SIGHUP, SIG_DFL);
 		set_oom_score_adj("0");
 		dup2(null, 0);
 		dup2(pipefd[1], 1);
@@ -145,6 +150,7 @@ static void start_job(unsigned int id, char *command)
 		execl("/bin/sh", "sh", "-c", command, (char *)NULL);
 		_exit(127);
 	}
+	setpgid(pid, pid);
 	close(pipefd[1]);
 	job->id = id;
 	job->pid = pid;
@@ -269,7 +275,7 @@ static void open_tty(const char *path)
 {
 	struct termios tio;
 
-	tty = open(path, O_RDWR | O_NOCTTY);
+	tty = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (tty < 0) {
 		perror(path);
 		exit(1);
@@ -309,9 +315,12 @@ int main(int argc, char **argv)
 		}
 		if (poll(fds, nfds, REAP_INTERVAL_MS) < 0 && errno != EINTR)
 			return 1;
-		if (fds[0].revents & POLLIN) {
+		if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			ssize_t n = read(tty, buf + len, sizeof(buf) - 1 - len);
 
+			/* a port that hung up or failed: wait, never spin on poll */
+			if (n <= 0 && (fds[0].revents & (POLLHUP | POLLERR)))
+				usleep(REAP_INTERVAL_MS * 1000);
 			if (n > 0) {
 				size_t used;
 
@@ -325,7 +334,7 @@ int main(int argc, char **argv)
 		}
 		for (i = 0; i < MAX_JOBS; i++) {
 			if (jobs[i].out >= 0 &&
-			    (fds[i + 1].revents & (POLLIN | POLLHUP))) {
+			    (fds[i + 1].revents & (POLLIN | POLLHUP | POLLERR))) {
 				drain(&jobs[i], 0);
 				finish_if_done(&jobs[i]);
 			}
