@@ -4,7 +4,7 @@ import { TIMEOUTS } from '../timeouts.js';
 import { EXTRA_CHECKS_MARKER } from './console-markers.js';
 import { lastLines } from './evidence.js';
 import { failedTests, parseTap } from './tap.js';
-import type { GuestSession, StepOutcome } from './session.js';
+import type { GraderGuest, StepOutcome } from './grader-guest.js';
 
 /**
  * The module's contract beyond the course's three checks: error codes,
@@ -40,7 +40,7 @@ function outcomeNote(what: string, outcome: Exclude<StepOutcome, { kind: 'done' 
 }
 
 /** Loads the module again, runs kshram_tap and unloads; returns the notes. Never throws. */
-export async function contractNotes(session: GuestSession): Promise<string[]> {
+export async function contractNotes(session: GraderGuest): Promise<string[]> {
   if (!session.vm.running) return [];
   await session.note(EXTRA_CHECKS_MARKER);
   const load = await session.exec(`insmod ${GUEST_MODULE_DIR}/kshram.ko`, TIMEOUTS.probeMs);

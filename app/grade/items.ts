@@ -6,7 +6,7 @@ import { reportKind } from '../vm/report-kinds.js';
 import type { VmExit } from '../vm/vm.js';
 import { consoleTail, crashEvidence, interrupted, itemKernelLog, lastLines, transcript } from './evidence.js';
 import { judgeRun, parseCheckMsg } from './judge.js';
-import type { GuestSession, StepOutcome } from './session.js';
+import type { GraderGuest, StepOutcome } from './grader-guest.js';
 import { formatStuckTasks, stuckWhere } from './stuck.js';
 
 /**
@@ -63,7 +63,7 @@ export class RunEnded extends Error {
 }
 
 export interface ItemContext {
-  session: GuestSession;
+  session: GraderGuest;
   /** Set when kshram.c did not compile: item 3's verdict. */
   kshramBuildError?: { summary: string; evidence: string };
   /** Observations that do not change a verdict. */

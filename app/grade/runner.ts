@@ -19,7 +19,7 @@ import { lastLines } from './evidence.js';
 import { itemSteps, RunEnded, type ItemOutcome } from './items.js';
 import { itemMarker } from './console-markers.js';
 import { withoutSyncMarkers } from './console-view.js';
-import { GuestSession } from './session.js';
+import { GraderGuest } from './grader-guest.js';
 
 /** Between "your code: kshram.c:183 ..." and the kernel's report in a crashed item's summary. */
 export const YOUR_CODE_SEPARATOR = '—';
@@ -126,7 +126,7 @@ export async function gradeSubmission(workspaceDir: string, options: GradeOption
     const { vm, guest } = booted;
     const onConsoleData = listener.onConsoleData?.bind(listener);
     if (onConsoleData) vm.onConsoleData(withoutSyncMarkers(onConsoleData));
-    const session = new GuestSession(vm, vm.started + timeLimitMs);
+    const session = new GraderGuest(vm, vm.started + timeLimitMs);
     const kshramBuildError = guest.kshram.ok ? undefined : buildFailure(guest.kshram.diagnostics, guest.kshram.log);
     const steps = itemSteps({ session, kshramBuildError, notes, timeLimitMs });
 

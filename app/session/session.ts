@@ -17,7 +17,7 @@ import { Workspace } from '../workspace/workspace.js';
 import { CharCountAckSize, ConsoleFlow } from './console-flow.js';
 import { toBuildOutcome, toSlotsSnapshot } from './convert.js';
 import { probeEnvironment } from './environment.js';
-import { GradeRun } from './grading.js';
+import { WorkbenchGrade } from './workbench-grade.js';
 import { InteractiveGuest } from './interactive.js';
 import { QuietAfterCommandMs, SlotsRefresher } from './slots-refresher.js';
 import type { GdbSession } from '../debug/gdb-session.js';
@@ -56,7 +56,7 @@ export class LabSession {
   private queuedBuild: Promise<BuildOutcome> | undefined;
   private lastBuild: BuildOutcome | undefined;
   private lastSlots: SlotsSnapshot | undefined;
-  private gradeRun: GradeRun | undefined;
+  private workbenchGrade: WorkbenchGrade | undefined;
   private env: EnvStatus | undefined;
   private disposed = false;
   /**
@@ -98,7 +98,7 @@ export class LabSession {
       building: !!this.currentBuild,
       build: this.lastBuild,
       slots: this.lastSlots,
-      grade: this.gradeRun?.progress,
+      grade: this.workbenchGrade?.progress,
       consoleTail: this.flow.replay,
       debug: this.debugState,
       debugConsoleTail: this.debugState ? this.debugFlow.replay : undefined,
@@ -158,7 +158,7 @@ export class LabSession {
     this.workspace = workspace;
     this.lastBuild = undefined;
     this.lastSlots = undefined;
-    this.gradeRun = undefined;
+    this.workbenchGrade = undefined;
     await rememberWorkspace(workspace.dir).catch(() => undefined);
     const info = await workspace.info();
     this.emit('workspace.changed', info);
@@ -422,7 +422,7 @@ export class LabSession {
     }
     this.throwIfDisposed();
     this.flow.push(banner('grading: the grader\'s VM console follows (read-only)'));
-    const run = new GradeRun(workspace.dir, this.kitName, {
+    const run = new WorkbenchGrade(workspace.dir, this.kitName, {
       onStage: (stage, detail, vmStartedAt) => this.emit('grade.stage', { stage, detail, vmStartedAt }),
       onItemStart: (id) => this.emit('grade.itemStart', { id }),
       onItemEnd: (item) => this.emit('grade.itemEnd', { item }),
@@ -432,18 +432,18 @@ export class LabSession {
       },
       onConsoleData: (text) => this.flow.push(text),
     });
-    this.gradeRun = run;
+    this.workbenchGrade = run;
     this.emit('grade.stage', { stage: 'build', detail: 'starting' });
     return run.run();
   }
 
   cancelGrade(): void {
-    this.gradeRun?.cancel();
+    this.workbenchGrade?.cancel();
   }
 
   async dispose(): Promise<void> {
     this.disposed = true;
-    this.gradeRun?.cancel();
+    this.workbenchGrade?.cancel();
     await this.stop();
     await this.lsp.dispose();
     this.flow.dispose();

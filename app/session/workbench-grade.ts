@@ -16,7 +16,7 @@ export interface GradeEvents {
  * One grade of a workspace, run by the engine's grader in its own VM,
  * with its progress kept so a UI that reconnects midway can redraw it.
  */
-export class GradeRun {
+export class WorkbenchGrade {
   private readonly abort = new AbortController();
   readonly progress: GradeProgress = { running: true, items: [] };
 

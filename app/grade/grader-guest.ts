@@ -29,7 +29,7 @@ const EXIT_WAIT_MS = 2_000;
  * crash, QEMU exiting and the overall deadline, so a broken module ends
  * the run at once instead of at a timeout.
  */
-export class GuestSession {
+export class GraderGuest {
   private readonly crashed: Promise<CrashReport>;
   private readonly exited: Promise<VmExit>;
   private markers = 0;
