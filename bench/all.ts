@@ -8,15 +8,13 @@ import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildModule } from '../app/build/module.js';
-import { selectToolchain } from '../app/build/select.js';
 import { gradeBatch } from '../app/grade/batch.js';
 import { gradeSubmission } from '../app/grade/runner.js';
-import { prepareGuest } from '../app/guest/prepare.js';
-import { DEFAULT_KIT, loadKit } from '../app/kit/kit.js';
+import { buildGuest, startGuest } from '../app/boot/boot-guest.js';
+import { resolveEnvironment } from '../app/boot/environment.js';
+import { DEFAULT_KIT } from '../app/kit/kit.js';
 import { moduleDir } from '../app/paths.js';
 import { InteractiveGuest } from '../app/session/interactive.js';
-import { chooseAccel } from '../app/vm/accel.js';
-import { Vm } from '../app/vm/vm.js';
 import { median, printTable, seconds } from './stats.js';
 
 /** Give-up bounds, far above any healthy run. */
@@ -27,9 +25,9 @@ const BATCH_JOBS = 2;
 const runs = Number(process.argv[2] ?? 5);
 const kitName = process.argv[3] ?? DEFAULT_KIT;
 const batchSize = Number(process.env.BENCH_BATCH ?? 30);
-const kit = await loadKit(kitName);
-const toolchain = await selectToolchain(kit);
-const accel = await chooseAccel(kit, 'auto');
+// the boot path's environment and its two stages (build once, then boots of it)
+const env = await resolveEnvironment({ kit: kitName });
+const { kit, toolchain, accel } = env;
 const work = await mkdtemp(join(tmpdir(), 'kshram-bench-'));
 
 async function times(label: string, once: (i: number) => Promise<number>): Promise<number[]> {
@@ -56,10 +54,10 @@ try {
   });
   row('module rebuild after an edit (kbuild of kshram.c)', 1.5, build);
 
-  const guest = await prepareGuest({ kit, toolchain, workspaceDir: moduleDir, runDir: join(work, 'guest') });
+  const guest = await buildGuest(env, { dir: moduleDir }, join(work, 'guest'));
   const boot = await times('boot', async () => {
     const started = Date.now();
-    const vm = await Vm.start({ kit, accel: accel.accel, initramfs: guest.initramfs });
+    const vm = await startGuest(env, guest);
     try {
       await vm.agent.waitReady(BOOT_TIMEOUT_MS);
       return Date.now() - started;
