@@ -1,5 +1,5 @@
 import type { PreparedGuest } from '../guest/prepare.js';
-import type { GuestSession } from '../grade/session.js';
+import type { GraderGuest } from '../grade/grader-guest.js';
 import type { Kit } from '../kit/kit.js';
 import type { RunSymbols } from '../symbols/decode.js';
 import { checkersOf, hasKmemleak } from './checked.js';
@@ -26,7 +26,7 @@ export function guestSymbols(kit: Kit, guest: PreparedGuest): RunSymbols {
  * unloaded by now) and every checker report seen on the console, as
  * findings with lines. Call before the run's build directory goes.
  */
-export async function checkedResult(session: GuestSession, kit: Kit, guest: PreparedGuest): Promise<CheckedResult> {
+export async function checkedResult(session: GraderGuest, kit: Kit, guest: PreparedGuest): Promise<CheckedResult> {
   const symbols = guestSymbols(kit, guest);
   const koPaths = Object.fromEntries(Object.entries(symbols.modules).map(([name, m]) => [name, m.koPath]));
   const leaks = hasKmemleak(kit) ? await scanLeaks(session, koPaths) : [];

@@ -1,4 +1,4 @@
-import type { GuestSession } from '../grade/session.js';
+import type { GraderGuest } from '../grade/grader-guest.js';
 import { readElfFunctions, type ElfFunctions } from '../symbols/elf-functions.js';
 import { kernelText, parseFrame, type KernelFrame } from '../vm/kernel-log.js';
 
@@ -150,7 +150,7 @@ export function describeLeak(block: LeakedBlock): string {
  * the blocks allocated through `modules` (name -> the .ko that was
  * loaded). A guest that is gone or does not answer gives none.
  */
-export async function scanLeaks(session: GuestSession, modules: Readonly<Record<string, string>>): Promise<LeakedBlock[]> {
+export async function scanLeaks(session: GraderGuest, modules: Readonly<Record<string, string>>): Promise<LeakedBlock[]> {
   if (!session.vm.running) return [];
   const scan = await session.exec(KMEMLEAK_SCAN_COMMAND, KMEMLEAK_SCAN_TIMEOUT_MS);
   if (scan.kind !== 'done') return [];

@@ -5,7 +5,7 @@ import { resolveEnvironment, type Environment } from '../boot/environment.js';
 import type { ToolchainPreference } from '../build/select.js';
 import { LabError } from '../errors.js';
 import { GUEST_MODULE_DIR } from '../guest/initramfs.js';
-import { GuestSession, type StepOutcome } from '../grade/session.js';
+import { GraderGuest, type StepOutcome } from '../grade/grader-guest.js';
 import { DEFAULT_KIT, kitDir } from '../kit/kit.js';
 import type { AccelPreference } from '../vm/accel.js';
 import { describeCrash } from '../vm/crash.js';
@@ -97,7 +97,7 @@ export async function runStress(workspaceDir: string, options: StressOptions = {
     });
     const { vm, guest } = booted;
     if (options.onConsoleData) vm.onConsoleData(options.onConsoleData);
-    const session = new GuestSession(vm, Date.now() + STRESS_BOOT_TIMEOUT_MS + seconds * 1000 + STRESS_GRACE_MS + 3 * MODULE_STEP_TIMEOUT_MS);
+    const session = new GraderGuest(vm, Date.now() + STRESS_BOOT_TIMEOUT_MS + seconds * 1000 + STRESS_GRACE_MS + 3 * MODULE_STEP_TIMEOUT_MS);
     const finish = async (summary: string, output: string, outcome?: StepOutcome): Promise<StressReport> => {
       const crash = outcome?.kind === 'crash' ? describeCrash(outcome.crash) : undefined;
       const result = checked ? await checkedResult(session, kit, guest) : { checkers: [], findings: [] };
