@@ -9,6 +9,9 @@ import base from './vitest.config.js';
  */
 export const SLOW_TESTS = [
   'app/build/compat-build.test.ts',
+  'app/checked/corpus.test.ts',
+  'app/checked/hygiene.test.ts',
+  'app/checked/stress.test.ts',
   'app/build/compat-grade.test.ts',
   'app/build/docker.test.ts',
   'app/build/hello-cache.test.ts',
