@@ -120,8 +120,11 @@ describe('a kernel crash in the workbench, on a real QEMU boot', () => {
   });
 
   it('a crash under the slot view\'s own helper is called that, naming the device', { timeout: 300_000 }, async () => {
-    const { page } = await openPage(browser, web!.url);
-    await page.getByTestId('stop-button').click();
+    // a fresh workbench on the same folder, as after a restart
+    await web?.stop();
+    web = await startWebMode([dir]);
+    const { page } = await openPage(browser, web.url);
+    await page.locator('[data-testid=editor] .view-lines').getByText('SPDX-License-Identifier').waitFor({ timeout: UI_MS });
     await boot(page);
     // a command that finished: now the slot view maps the slots, and the broken mmap crashes under it
     await page.getByTestId('terminal').click();
