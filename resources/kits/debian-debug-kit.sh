@@ -113,6 +113,8 @@ make -C src O="$partial/build" -j"$jobs" bzImage modules 2>&1 | tee build.log | 
 make -s -C src O="$partial/build" -j"$jobs" modules_prepare >/dev/null
 step "progress 100/100"
 
+# the release as built (kernelrelease before the build leaves out LOCALVERSION)
+release=$(cat build/include/config/kernel.release)
 cp build/arch/x86/boot/bzImage bzImage
 cp build/vmlinux vmlinux
 cp build/.config config
