@@ -47,7 +47,7 @@ export const SANITIZER_CASES: readonly SanitizerCase[] = [
     description: 'copies the old contents after krealloc() (which already did, and freed the old buffer)',
     edits: [[SET_SIZE_STORE, '\tif (buf != slot->buf)\n\t\tmemcpy(buf, slot->buf, min_t(size_t, slot->size, size));\n' + SET_SIZE_STORE]],
     kind: 'kasan',
-    title: /^BUG: KASAN: use-after-free in kshram_set_size/,
+    title: /^BUG: KASAN: use-after-free in kshram_(set_size|ioctl)\+/,
     line: 'memcpy(buf, slot->buf, min_t(size_t, slot->size, size));',
   },
   {
@@ -55,7 +55,7 @@ export const SANITIZER_CASES: readonly SanitizerCase[] = [
     description: 'terminates the resized buffer with a zero byte one past its end in KSHRAM_SETSIZE',
     edits: [[SET_SIZE_STORE, '\t((char *)buf)[PAGE_ALIGN(size)] = 0;\n' + SET_SIZE_STORE]],
     kind: 'kasan',
-    title: /^BUG: KASAN: slab-out-of-bounds in kshram_set_size/,
+    title: /^BUG: KASAN: slab-out-of-bounds in kshram_(set_size|ioctl)\+/,
     line: '((char *)buf)[PAGE_ALIGN(size)] = 0;',
     stock: { kind: 'slub', title: /^BUG kmalloc-[\w-]+ \(.*\): Right Redzone overwritten$/ },
   },
