@@ -30,4 +30,10 @@ describe('a toolbar button that turns into its opposite', () => {
     const guard = new ClickGuard('grade');
     expect(guard.accept(0, 5000)).toBe(true);
   });
+
+  it('a button that changed meaning without being clicked (a page opened on a running VM) takes the first click', () => {
+    const guard = new ClickGuard('boot');
+    guard.update('stop', 2000); // the VM state arrived: the button is Stop
+    expect(guard.accept(1, 2050)).toBe(true);
+  });
 });

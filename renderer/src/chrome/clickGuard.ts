@@ -17,6 +17,7 @@ export const DOUBLE_CLICK_MS = 600;
 export class ClickGuard {
   private pending = false;
   private changedAt = Number.NEGATIVE_INFINITY;
+  private acceptedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private meaning: string) {}
 
@@ -24,7 +25,9 @@ export class ClickGuard {
   update(meaning: string, now: number): void {
     if (meaning === this.meaning) return;
     this.meaning = meaning;
-    this.changedAt = now;
+    // only a change this button's own click caused can be undone by that click's twin; a change
+    // from elsewhere (a page opened on a crashed VM, a VM that stopped by itself) takes clicks at once
+    if (this.pending || now - this.acceptedAt < DOUBLE_CLICK_MS) this.changedAt = now;
     this.pending = false;
   }
 
@@ -32,6 +35,7 @@ export class ClickGuard {
   accept(clickCount: number, now: number): boolean {
     if (clickCount > 1 || this.pending || now - this.changedAt < DOUBLE_CLICK_MS) return false;
     this.pending = true;
+    this.acceptedAt = now;
     return true;
   }
 
