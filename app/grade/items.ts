@@ -170,12 +170,17 @@ export function itemSteps(context: ItemContext): Record<number, Step> {
     return new Map(listing.output.split('\n').filter((l) => l.length > 2).map((l) => [l.slice(2).trim(), l.startsWith('c ')]));
   };
 
-  /** Kernel threads as "PID name" (busybox ps shows them in brackets), kworkers left out: they come and go on their own. */
+  /**
+   * Kernel threads as "PID name": the children of kthreadd (PID 2). Brackets
+   * alone are not enough: busybox also brackets a user process whose command
+   * line is not readable yet (a shell the agent is just starting). kworkers
+   * are left out: they come and go on their own.
+   */
   const kernelThreads = async (): Promise<Set<string>> => {
-    const ps = await sh('ps -o pid,args', PROBE_TIMEOUT_MS, { quiet: true, label: 'ps' });
+    const ps = await sh('ps -o pid,ppid,args', PROBE_TIMEOUT_MS, { quiet: true, label: 'ps' });
     const threads = ps.output
       .split('\n')
-      .map((line) => /^\s*(\d+)\s+\[(.+)\]\s*$/.exec(line))
+      .map((line) => /^\s*(\d+)\s+2\s+\[(.+)\]\s*$/.exec(line))
       .filter((m): m is RegExpExecArray => m !== null && !/^kworker\//.test(m[2]!))
       .map((m) => `${m[1]} ${m[2]}`);
     return new Set(threads);
