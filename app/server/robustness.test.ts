@@ -2,11 +2,11 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import { MAX_FILE_CHARS } from '../api/contract.js';
-import type { WireMessage } from '../api/wire.js';
 import { LabSession } from '../session/session.js';
 import { startWebServer, type WebServer } from './server.js';
+import { caller, connect } from './testing/ws-client.js';
 
 /**
  * Web mode under hostile or careless input: frames the server must survive,
@@ -15,30 +15,7 @@ import { startWebServer, type WebServer } from './server.js';
  */
 const SECRET = 'kshram-web-sandbox-secret-41c9';
 
-function connect(url: string): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
-    ws.once('open', () => resolve(ws));
-    ws.once('error', reject);
-  });
-}
-
 const closeCode = (ws: WebSocket): Promise<number> => new Promise((resolve) => ws.once('close', (code) => resolve(code)));
-
-function caller(ws: WebSocket) {
-  let next = 1;
-  const waiting = new Map<number, (m: WireMessage) => void>();
-  ws.on('message', (raw) => {
-    const message = JSON.parse((raw as Buffer).toString('utf8')) as WireMessage;
-    if (message.t === 'reply') waiting.get(message.id)?.(message);
-  });
-  return (name: string, args: unknown): Promise<WireMessage & { t: 'reply' }> =>
-    new Promise((resolve) => {
-      const id = next++;
-      waiting.set(id, resolve as (m: WireMessage) => void);
-      ws.send(JSON.stringify({ t: 'call', id, name, args }));
-    });
-}
 
 describe('web mode survives hostile input', () => {
   let root: string;

@@ -3,10 +3,9 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
-import type { WireMessage } from '../api/wire.js';
 import { LabSession } from '../session/session.js';
 import { startWebServer, type WebServer } from './server.js';
+import { caller, connect } from './testing/ws-client.js';
 
 /** A real HTTP GET; resolves with status and body. */
 function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
@@ -19,32 +18,6 @@ function get(url: string, headers: Record<string, string> = {}): Promise<{ statu
     req.on('error', reject);
     req.end();
   });
-}
-
-/** Opens a WebSocket; resolves with it once open, rejects with the HTTP status of a refused upgrade. */
-function connect(url: string, headers: Record<string, string> = {}): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers });
-    ws.once('open', () => resolve(ws));
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-    ws.once('error', reject);
-  });
-}
-
-/** A tiny client: numbered calls, replies matched by id. */
-function caller(ws: WebSocket) {
-  let next = 1;
-  const waiting = new Map<number, (m: WireMessage) => void>();
-  ws.on('message', (raw) => {
-    const message = JSON.parse((raw as Buffer).toString('utf8')) as WireMessage;
-    if (message.t === 'reply') waiting.get(message.id)?.(message);
-  });
-  return (name: string, args: unknown): Promise<WireMessage & { t: 'reply' }> =>
-    new Promise((resolve) => {
-      const id = next++;
-      waiting.set(id, resolve as (m: WireMessage) => void);
-      ws.send(JSON.stringify({ t: 'call', id, name, args }));
-    });
 }
 
 describe('web mode server', () => {
