@@ -11,12 +11,9 @@ export const QEMU_BINARY = process.env.KSHRAM_LAB_QEMU ?? 'qemu-system-x86_64';
  * -no-reboot turns into QEMU exiting. watchdog_thresh=4 makes the kernel
  * report a CPU stuck in a module's endless loop after 8 s instead of 20 s
  * (SIGKILL cannot stop such a process); lower would risk false reports when
- * a busy host stalls a vCPU thread for seconds. no_timer_check skips the
- * early check of the timer interrupt against the wall clock, which a busy
- * host under TCG fails ("IO-APIC + timer doesn't work!", a panic at boot)
- * although QEMU's timer works.
+ * a busy host stalls a vCPU thread for seconds.
  */
-const BASE_APPEND = ['console=ttyS0', 'quiet', 'panic=-1', 'watchdog_thresh=4', 'no_timer_check'];
+const BASE_APPEND = ['console=ttyS0', 'quiet', 'panic=-1', 'watchdog_thresh=4'];
 
 export interface QemuLaunch {
   accel: Accel;
