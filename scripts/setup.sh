@@ -21,6 +21,8 @@ packages=(qemu-system-x86 busybox-static cpio bzip2 xz-utils zstd build-essentia
 [ -n "${KSHRAM_LAB_NO_DOCKER:-}" ] || packages+=(docker.io debootstrap)
 # the editor's language server and formatter: 19 is the newest bookworm has (clangd is 14, clangd-16 16)
 packages+=(clangd-19 clang-format-19)
+# the debugger of Debug boots (kshram-lab boot --debug, the Debug button)
+packages+=(gdb)
 
 if command -v apt-get >/dev/null; then
 	missing=()
