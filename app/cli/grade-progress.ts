@@ -1,7 +1,7 @@
 import { createLogUpdate } from 'log-update';
 import pc from 'picocolors';
 import type { BatchEntry, BatchListener, BatchProgress } from '../grade/batch.js';
-import { CHECKLIST } from '../grade/checklist.js';
+import { CHECKLIST } from '../grade/items/table.js';
 
 /** How often the live table redraws, so running times tick without flooding the terminal. */
 const REDRAW_MS = 250;

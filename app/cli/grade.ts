@@ -4,7 +4,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pc from 'picocolors';
 import { gradeBatch } from '../grade/batch.js';
-import { CHECKLIST } from '../grade/checklist.js';
+import { CHECKLIST } from '../grade/items/table.js';
 import { writeBatchReports } from '../grade/report-files.js';
 import { formatBatchTable, formatItemLine, formatReport } from '../grade/report-text.js';
 import { gradeSubmission, type GradeOptions } from '../grade/runner.js';

@@ -8,7 +8,8 @@ import type { Accel } from '../vm/accel.js';
 import { cancelledError } from '../boot/boot-guest.js';
 import { resolveEnvironment } from '../boot/environment.js';
 import { validateChecksDir } from './checks-dir.js';
-import { DEFAULT_TIME_LIMIT_MS, MAX_POINTS, type ItemResult } from './checklist.js';
+import { DEFAULT_TIME_LIMIT_MS, type ItemResult } from './checklist.js';
+import { MAX_POINTS } from './items/table.js';
 import { gradeSubmission, type GradeOptions, type GradeReport } from './runner.js';
 
 /** Where one submission is in its grade, for a live table. */

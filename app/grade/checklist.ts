@@ -1,25 +1,13 @@
-/** The eight demo items of the lab's Grading section, with their points. */
+/** A checklist item's result and status; the items themselves (titles, points, how each is graded) are in items/table.ts. */
 
 export type ItemStatus = 'pass' | 'fail' | 'not-run';
 
+/** One line of the checklist as reports show it. */
 export interface ChecklistItem {
   id: number;
   title: string;
   max: number;
 }
-
-export const CHECKLIST: readonly ChecklistItem[] = [
-  { id: 1, title: 'Boot the Linux VM', max: 10 },
-  { id: 2, title: 'Load the hello, world! module', max: 10 },
-  { id: 3, title: 'Load kshram.ko: /dev/kshram0..7 appear', max: 10 },
-  { id: 4, title: 'Unload kshram without a crash (unload test #1)', max: 5 },
-  { id: 5, title: 'Reload kshram; check_msg passes', max: 20 },
-  { id: 6, title: 'check_resize passes', max: 20 },
-  { id: 7, title: 'check_fork passes', max: 20 },
-  { id: 8, title: 'Unload kshram without a crash (unload test #2)', max: 5 },
-];
-
-export const MAX_POINTS = CHECKLIST.reduce((sum, item) => sum + item.max, 0);
 
 /** The course's limit: all items within this, kernel boot included. */
 export const DEFAULT_TIME_LIMIT_MS = 120_000;

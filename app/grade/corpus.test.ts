@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zipOf } from '../submissions/testing/zip-of.js';
 import { moduleDir, projectRoot } from '../paths.js';
 import type { BatchEntry, BatchResult } from './batch.js';
-import { CHECKLIST } from './checklist.js';
+import { CHECKLIST } from './items/table.js';
 import { CONTRACT_NOTE_PREFIX } from './contract.js';
 import { VARIANTS, variantSource, type Variant } from './corpus/variants.js';
 import { CSV_COLUMNS } from './report-csv.js';

@@ -1,4 +1,4 @@
-import { CHECKLIST } from './checklist.js';
+import { CHECKLIST } from './items/table.js';
 import type { BatchEntry, BatchResult } from './batch.js';
 
 /** Columns of results.csv, one row per submission. */

@@ -1,5 +1,6 @@
 import type { BatchEntry, BatchResult } from './batch.js';
-import { CHECKLIST, type ItemResult } from './checklist.js';
+import type { ItemResult } from './checklist.js';
+import { CHECKLIST } from './items/table.js';
 import { firstFailure } from './report-csv.js';
 
 /**

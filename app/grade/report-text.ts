@@ -1,6 +1,7 @@
 import pc from 'picocolors';
 import type { BatchResult } from './batch.js';
-import { CHECKLIST, type ItemResult } from './checklist.js';
+import type { ItemResult } from './checklist.js';
+import { CHECKLIST } from './items/table.js';
 import { firstFailure } from './report-csv.js';
 import type { GradeReport } from './runner.js';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BatchEntry, BatchResult } from './batch.js';
-import { CHECKLIST, type ItemStatus } from './checklist.js';
+import type { ItemStatus } from './checklist.js';
+import { CHECKLIST } from './items/table.js';
 import { batchCsv, csvCell } from './report-csv.js';
 import { batchHtml, escapeHtml } from './report-html.js';
 import { formatBatchTable } from './report-text.js';

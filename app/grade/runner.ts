@@ -14,9 +14,12 @@ import { findingNote } from '../checked/findings.js';
 import { checkedResult, type CheckedResult } from '../checked/grade.js';
 import { validateChecksDir } from './checks-dir.js';
 import { contractNotes } from './contract.js';
-import { CHECKLIST, DEFAULT_TIME_LIMIT_MS, MAX_POINTS, notRun, type ItemResult } from './checklist.js';
+import { DEFAULT_TIME_LIMIT_MS, notRun, type ItemResult } from './checklist.js';
+import { GRADE_ITEMS, MAX_POINTS } from './items/table.js';
 import { lastLines } from './evidence.js';
-import { itemSteps, RunEnded, type ItemOutcome } from './items.js';
+import { RunEnded, type ItemOutcome } from './items/outcome.js';
+import { ItemRecorder } from './items/recorder.js';
+import { newRunState } from './items/run-state.js';
 import { itemMarker } from './console-markers.js';
 import { withoutSyncMarkers } from './console-view.js';
 import { GraderGuest } from './grader-guest.js';
@@ -128,13 +131,14 @@ export async function gradeSubmission(workspaceDir: string, options: GradeOption
     if (onConsoleData) vm.onConsoleData(withoutSyncMarkers(onConsoleData));
     const session = new GraderGuest(vm, vm.started + timeLimitMs);
     const kshramBuildError = guest.kshram.ok ? undefined : buildFailure(guest.kshram.diagnostics, guest.kshram.log);
-    const steps = itemSteps({ session, kshramBuildError, notes, timeLimitMs });
+    // what crosses items (unload #1's leftovers, threads before a load); each item records on its own
+    const state = newRunState();
 
     listener.onStage?.('items', 'running the checklist');
     let stopped = false;
-    for (const item of CHECKLIST) {
+    for (const item of GRADE_ITEMS) {
       if (stopped) {
-        items.push(notRun(item, 'not run: an earlier item failed'));
+        items.push(notRun({ id: item.id, title: item.title, max: item.points }, 'not run: an earlier item failed'));
         listener.onItemEnd?.(items.at(-1)!);
         continue;
       }
@@ -143,7 +147,8 @@ export async function gradeSubmission(workspaceDir: string, options: GradeOption
       let outcome: ItemOutcome;
       try {
         if (item.id > 1) await session.note(itemMarker(item.id, item.title));
-        outcome = await steps[item.id]!();
+        const recorder = new ItemRecorder(session, item.id, timeLimitMs);
+        outcome = await item.run({ session, recorder, state, kshramBuildError, notes });
       } catch (err) {
         if (!(err instanceof RunEnded)) throw err;
         checkAborted(options.signal);
@@ -160,8 +165,8 @@ export async function gradeSubmission(workspaceDir: string, options: GradeOption
       const result: ItemResult = {
         id: item.id,
         title: item.title,
-        points: outcome.pass ? item.max : 0,
-        max: item.max,
+        points: outcome.pass ? item.points : 0,
+        max: item.points,
         status: outcome.pass ? 'pass' : 'fail',
         evidence: `${outcome.summary}\n${outcome.evidence}`.trimEnd(),
         summary: outcome.summary,

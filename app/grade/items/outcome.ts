@@ -1,0 +1,21 @@
+import type { CrashReport } from '../../vm/crash.js';
+
+/** What one item concluded. */
+export interface ItemOutcome {
+  pass: boolean;
+  /** One line: what passed, or why it failed. */
+  summary: string;
+  /** Commands, their output, kernel messages. */
+  evidence: string;
+}
+
+/** Thrown inside an item when the guest crashed, died, hung or ran out of time: the run ends. */
+export class RunEnded extends Error {
+  constructor(
+    readonly summary: string,
+    readonly evidence: string,
+    readonly crash?: CrashReport,
+  ) {
+    super(summary);
+  }
+}

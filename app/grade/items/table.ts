@@ -1,0 +1,130 @@
+import { GUEST_MODULE_DIR } from '../../guest/initramfs.js';
+import { consoleTail } from '../evidence.js';
+import type { ChecklistItem } from '../checklist.js';
+import { parseCheckMsg } from '../judge.js';
+import type { ItemContext } from './context.js';
+import { checkProcListing, loadKshram } from './load-kshram.js';
+import { BOOT_TIMEOUT_MS, CONSOLE_TAIL_LINES, GRADING_CONSOLE_LOGLEVEL, INSMOD_TIMEOUT_MS, PROBE_TIMEOUT_MS } from './limits.js';
+import { RunEnded, type ItemOutcome } from './outcome.js';
+import { firstWords } from './probes.js';
+import { runCheck } from './run-check.js';
+import { reloadHint } from './run-state.js';
+import { section, seconds } from './recorder.js';
+import { unloadKshram } from './unload-kshram.js';
+
+/** One demo item of the lab's Grading section: its checklist line, its points, and how it is graded. */
+export interface GradeItem {
+  id: number;
+  title: string;
+  points: number;
+  /** Grades the item; throws RunEnded when the run cannot go on (crash, QEMU exit, deadline, hang). */
+  run(ctx: ItemContext): Promise<ItemOutcome>;
+}
+
+/** The eight items, in the order the course's server runs them; a failed item stops the rest. */
+export const GRADE_ITEMS: readonly GradeItem[] = [
+  {
+    id: 1,
+    title: 'Boot the Linux VM',
+    points: 10,
+    async run({ session, recorder }) {
+      const { vm } = session;
+      const outcome = await session.boot(BOOT_TIMEOUT_MS);
+      if (outcome.kind !== 'done') return recorder.ended('(boot)', outcome);
+      if (outcome.result.status === 0) {
+        const secs = ((Date.now() - vm.started) / 1000).toFixed(1);
+        await recorder.sh(`echo ${GRADING_CONSOLE_LOGLEVEL} > /proc/sys/kernel/printk`, PROBE_TIMEOUT_MS, { quiet: true, label: 'console log level' });
+        const summary = `Linux ${outcome.result.output || ''} booted to its shell in ${secs} s (${vm.accel.toUpperCase()})`.replace('  ', ' ');
+        return { pass: true, summary, evidence: '' };
+      }
+      throw new RunEnded(`The guest did not come up within ${seconds(BOOT_TIMEOUT_MS)}`, section('console (last lines)', consoleTail(vm.console, CONSOLE_TAIL_LINES)));
+    },
+  },
+  {
+    id: 2,
+    title: 'Load the hello, world! module',
+    points: 10,
+    async run({ recorder }) {
+      const insmod = await recorder.sh(`insmod ${GUEST_MODULE_DIR}/hello.ko`, INSMOD_TIMEOUT_MS);
+      if (insmod.status !== 0) return recorder.finish(false, `insmod hello.ko failed (exit ${insmod.status})${firstWords(insmod)}`);
+      const listed = await recorder.sh('grep "^hello " /proc/modules', PROBE_TIMEOUT_MS);
+      return recorder.finish(listed.status === 0, listed.status === 0 ? 'hello.ko loaded' : 'insmod returned 0 but hello is not in /proc/modules');
+    },
+  },
+  {
+    id: 3,
+    title: 'Load kshram.ko: /dev/kshram0..7 appear',
+    points: 10,
+    async run(ctx) {
+      if (ctx.kshramBuildError) return { pass: false, ...ctx.kshramBuildError };
+      const failed = await loadKshram(ctx);
+      if (failed) return failed;
+      await checkProcListing(ctx);
+      return ctx.recorder.finish(true, '/dev/kshram0..7 created');
+    },
+  },
+  {
+    id: 4,
+    title: 'Unload kshram without a crash (unload test #1)',
+    points: 5,
+    async run(ctx) {
+      const { outcome, leftovers } = await unloadKshram(ctx, 'unload test #1');
+      ctx.state.unloadLeftovers = leftovers;
+      return outcome;
+    },
+  },
+  {
+    id: 5,
+    title: 'Reload kshram; check_msg passes',
+    points: 20,
+    async run(ctx) {
+      const { recorder, notes } = ctx;
+      // a reload that fails or crashes may be explained by what unload test #1 left
+      recorder.hint = reloadHint(ctx.state);
+      const failed = await loadKshram(ctx);
+      if (failed) return failed;
+      const first = await runCheck(recorder, 'check_msg');
+      if (!first.pass) return recorder.finish(false, first.reason);
+      const second = await runCheck(recorder, 'check_msg');
+      if (!second.pass) return recorder.finish(false, `second run: ${second.reason}`);
+      const a = parseCheckMsg(first.output);
+      const b = parseCheckMsg(second.output);
+      if (a.wrote !== undefined && b.read !== undefined && a.wrote !== b.read) {
+        return recorder.finish(false, `the message did not persist: the first run wrote "${a.wrote}", the second read "${b.read}"`);
+      }
+      if (a.read !== undefined && a.read !== '') notes.push(`item 5: slot 0 was not empty after a fresh load (read "${a.read.slice(0, 40)}"); kzalloc zeroes it`);
+      return recorder.finish(true, a.wrote !== undefined ? 'check_msg passed twice; the message persisted between runs' : 'check_msg passed twice');
+    },
+  },
+  {
+    id: 6,
+    title: 'check_resize passes',
+    points: 20,
+    async run({ recorder }) {
+      const result = await runCheck(recorder, 'check_resize');
+      return recorder.finish(result.pass, result.reason);
+    },
+  },
+  {
+    id: 7,
+    title: 'check_fork passes',
+    points: 20,
+    async run({ recorder }) {
+      const result = await runCheck(recorder, 'check_fork');
+      return recorder.finish(result.pass, result.reason);
+    },
+  },
+  {
+    id: 8,
+    title: 'Unload kshram without a crash (unload test #2)',
+    points: 5,
+    async run(ctx) {
+      return (await unloadKshram(ctx, 'unload test #2')).outcome;
+    },
+  },
+];
+
+/** The checklist as reports and the workbench show it: the table's lines and points. */
+export const CHECKLIST: readonly ChecklistItem[] = GRADE_ITEMS.map(({ id, title, points }) => ({ id, title, max: points }));
+
+export const MAX_POINTS = GRADE_ITEMS.reduce((sum, item) => sum + item.points, 0);
