@@ -2,6 +2,7 @@ import type { CommandResult } from '../guest/agent.js';
 import type { CrashReport } from '../vm/crash.js';
 import type { Vm, VmExit } from '../vm/vm.js';
 import { kernelLogCommand, markerOnConsole, syncMarker } from './console-markers.js';
+import { nameCpus, type FrozenCpu, type LoadedModule } from './frozen.js';
 import { CPU_BACKTRACE, parseCpuBacktraces, parseStuckScan, STUCK_SCAN, type StuckTask } from './stuck.js';
 
 /**
@@ -42,10 +43,13 @@ export class GraderGuest {
   private readonly crashed: Promise<CrashReport>;
   private readonly exited: Promise<VmExit>;
   private markers = 0;
+  private readonly loaded = new Map<string, LoadedModule>();
 
   constructor(
     readonly vm: Vm,
     private readonly deadline: number,
+    /** The host's copy of each module the guest may load ("kshram" -> its .ko), to name frozen CPUs' addresses. */
+    private readonly koPaths: Readonly<Record<string, string | undefined>> = {},
   ) {
     this.crashed = new Promise((resolve) => {
       if (vm.crashes.crash) resolve(vm.crashes.crash);
@@ -56,6 +60,28 @@ export class GraderGuest {
 
   remainingMs(): number {
     return this.deadline - Date.now();
+  }
+
+  /**
+   * Remembers where the guest put a module that just loaded, read in the
+   * background (nothing waits for it): if the guest freezes later, QEMU's
+   * registers are all there is, and they are only addresses.
+   */
+  moduleLoaded(name: string): void {
+    const koPath = this.koPaths[name];
+    if (!koPath) return;
+    const text = this.vm.agent
+      .run(`cat /sys/module/${name}/sections/.text`, { timeoutMs: SCAN_TIMEOUT_MS })
+      .then((result) => (result.status === 0 && /^0x[0-9a-f]+$/.test(result.output.trim()) ? BigInt(result.output.trim()) : undefined))
+      .catch(() => undefined);
+    this.loaded.set(name, { name, koPath, text });
+  }
+
+  /** Where each vCPU is, from QEMU: for a guest that no longer answers its agent. */
+  async frozenCpus(): Promise<FrozenCpu[]> {
+    if (!this.vm.running) return [];
+    const states = await this.vm.cpuStates().catch(() => []);
+    return nameCpus(states, [...this.loaded.values()]);
   }
 
   /** Waits for the guest's agent; the result's output is the kernel release. */

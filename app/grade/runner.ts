@@ -7,7 +7,7 @@ import type { ToolchainPreference } from '../build/select.js';
 import { LabError } from '../errors.js';
 import type { Accel, AccelPreference } from '../vm/accel.js';
 import { describeCrash, type CrashKind } from '../vm/crash.js';
-import { decodeCrash, decodedCrashFields, warningYourCode, type CrashLocation } from '../symbols/decode-crash.js';
+import { decodeCrash, decodedCrashFields, frameYourCode, warningYourCode, type CrashLocation } from '../symbols/decode-crash.js';
 import { runSymbols } from '../symbols/run-symbols.js';
 import { alwaysChecked, checkedKit } from '../checked/checked.js';
 import { findingNote } from '../checked/findings.js';
@@ -129,7 +129,7 @@ export async function gradeSubmission(workspaceDir: string, options: GradeOption
     const { vm, guest } = booted;
     const onConsoleData = listener.onConsoleData?.bind(listener);
     if (onConsoleData) vm.onConsoleData(withoutSyncMarkers(onConsoleData));
-    const session = new GraderGuest(vm, vm.started + timeLimitMs);
+    const session = new GraderGuest(vm, vm.started + timeLimitMs, { kshram: guest.kshram.koPath, hello: guest.hello });
     const kshramBuildError = guest.kshram.ok ? undefined : buildFailure(guest.kshram.diagnostics, guest.kshram.log);
     // what crosses items (unload #1's leftovers, threads before a load); each item records on its own
     const state = newRunState();
@@ -159,6 +159,9 @@ export async function gradeSubmission(workspaceDir: string, options: GradeOption
           crash = { kind: err.crash.kind, item: item.id, summary: describeCrash(err.crash), ...decodedCrashFields(decoded) };
           // the evidence (and the one-line summary, its first line) starts with the student's line
           if (decoded.yourCodeText) outcome = { ...outcome, summary: `${decoded.yourCodeText} ${YOUR_CODE_SEPARATOR} ${outcome.summary}` };
+        } else if (err.stuckAt) {
+          const yourCode = await frameYourCode(err.stuckAt.frame, err.stuckAt.exact, runSymbols(kit, { kshram: guest.kshram }, { hello: guest.hello }));
+          if (yourCode) outcome = { ...outcome, summary: `${yourCode} ${YOUR_CODE_SEPARATOR} ${outcome.summary}` };
         }
       }
       checkAborted(options.signal);

@@ -93,6 +93,14 @@ export async function warningYourCode(text: string, symbols: RunSymbols): Promis
   return site ? describeOwnSite(site) : undefined;
 }
 
+/** Where one frame ("kshram_ioctl+0x83/0xec [kshram]", a stuck task's or a frozen CPU's) is in the student's code. */
+export async function frameYourCode(text: string, exact: boolean, symbols: RunSymbols): Promise<string | undefined> {
+  const frame = parseFrame(text);
+  if (!frame) return undefined;
+  const site = firstOwnSite((await decodeFrames([{ ...frame, exact }], symbols)).frames);
+  return site ? describeOwnSite(site) : undefined;
+}
+
 /** How often an incomplete report is looked at again. */
 const CRASH_POLL_MS = 100;
 

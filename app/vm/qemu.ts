@@ -22,6 +22,8 @@ export interface QemuLaunch {
   initramfs: string;
   /** Unix socket QEMU listens on for the agent's serial port (ttyS1). */
   agentSocket: string;
+  /** Unix socket of QEMU's machine protocol: where the vCPUs are when the guest no longer answers. */
+  qmpSocket?: string;
   /** A gdbstub for a debug boot (app/debug/); none otherwise. */
   gdb?: GdbStubLaunch;
 }
@@ -47,6 +49,7 @@ export function qemuArgs(kit: Kit, launch: QemuLaunch): string[] {
     '-nodefaults', '-no-user-config', '-display', 'none',
     '-serial', 'stdio',
     '-serial', `unix:${launch.agentSocket},server=on,wait=off`,
+    ...(launch.qmpSocket ? ['-qmp', `unix:${launch.qmpSocket},server=on,wait=off`] : []),
     '-nic', 'none',
     '-no-reboot',
     '-kernel', launch.kernel ?? kit.kernelImagePath,

@@ -9,6 +9,7 @@ import { trackChild, withParentDeathSignal } from '../process.js';
 import { AgentClient } from '../guest/agent.js';
 import type { Kit } from '../kit/kit.js';
 import type { Accel } from './accel.js';
+import { readCpuStates, type CpuState } from './cpu-state.js';
 import { CrashDetector, type CrashReport } from './crash.js';
 import { bootableKernel } from './pvh.js';
 import { QEMU_BINARY, qemuArgs, qemuMissing, type GdbStubLaunch } from './qemu.js';
@@ -85,8 +86,9 @@ export class Vm {
   static async start(options: VmOptions): Promise<Vm> {
     const runDir = await mkdtemp(join(tmpdir(), 'kshram-vm-'));
     const agentSocket = join(runDir, 'agent.sock');
+    const qmpSocket = join(runDir, 'qmp.sock');
     const kernel = await bootableKernel(options.kit);
-    const args = qemuArgs(options.kit, { accel: options.accel, initramfs: options.initramfs, agentSocket, kernel, gdb: options.gdb });
+    const args = qemuArgs(options.kit, { accel: options.accel, initramfs: options.initramfs, agentSocket, qmpSocket, kernel, gdb: options.gdb });
     let proc: pty.IPty;
     try {
       // the kernel kills QEMU when we die, even by SIGKILL; our exit handlers kill it on every other way out
@@ -156,6 +158,12 @@ export class Vm {
     return this.consoleText;
   }
 
+
+  /** Where each vCPU is, from QEMU itself: answers when the guest cannot. */
+  cpuStates(): Promise<CpuState[]> {
+    if (!this.running) return Promise.reject(new LabError('VM_NOT_RUNNING', 'The VM is not running.'));
+    return readCpuStates(join(this.runDir, 'qmp.sock'));
+  }
 
   /** Keystrokes for the guest's console. */
   write(data: string): void {

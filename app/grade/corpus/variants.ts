@@ -31,6 +31,13 @@ export interface Variant {
    * contains it; several for a loop, where either line may be running).
    */
   crashAt?: { function: string; lines: readonly string[] };
+  /**
+   * A guest that freezes (every CPU waiting, interrupts off, so no watchdog
+   * can report): what QEMU's registers say instead, and the student's line
+   * they land on. With `crash` too, the run may end either way: which one
+   * depends on timing (see irqs-off-loop).
+   */
+  frozen?: { evidence: RegExp; at: { function: string; lines: readonly string[] } };
 }
 
 const PASS_ALL: readonly ItemStatus[] = ['pass', 'pass', 'pass', 'pass', 'pass', 'pass', 'pass', 'pass'];
@@ -40,6 +47,8 @@ const failsAt = (n: number): readonly ItemStatus[] => PASS_ALL.map((_, i) => (i 
 // Anchors in module/kshram.c the edits hang on.
 const SET_SIZE_CHECK = '\tif (size == 0 || size > KSHRAM_MAX_SIZE)\n\t\treturn -EINVAL;\n';
 const SET_SIZE_LOCALS = '\tvoid *buf;\n\tlong ret = 0;\n\n\tif (size == 0';
+const STOPPED_EVERY_CPU =
+  /^check_resize did not finish within 40 s and the guest stopped answering: CPU \d is at kshram_wait_size\+0x[0-9a-f]+\/0x[0-9a-f]+ \[kshram\] with interrupts off\n[\s\S]*--- CPUs \(as QEMU sees them\) ---\nCPU 0: /;
 const EXIT_START = 'static void __exit kshram_exit(void)\n{\n';
 
 export const VARIANTS: readonly Variant[] = [
@@ -90,6 +99,27 @@ export const VARIANTS: readonly Variant[] = [
     evidence: /^RCU stall in kshram_ioctl\+0x[0-9a-f]+\/0x[0-9a-f]+ \[kshram\]: rcu: INFO: rcu_preempt detected stalls on CPUs\/tasks: \(during check_resize\)\n/,
     crash: 'stall',
     crashAt: { function: 'kshram_set_size', lines: ['while (size > KSHRAM_DEFAULT_SIZE)', 'cpu_relax();'] },
+    // on a busy host the other CPU sometimes ends up waiting for this one first (3 of 16 runs 4 at a time)
+    frozen: {
+      evidence: /^check_resize did not finish within 40 s and the guest stopped answering: CPU \d is at kshram_ioctl\+0x[0-9a-f]+\/0x[0-9a-f]+ \[kshram\] with interrupts off\n/,
+      at: { function: 'kshram_set_size', lines: ['while (size > KSHRAM_DEFAULT_SIZE)', 'cpu_relax();'] },
+    },
+  },
+  {
+    name: 'stops-every-cpu',
+    description: 'waits for a size inside stop_machine(), so every CPU spins with interrupts off in KSHRAM_SETSIZE',
+    edits: [
+      ['#include <linux/slab.h>\n', '#include <linux/slab.h>\n#include <linux/stop_machine.h>\n'],
+      ['static long kshram_set_size(', 'static int kshram_wait_size(void *data)\n{\n\tunsigned long *size = data;\n\n\twhile (*size > KSHRAM_DEFAULT_SIZE)\n\t\tcpu_relax();\n\treturn 0;\n}\n\nstatic long kshram_set_size('],
+      [SET_SIZE_CHECK, `${SET_SIZE_CHECK}\tstop_machine(kshram_wait_size, &size, NULL);\n`],
+    ],
+    statuses: failsAt(6),
+    // no CPU takes interrupts, so no watchdog reports: only QEMU still knows where they are
+    evidence: STOPPED_EVERY_CPU,
+    frozen: {
+      evidence: STOPPED_EVERY_CPU,
+      at: { function: 'kshram_wait_size', lines: ['while (*size > KSHRAM_DEFAULT_SIZE)', 'cpu_relax();'] },
+    },
   },
   {
     name: 'oops-in-mmap',

@@ -6,13 +6,14 @@ import type { ItemOutcome } from './outcome.js';
 import { devNodes, firstWords, kernelThreads } from './probes.js';
 
 /** Loads kshram.ko and checks /dev/kshram0..7; the failed item's outcome, or undefined when all is well. */
-export async function loadKshram({ recorder, state }: ItemContext): Promise<ItemOutcome | undefined> {
+export async function loadKshram({ session, recorder, state }: ItemContext): Promise<ItemOutcome | undefined> {
   state.threadsBeforeLoad = await kernelThreads(recorder);
   const before = await devNodes(recorder);
   const insmod = await recorder.sh(`insmod ${GUEST_MODULE_DIR}/kshram.ko`, INSMOD_TIMEOUT_MS);
   if (insmod.status !== 0) {
     return recorder.finish(false, `insmod kshram.ko failed (exit ${insmod.status})${firstWords(insmod)}${recorder.hint}`);
   }
+  session.moduleLoaded('kshram');
   const after = await devNodes(recorder);
   const expected = Array.from({ length: 8 }, (_, i) => `/dev/kshram${i}`);
   const missing = expected.filter((path) => !after.has(path));

@@ -15,6 +15,8 @@ export class RunEnded extends Error {
     readonly summary: string,
     readonly evidence: string,
     readonly crash?: CrashReport,
+    /** Where a step that never returned was stuck ("kshram_ioctl+0x83/0xec [kshram]"); exact when it is the CPU's own address. */
+    readonly stuckAt?: { frame: string; exact: boolean },
   ) {
     super(summary);
   }

@@ -5,6 +5,7 @@ import { reportKind } from '../../vm/report-kinds.js';
 import type { VmExit } from '../../vm/vm.js';
 import { consoleTail, crashEvidence, interrupted, itemKernelLog, transcript } from '../evidence.js';
 import type { GraderGuest, StepOutcome } from '../grader-guest.js';
+import { formatFrozenCpus } from '../frozen.js';
 import { formatStuckTasks, stuckWhere } from '../stuck.js';
 import { CONSOLE_TAIL_LINES, DEADLINE_SCAN_MS, DMESG_TIMEOUT_MS } from './limits.js';
 import { RunEnded, type ItemOutcome } from './outcome.js';
@@ -84,6 +85,8 @@ export class ItemRecorder {
         throw new RunEnded(
           `The time limit of ${seconds(this.timeLimitMs)} (boot included) ran out during ${command}${stuck && where ? `: ${stuck.name} was in ${where}` : ''}`,
           this.evidenceOf(interrupted(command, outcome.output, 'stopped at the time limit'), section('still running', formatStuckTasks(tasks)), await this.kernelLog(), section('console (last lines)', consoleTail(vm.console, CONSOLE_TAIL_LINES))),
+          undefined,
+          stuck && where ? { frame: where, exact: where === stuck.rip } : undefined,
         );
       }
     }
@@ -99,8 +102,21 @@ export class ItemRecorder {
     const tasks = await this.session.stuckTasks();
     const stuck = tasks.find((t) => t.name === name) ?? tasks[0];
     const where = stuck && stuckWhere(stuck);
-    const summary = `${command} did not finish within ${seconds(limitMs)} and SIGKILL could not stop it: ${stuck ? `${stuck.name} is stuck in the kernel${where ? ` in ${where}` : ''}` : 'it is stuck in the kernel'}`;
-    throw new RunEnded(summary, this.evidenceOf(section('stuck in the kernel', formatStuckTasks(tasks)), await this.kernelLog()));
+    const limit = `${command} did not finish within ${seconds(limitMs)}`;
+    if (!stuck) {
+      // the guest did not answer the scan: only QEMU can still say where its CPUs are
+      const cpus = await this.session.frozenCpus();
+      const spinning = cpus.find((c) => c.inModule && !c.halted);
+      const at = spinning ? `: CPU ${spinning.cpu} is at ${spinning.where}${spinning.interruptsOn ? '' : ' with interrupts off'}` : '';
+      throw new RunEnded(
+        `${limit} and the guest stopped answering${at}`,
+        this.evidenceOf(section('CPUs (as QEMU sees them)', formatFrozenCpus(cpus)), await this.kernelLog()),
+        undefined,
+        spinning && { frame: spinning.where, exact: true },
+      );
+    }
+    const summary = `${limit} and SIGKILL could not stop it: ${stuck.name} is stuck in the kernel${where ? ` in ${where}` : ''}`;
+    throw new RunEnded(summary, this.evidenceOf(section('stuck in the kernel', formatStuckTasks(tasks)), await this.kernelLog()), undefined, where ? { frame: where, exact: where === stuck.rip } : undefined);
   }
 
   private evidenceOf(...parts: string[]): string {
