@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { moduleDir, projectRoot } from '../paths.js';
 import { run } from '../process.js';
 import { EXIT_USAGE } from './errors.js';
+import { until } from '../../test/until.js';
 
 const CLI = join(projectRoot, 'bin', 'kshram-lab.js');
 /** Build ~3 s and QEMU start; much more on a busy host. */
@@ -31,7 +32,8 @@ describe('kshram-lab boot --debug', () => {
       const [, port, script] = match!;
       expect(existsSync(script!)).toBe(true);
       // the script connects; the guest has not run a single instruction yet (the reset vector)
-      await new Promise((r) => setTimeout(r, 2_000)); // QEMU is starting after the message
+      // QEMU is starting after the message: wait for its gdbstub to listen
+      await until('the gdbstub listening', async () => (await run('ss', ['-ltnH', `sport = :${port}`])).output.trim() !== '', 30_000);
       const gdb = await run('gdb', ['-q', '-nx', '-batch', '-x', script!, '-ex', 'info registers rip', '-ex', 'detach'], { timeoutMs: 60_000 });
       expect(gdb.output).toMatch(/rip +0xfff0 /);
       const listening = await run('ss', ['-ltnH', `sport = :${port}`]);

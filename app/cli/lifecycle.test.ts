@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { moduleDir, projectRoot } from '../paths.js';
+import { until } from '../../test/until.js';
 
 /**
  * The grading CLI killed in the middle of a build (SIGTERM, Ctrl-C,
@@ -41,15 +42,6 @@ function processesMentioning(marker: string): string[] {
   return found;
 }
 
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Starts `grade WORKSPACE` with its own TMPDIR and waits until cc1 compiles kshram.c. */
 async function gradeUntilCompiling(name: string): Promise<{ cli: ChildProcess; tmp: string; exited: Promise<number | null> }> {
@@ -73,8 +65,7 @@ describe('a grading CLI killed mid-build', () => {
     cli.kill('SIGTERM');
     expect(await exited).toBe(143);
     expect(Date.now() - struck).toBeLessThan(2_000);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(processesMentioning(tmp).filter((p) => BUILD_TOOLS.test(p))).toEqual([]);
+    await until('the build processes to be reaped', () => !processesMentioning(tmp).some((p) => BUILD_TOOLS.test(p)), 2_000);
     expect(await runFolders(tmp)).toEqual([]);
   }, 120_000);
 
@@ -84,8 +75,7 @@ describe('a grading CLI killed mid-build', () => {
     cli.kill('SIGINT');
     expect(await exited).toBe(130);
     expect(Date.now() - struck).toBeLessThan(1_500);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(processesMentioning(tmp).filter((p) => BUILD_TOOLS.test(p))).toEqual([]);
+    await until('the build processes to be reaped', () => !processesMentioning(tmp).some((p) => BUILD_TOOLS.test(p)), 2_000);
     expect(await runFolders(tmp)).toEqual([]);
   }, 120_000);
 

@@ -5,17 +5,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ApiEvent, DebugState, SlotsSnapshot, VmStatus } from '../api/contract.js';
 import { LabSession } from '../session/session.js';
+import { until } from '../../test/until.js';
 
-/** Waits until `check` returns something truthy, polling; fails with `what` after `ms`. */
-async function until<T>(what: string, check: () => T | undefined | false, ms = 90_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** PIDs of processes whose command line holds `text`, children of this test process only. */
 function ourProcesses(text: string): number[] {

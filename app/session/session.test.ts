@@ -4,17 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ApiEvent, SlotsSnapshot, VmStatus } from '../api/contract.js';
 import { LabSession } from './session.js';
+import { until } from '../../test/until.js';
 
-/** Waits until `check` returns something truthy, polling; fails with `what` after `ms`. */
-async function until<T>(what: string, check: () => T | undefined | false, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('a lab session on a real QEMU boot', () => {
   const session = new LabSession();
@@ -79,10 +70,16 @@ describe('a lab session on a real QEMU boot', () => {
 
   it("tells the guest's tty the terminal's size, through the agent", async () => {
     session.consoleResize(77, 19);
-    await new Promise((r) => setTimeout(r, 1_000));
-    const mark = console.length;
-    session.consoleInput('stty size\r');
-    await until('stty size', () => /19 77/.test(console.slice(mark)), 10_000);
+    // the size reaches the tty through the agent a moment later: ask until it is there
+    await until(
+      'the guest tty to take 19 rows and 77 columns',
+      async () => {
+        const mark = console.length;
+        session.consoleInput('stty size\r');
+        return (await until('stty size', () => /^(\d+ \d+)\r?$/m.exec(console.slice(mark))?.[1], 10_000)) === '19 77';
+      },
+      20_000,
+    );
   });
 
   it('pauses a flood of output until the terminal catches up', async () => {
