@@ -55,6 +55,14 @@ describe('a starved or flooded guest', () => {
     expect(report.items[2]!.elapsedMs).toBeLessThan(10_000);
   }, 180_000);
 
+  it('names an endless pr_info loop in init as a log flood at its line, from the watchdog, long before the time limit', async () => {
+    const dir = await referenceWithInit('flood', '	for (;;)\n\t\tpr_info("kshram: still initialising\\n");');
+    const report = await gradeSubmission(dir);
+    expect(report.items.map((i) => i.status)).toEqual(['pass', 'pass', 'fail', 'not-run', 'not-run', 'not-run', 'not-run', 'not-run']);
+    expect(report.items[2]!.summary).toMatch(/^your code: kshram\.c:\d+ `pr_info\("kshram: still initialising\\n"\);` in kshram_init — Kernel log flood \(kernel lockup, printing\) in \S+ \(called from kshram_init\+0x[0-9a-f]+\/0x[0-9a-f]+ \[kshram\]\): watchdog: BUG: soft lockup/);
+    // at console log level 7 the serial driver kept the soft-lockup watchdog quiet: RCU named it after ~28 s
+    expect(report.items[2]!.elapsedMs).toBeLessThan(40_000);
+  }, 180_000);
 });
 
 describe('what rmmod leaves running', () => {
