@@ -21,6 +21,19 @@ export interface GradeItem {
   run(ctx: ItemContext): Promise<ItemOutcome>;
 }
 
+/** An item that runs one of the lab's check programs, judged by its contract (run-check.ts). */
+function checkItem(id: number, program: string, points: number): GradeItem {
+  return {
+    id,
+    title: `${program} passes`,
+    points,
+    async run({ recorder }) {
+      const result = await runCheck(recorder, program);
+      return recorder.finish(result.pass, result.reason);
+    },
+  };
+}
+
 /** The eight items, in the order the course's server runs them; a failed item stops the rest. */
 export const GRADE_ITEMS: readonly GradeItem[] = [
   {
@@ -96,24 +109,8 @@ export const GRADE_ITEMS: readonly GradeItem[] = [
       return recorder.finish(true, a.wrote !== undefined ? 'check_msg passed twice; the message persisted between runs' : 'check_msg passed twice');
     },
   },
-  {
-    id: 6,
-    title: 'check_resize passes',
-    points: 20,
-    async run({ recorder }) {
-      const result = await runCheck(recorder, 'check_resize');
-      return recorder.finish(result.pass, result.reason);
-    },
-  },
-  {
-    id: 7,
-    title: 'check_fork passes',
-    points: 20,
-    async run({ recorder }) {
-      const result = await runCheck(recorder, 'check_fork');
-      return recorder.finish(result.pass, result.reason);
-    },
-  },
+  checkItem(6, 'check_resize', 20),
+  checkItem(7, 'check_fork', 20),
   {
     id: 8,
     title: 'Unload kshram without a crash (unload test #2)',
