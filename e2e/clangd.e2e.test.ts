@@ -1,10 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { findClangd } from '../app/lsp/clangd.js';
-import { launchBrowser, openPage, screenshot, startWebMode, type WebMode } from './harness.js';
+import { e2eFixture, openPage, screenshot, startWebMode } from './harness.js';
 
 /** clangd starts, parses the kit's headers and indexes them in a few seconds; on a loaded machine, more. */
 const CLANGD_MS = 90_000;
@@ -87,25 +85,12 @@ async function acceptAndFinish(page: Page): Promise<void> {
 }
 
 describe.skipIf(!(await findClangd()))('the editor with clangd, in Chromium over web mode', () => {
-  let browser: Browser;
-  let web: WebMode | undefined;
-  let tmp: string;
-
-  beforeAll(async () => {
-    tmp = await mkdtemp(join(tmpdir(), 'kshram-e2e-clangd-'));
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await web?.stop();
-    await rm(tmp, { recursive: true, force: true });
-  });
+  const fx = e2eFixture('kshram-e2e-clangd-');
 
   it('completes, shows docs, opens kit headers read-only, underlines a type error before a build and lists it once after; again on debian-6.12', { timeout: 600_000 }, async () => {
-    web = await startWebMode([]);
-    const { page, errors } = await openPage(browser, web.url);
-    await createStarter(page, join(tmp, 'lab05'));
+    fx.web = await startWebMode([]);
+    const { page, errors } = await openPage(fx.browser, fx.web.url);
+    await createStarter(page, join(fx.tmp, 'lab05'));
     await waitForClangd(page, 'debian-6.1');
     await typeAtEnd(page, PROBE);
 
@@ -182,10 +167,10 @@ describe.skipIf(!(await findClangd()))('the editor with clangd, in Chromium over
   });
 
   it('says once, plainly, how to get clangd when it is not installed, and the editor still works', { timeout: 180_000 }, async () => {
-    await web?.stop();
-    web = await startWebMode([], { KSHRAM_LAB_CLANGD: '/nonexistent/clangd' });
-    const { page, errors } = await openPage(browser, web.url);
-    await createStarter(page, join(tmp, 'no-clangd'));
+    await fx.web?.stop();
+    fx.web = await startWebMode([], { KSHRAM_LAB_CLANGD: '/nonexistent/clangd' });
+    const { page, errors } = await openPage(fx.browser, fx.web.url);
+    await createStarter(page, join(fx.tmp, 'no-clangd'));
     const notice = page.getByTestId('lsp-notice');
     await notice.waitFor({ timeout: UI_MS });
     await expect(notice.innerText()).resolves.toMatch(/need clangd, which is not installed.*apt-get install clangd-19/);

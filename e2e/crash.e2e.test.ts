@@ -1,10 +1,9 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { VARIANTS, writeVariant } from '../app/grade/corpus/variants.js';
-import { launchBrowser, openPage, screenshot, startWebMode, terminalText, VIEWPORT, waitForTerminal, type WebMode } from './harness.js';
+import { e2eFixture, openPage, screenshot, startWebMode, terminalText, VIEWPORT, waitForTerminal } from './harness.js';
 
 /** A TCG boot takes ~5 s, far more on a busy host; these are the give-up points. */
 const BOOT_MS = 120_000;
@@ -38,28 +37,18 @@ async function boot(page: Page): Promise<void> {
  * own helper is called that.
  */
 describe('a kernel crash in the workbench, on a real QEMU boot', () => {
-  let browser: Browser;
-  let web: WebMode | undefined;
-  let tmp: string;
+  const fx = e2eFixture('kshram-e2e-crash-');
   let dir: string;
   let source: string;
 
   beforeAll(async () => {
-    tmp = await mkdtemp(join(tmpdir(), 'kshram-e2e-crash-'));
-    dir = await writeVariant(brokenMmap, join(tmp, 'lab05'));
+    dir = await writeVariant(brokenMmap, join(fx.tmp, 'lab05'));
     source = await readFile(join(dir, 'kshram.c'), 'utf8');
-    browser = await launchBrowser();
-    web = await startWebMode([dir]);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await web?.stop();
-    await rm(tmp, { recursive: true, force: true });
+    fx.web = await startWebMode([dir]);
   });
 
   it('idles without touching the broken mmap, then decodes check_msg\'s crash to its line with a marker, a link and a Problems entry', { timeout: 420_000 }, async () => {
-    const { page, errors } = await openPage(browser, web!.url);
+    const { page, errors } = await openPage(fx.browser, fx.web!.url);
     const lines = page.locator('[data-testid=editor] .view-lines');
     await lines.getByText('SPDX-License-Identifier').waitFor({ timeout: UI_MS });
     await boot(page);
@@ -121,9 +110,9 @@ describe('a kernel crash in the workbench, on a real QEMU boot', () => {
 
   it('a crash under the slot view\'s own helper is called that, naming the device', { timeout: 300_000 }, async () => {
     // a fresh workbench on the same folder, as after a restart
-    await web?.stop();
-    web = await startWebMode([dir]);
-    const { page } = await openPage(browser, web.url);
+    await fx.web?.stop();
+    fx.web = await startWebMode([dir]);
+    const { page } = await openPage(fx.browser, fx.web.url);
     await page.locator('[data-testid=editor] .view-lines').getByText('SPDX-License-Identifier').waitFor({ timeout: UI_MS });
     await boot(page);
     // a command that finished: now the slot view maps the slots, and the broken mmap crashes under it

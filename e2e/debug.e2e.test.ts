@@ -1,10 +1,9 @@
-import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { moduleDir } from '../app/paths.js';
-import { launchBrowser, openPage, screenshot, startWebMode, terminalText, waitForTerminal, type WebMode } from './harness.js';
+import { e2eFixture, openPage, screenshot, startWebMode, terminalText, waitForTerminal } from './harness.js';
 
 /** A TCG debug boot: build ~3 s, boot ~5 s, gdb attach and symbols ~2 s, all slower on a busy host. */
 const BOOT_MS = 150_000;
@@ -16,31 +15,18 @@ const UI_MS = 15_000;
 const lineNumber = (page: Page, line: number) => page.locator('[data-testid=editor] .margin-view-overlays .line-numbers').filter({ hasText: new RegExp(`^\\s*${line}\\s*$`) });
 
 describe('a debug session in the workbench, in Chromium, under TCG', () => {
-  let browser: Browser;
-  let web: WebMode | undefined;
-  let tmp: string;
-
-  beforeAll(async () => {
-    tmp = await mkdtemp(join(tmpdir(), 'kshram-e2e-debug-'));
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await web?.stop();
-    await rm(tmp, { recursive: true, force: true });
-  });
+  const fx = e2eFixture('kshram-e2e-debug-');
 
   it('breaks in kshram_ioctl from the gutter, stops check_msg there with the line highlighted, and Continue lets it finish', { timeout: 420_000 }, async () => {
-    const dir = join(tmp, 'lab05');
+    const dir = join(fx.tmp, 'lab05');
     await mkdir(dir);
     for (const file of ['kshram.c', 'kshram.h', 'Makefile']) await cp(join(moduleDir, file), join(dir, file));
     const source = await readFile(join(dir, 'kshram.c'), 'utf8');
     // the first statement of kshram_ioctl
     const line = source.slice(0, source.indexOf('struct kshram_slot *slot = file->private_data;\n\n\tswitch (cmd)')).split('\n').length;
 
-    web = await startWebMode([dir]);
-    const { page, errors } = await openPage(browser, web.url);
+    fx.web = await startWebMode([dir]);
+    const { page, errors } = await openPage(fx.browser, fx.web.url);
     const lines = page.locator('[data-testid=editor] .view-lines');
     await lines.getByText('SPDX-License-Identifier').waitFor({ timeout: UI_MS });
 
@@ -106,7 +92,7 @@ describe('a debug session in the workbench, in Chromium, under TCG', () => {
     await page.locator('[data-testid=vm-state][data-phase=stopped]').waitFor({ timeout: UI_MS });
     await page.getByTestId('debug-bar').waitFor({ state: 'detached', timeout: UI_MS });
     expect(errors).toEqual([]);
-    await web.stop();
-    web = undefined;
+    await fx.web.stop();
+    fx.web = undefined;
   });
 });

@@ -3,9 +3,11 @@
  * would start it, and Debian's Chromium driven by playwright-core.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { projectRoot } from '../app/paths.js';
 
 /** Debian's package; playwright's own browser download is not possible here. */
@@ -133,4 +135,31 @@ export async function waitForMidGrade(page: Page, minPassed: number, timeoutMs: 
     minPassed,
     { timeout: timeoutMs, polling: 'raf' },
   );
+}
+
+/** What one describe block of the e2e tests stands on; `web` is whichever server the test started. */
+export interface E2eFixture {
+  browser: Browser;
+  /** A scratch folder, removed afterwards. */
+  tmp: string;
+  web?: WebMode;
+}
+
+/**
+ * Registers, for the calling describe block, a browser and a scratch
+ * folder before its tests and, after them, closes the browser, stops the
+ * web server the tests started and removes the folder.
+ */
+export function e2eFixture(tmpPrefix: string): E2eFixture {
+  const fixture = {} as E2eFixture;
+  beforeAll(async () => {
+    fixture.tmp = await mkdtemp(join(tmpdir(), tmpPrefix));
+    fixture.browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await fixture.browser?.close();
+    await fixture.web?.stop();
+    if (fixture.tmp) await rm(fixture.tmp, { recursive: true, force: true });
+  });
+  return fixture;
 }

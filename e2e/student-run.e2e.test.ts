@@ -1,10 +1,9 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { moduleDir } from '../app/paths.js';
-import { launchBrowser, openPage, type Dialogs, resultsDir, startWebMode, terminalText, waitForTerminal, type WebMode } from './harness.js';
+import { e2eFixture, openPage, type Dialogs, resultsDir, startWebMode, terminalText, waitForTerminal } from './harness.js';
 
 /** Builds take ~3 s, a TCG boot ~5 s, a grade ~15 s on a busy machine; these are the give-up points. */
 const BUILD_MS = 60_000;
@@ -97,25 +96,12 @@ async function leftOf(locator: Locator): Promise<number> {
 }
 
 describe('what students hit in the same run, in Chromium over web mode on a real QEMU boot', () => {
-  let browser: Browser;
-  let web: WebMode | undefined;
-  let tmp: string;
-
-  beforeAll(async () => {
-    tmp = await mkdtemp(join(tmpdir(), 'kshram-e2e-ux-'));
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await web?.stop();
-    await rm(tmp, { recursive: true, force: true });
-  });
+  const fx = e2eFixture('kshram-e2e-ux-');
 
   it('tab columns, Ctrl+S anywhere, double clicks, confirmations, build toasts, a stale score, the kit selector, recent folders', { timeout: 600_000 }, async () => {
     // this user's own state: nothing opened yet
-    web = await startWebMode([], { KSHRAM_LAB_STATE: join(tmp, 'state') });
-    const { page, errors, dialogs } = await openPage(browser, web.url);
+    fx.web = await startWebMode([], { KSHRAM_LAB_STATE: join(fx.tmp, 'state') });
+    const { page, errors, dialogs } = await openPage(fx.browser, fx.web.url);
     try {
       await studentRun(page, dialogs);
     } catch (err) {
@@ -123,14 +109,14 @@ describe('what students hit in the same run, in Chromium over web mode on a real
       throw err;
     }
     expect(errors).toEqual([]);
-    await web.stop();
-    web = undefined;
+    await fx.web.stop();
+    fx.web = undefined;
   });
 
   async function studentRun(page: Page, dialogs: Dialogs): Promise<void> {
     await page.getByTestId('workspace-dialog').waitFor({ timeout: UI_MS });
     expect(await page.locator('.recent li').count()).toBe(0);
-    const dir = join(tmp, 'lab05');
+    const dir = join(fx.tmp, 'lab05');
     await page.getByTestId('create-path').fill(dir);
     await page.getByTestId('template-reference').click();
     await page.getByTestId('create-button').click();
@@ -239,7 +225,7 @@ describe('what students hit in the same run, in Chromium over web mode on a real
     await page.getByTestId('workspace-dialog').waitFor({ timeout: UI_MS });
     expect(await page.locator('.recent li').allInnerTexts()).toEqual([dir]);
     dialogs.accept = false;
-    await page.getByTestId('create-path').fill(join(tmp, 'other'));
+    await page.getByTestId('create-path').fill(join(fx.tmp, 'other'));
     await page.getByTestId('create-button').click();
     await expect.poll(() => dialogs.messages.at(-1)).toMatch(/Opening another workspace stops your running VM/);
     await page.getByTestId('workspace-dialog').getByLabel('Close').click();

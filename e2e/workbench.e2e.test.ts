@@ -1,10 +1,8 @@
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, mkdtemp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { moduleDir } from '../app/paths.js';
-import { launchBrowser, openPage, screenshot, startWebMode, terminalText, waitForMidGrade, waitForTerminal, type WebMode } from './harness.js';
+import { e2eFixture, openPage, screenshot, startWebMode, terminalText, waitForMidGrade, waitForTerminal } from './harness.js';
 
 /** Builds take ~2 s, a TCG boot ~5 s, a grade ~10 s; these are the give-up points. */
 const BUILD_MS = 60_000;
@@ -13,30 +11,17 @@ const GRADE_MS = 150_000;
 const UI_MS = 15_000;
 
 describe('the workbench in Chromium, over web mode, on a real QEMU boot', () => {
-  let browser: Browser;
-  let web: WebMode | undefined;
-  let tmp: string;
-
-  beforeAll(async () => {
-    tmp = await mkdtemp(join(tmpdir(), 'kshram-e2e-'));
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await web?.stop();
-    await rm(tmp, { recursive: true, force: true });
-  });
+  const fx = e2eFixture('kshram-e2e-');
 
   it('creates a workspace, shows a compile error as a marker, builds, boots, shows the slots and grades 100/100', { timeout: 420_000 }, async () => {
-    web = await startWebMode([]);
-    const { page, errors } = await openPage(browser, web.url);
+    fx.web = await startWebMode([]);
+    const { page, errors } = await openPage(fx.browser, fx.web.url);
 
     // open the app: no workspace yet, so the dialog asks for one
     await page.getByTestId('workspace-dialog').waitFor({ timeout: UI_MS });
     await page.getByTestId('statusbar').getByText('QEMU · TCG').or(page.getByTestId('statusbar').getByText('QEMU · KVM')).waitFor({ timeout: UI_MS });
     await screenshot(page, '01-workspace-dialog');
-    const dir = join(tmp, 'lab05');
+    const dir = join(fx.tmp, 'lab05');
     await page.getByTestId('create-path').fill(dir);
     await page.getByTestId('template-reference').click();
     await page.getByTestId('create-button').click();
@@ -115,23 +100,23 @@ describe('the workbench in Chromium, over web mode, on a real QEMU boot', () => 
     await screenshot(page, '11-graded');
 
     expect(errors).toEqual([]);
-    await web.stop();
-    web = undefined;
+    await fx.web.stop();
+    fx.web = undefined;
   });
 
   it('says plainly when there is no kit and no QEMU, with the commands that fix it', { timeout: 120_000 }, async () => {
-    const dir = join(tmp, 'bare');
+    const dir = join(fx.tmp, 'bare');
     await cp(moduleDir, dir, { recursive: true, filter: (src) => !src.includes('/checks') && !src.includes('/hello') });
-    const empty = await mkdtemp(join(tmp, 'empty-cache-'));
-    web = await startWebMode([dir], { KSHRAM_LAB_CACHE: empty, KSHRAM_LAB_QEMU: join(empty, 'no-such-qemu') });
-    const { page, errors } = await openPage(browser, web.url);
+    const empty = await mkdtemp(join(fx.tmp, 'empty-cache-'));
+    fx.web = await startWebMode([dir], { KSHRAM_LAB_CACHE: empty, KSHRAM_LAB_QEMU: join(empty, 'no-such-qemu') });
+    const { page, errors } = await openPage(fx.browser, fx.web.url);
     await page.getByTestId('banner-kit').getByText('npx kshram-lab kits install debian-6.1').waitFor({ timeout: UI_MS });
     await page.getByTestId('banner-qemu').getByText('apt-get install qemu-system-x86').waitFor({ timeout: UI_MS });
     expect(await page.getByTestId('boot-button').isDisabled()).toBe(true);
     expect(await page.getByTestId('grade-button').isDisabled()).toBe(true);
     await screenshot(page, '12-no-kit-no-qemu');
     expect(errors).toEqual([]);
-    await web.stop();
-    web = undefined;
+    await fx.web.stop();
+    fx.web = undefined;
   });
 });
