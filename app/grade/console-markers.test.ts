@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { isSyncLine, itemMarker, markerInLine, itemStartIndex, kernelLogCommand, markerOnConsole, syncMarker } from './console-markers.js';
+import { isSyncLine, itemMarker, markerInLine, itemStartIndex, kernelLogLine, markerOnConsole, syncMarker } from './console-markers.js';
 
 describe('the grader\'s console markers', () => {
   it('writes what it later recognises', () => {
-    expect(kernelLogCommand(itemMarker(5, "Reload kshram; it's"))).toBe("echo '<5>kshram-lab: item 5: Reload kshram; its' > /dev/kmsg");
+    expect(kernelLogLine(itemMarker(5, "Reload kshram; it's"))).toBe("<5>kshram-lab: item 5: Reload kshram; it's\n");
+    expect(kernelLogLine('two\nlines')).toBe('<5>kshram-lab: two lines\n');
     const lines = ['[ 1.0] kshram-lab: item 4: a', '[ 1.1] x', `[ 1.2] ${markerOnConsole(itemMarker(5, 'b'))}`, '[ 1.3] y'];
     expect(itemStartIndex(lines, 5)).toBe(3);
     expect(itemStartIndex(lines, 4)).toBe(1);

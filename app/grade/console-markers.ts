@@ -13,9 +13,13 @@ const SYNC_IN_LINE = /kshram-lab: sync \d+\r*$/;
 const MARKER_IN_LINE = /^(.*?)(?:\[\s*\d+\.\d+\] )?kshram-lab: (.*?)\r*$/;
 const SYNC_TEXT = /^sync \d+$/;
 
-/** The guest shell command that writes `text` to the kernel log at notice level. */
-export function kernelLogCommand(text: string): string {
-  return `echo '<5>${PREFIX}${text.replace(/'/g, '')}' > /dev/kmsg`;
+/**
+ * The /dev/kmsg record for a grader line: notice level, one line. The
+ * newline matters: a record without one stays open for continuation, and
+ * the console prints it only when the next message closes it.
+ */
+export function kernelLogLine(text: string): string {
+  return `<5>${PREFIX}${text.replace(/[\r\n]+/g, ' ')}\n`;
 }
 
 /** The text of item `id`'s marker: "item 5: Reload kshram; check_msg passes". */

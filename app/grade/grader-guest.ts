@@ -1,7 +1,7 @@
 import type { CommandResult } from '../guest/agent.js';
 import type { CrashReport } from '../vm/crash.js';
 import type { Vm, VmExit } from '../vm/vm.js';
-import { kernelLogCommand, markerOnConsole, syncMarker } from './console-markers.js';
+import { kernelLogLine, markerOnConsole, syncMarker } from './console-markers.js';
 import { nameCpus, type FrozenCpu, type LoadedModule } from './frozen.js';
 import { CPU_BACKTRACE, parseCpuBacktraces, parseStuckScan, STUCK_SCAN, type StuckTask } from './stuck.js';
 
@@ -145,7 +145,7 @@ export class GraderGuest {
 
   /** Writes a line to the kernel log, which shows on the console: "kshram-lab: item 5: check_msg". */
   async note(text: string): Promise<void> {
-    await this.vm.agent.run(kernelLogCommand(text), { timeoutMs: BARRIER_TIMEOUT_MS }).catch(() => undefined);
+    await this.vm.agent.writeKernelLog(kernelLogLine(text), { timeoutMs: BARRIER_TIMEOUT_MS }).catch(() => undefined);
   }
 
   /**
@@ -196,7 +196,7 @@ export class GraderGuest {
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, BARRIER_TIMEOUT_MS);
     });
-    void this.vm.agent.run(kernelLogCommand(text), { timeoutMs: BARRIER_TIMEOUT_MS }).catch(() => undefined);
+    void this.vm.agent.writeKernelLog(kernelLogLine(text), { timeoutMs: BARRIER_TIMEOUT_MS }).catch(() => undefined);
     await Promise.race([arrived, timeout, this.exited]);
     clearTimeout(timer);
     listener?.dispose();

@@ -2,7 +2,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { createConnection, type Socket } from 'node:net';
 import { LabError } from '../errors.js';
 import { Emitter } from '../events.js';
-import { encodeFrame, FrameParser, type Frame } from './protocol.js';
+import { encodeFrame, FrameParser, type Frame, type HostFrameType } from './protocol.js';
 
 /** The agent answers a ping within milliseconds once the guest runs it. */
 const PING_INTERVAL_MS = 200;
@@ -90,6 +90,15 @@ export class AgentClient {
 
   /** Runs `command` with /bin/sh -c in the guest. Never rejects on a failing command. */
   run(command: string, options: CommandOptions): Promise<CommandResult> {
+    return this.request('run', command, options);
+  }
+
+  /** Writes `line` to the guest's kernel log (/dev/kmsg) without starting a shell; status 0 when written. */
+  writeKernelLog(line: string, options: CommandOptions): Promise<CommandResult> {
+    return this.request('kmsg', line, options);
+  }
+
+  private request(type: 'run' | 'kmsg', payload: string, options: CommandOptions): Promise<CommandResult> {
     if (this.closed) return Promise.reject(new LabError('AGENT_GONE', 'The VM is not running.'));
     const id = this.nextId++;
     const started = Date.now();
@@ -120,7 +129,7 @@ export class AgentClient {
         },
       };
       this.pending.set(id, entry);
-      this.send(id, 'run', command);
+      this.send(id, type, payload);
     });
   }
 
@@ -129,7 +138,7 @@ export class AgentClient {
     this.gone();
   }
 
-  private send(id: number, type: 'run' | 'kill' | 'ping', payload = ''): void {
+  private send(id: number, type: HostFrameType, payload = ''): void {
     if (!this.closed) this.socket.write(encodeFrame(id, type, payload));
   }
 

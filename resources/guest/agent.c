@@ -5,7 +5,8 @@
  *
  * Every frame, both ways, is one header line and a payload:
  *	@K <id> <type> <length>\n<length bytes>
- * host -> guest:  run (payload: shell command), kill, ping
+ * host -> guest:  run (payload: shell command), kill, ping,
+ *                 kmsg (payload: a line for the kernel log, answered by exit)
  * guest -> host:  hello (id 0, payload: kernel release), out (output
  *                 bytes), exit (payload: status, 128+N for signal N),
  *                 pong, error (payload: reason)
@@ -212,6 +213,22 @@ static void reap(void)
 	}
 }
 
+/*
+ * Writes @line to the kernel log. The grader's markers and barriers come
+ * here a dozen times a grade: a shell for each cost 35-55 ms under TCG.
+ */
+static void write_kmsg(unsigned int id, const char *line)
+{
+	static int kmsg = -1;
+
+	if (kmsg < 0)
+		kmsg = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+	if (kmsg < 0 || write(kmsg, line, strlen(line)) < 0)
+		send_text(id, "exit", "1");
+	else
+		send_text(id, "exit", "0");
+}
+
 static void handle(unsigned int id, const char *type, char *payload)
 {
 	struct job *job;
@@ -224,6 +241,8 @@ static void handle(unsigned int id, const char *type, char *payload)
 			kill(-job->pid, SIGKILL);
 	} else if (!strcmp(type, "ping")) {
 		send_frame(id, "pong", NULL, 0);
+	} else if (!strcmp(type, "kmsg")) {
+		write_kmsg(id, payload);
 	} else {
 		send_text(id, "error", "unknown request");
 	}
