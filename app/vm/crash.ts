@@ -161,7 +161,8 @@ export function parseCrashReport(console: string): CrashReport | undefined {
 }
 
 /** The kernel's printk and serial-console code: a lockup or stall that stops in it is a flood of messages. */
-const PRINTK_FUNCTIONS = /^(vprintk\w*|_printk|printk\w*|console_\w+|serial8250_\w+|uart_console_write|wait_for_lsr|io_serial_\w+|prb_\w+|log_store|record_print_text|info_print_prefix)(\.\w+)*$/;
+// __up_console_sem: printk hands the console lock back after each message, even those below the console's level
+const PRINTK_FUNCTIONS = /^(vprintk\w*|_printk|printk\w*|\w*console_\w+|serial8250_\w+|uart_console_write|wait_for_lsr|io_serial_\w+|prb_\w+|log_store|record_print_text|info_print_prefix)(\.\w+)*$/;
 
 /**
  * True for a lockup or stall caught in printk or the serial console: a
