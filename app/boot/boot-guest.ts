@@ -91,7 +91,7 @@ export async function bootGuest(env: Environment, workspace: GuestWorkspace, opt
   };
   let userBuild: Promise<unknown> | undefined;
   try {
-    const prepare = { kit: env.kit, toolchain: env.toolchain, workspaceDir: resolve(workspace.dir), checksDir: workspace.checksDir, kcflags: workspace.kcflags, compat: workspace.compat, runDir };
+    const prepare = { kit: env.kit, toolchain: env.toolchain, workspaceDir: resolve(workspace.dir), checksDir: workspace.checksDir, kcflags: workspace.kcflags, compat: workspace.compat, runDir, checked: workspace.checked };
     checkWorkspace(prepare.workspaceDir);
     // a debug boot may hold the CPUs for gdb, so its agent need not answer: build first there too
     const overlap = !env.kit.baseInitramfsPath && !options.gdb;

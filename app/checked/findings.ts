@@ -2,7 +2,7 @@ import { decodeFrames, describeOwnSite, firstOwnSite, type RunSymbols, type Sour
 import type { SanitizerReport } from '../vm/crash.js';
 import type { KernelFrame } from '../vm/kernel-log.js';
 import { sanitizerKind, type SanitizerKind } from '../vm/report-kinds.js';
-import { describeLeak, type LeakedBlock } from './kmemleak.js';
+import { describeLeaks, type LeakedBlock } from './kmemleak.js';
 
 /**
  * What a checked run found: every checker report, with its frames and,
@@ -19,7 +19,7 @@ export interface CheckedFinding {
   frames: KernelFrame[];
   /** The first place in the student's own code the frames lead to. */
   site?: SourceSite;
-  /** How many times the same report came (the kernel repeats some). */
+  /** How many times the same report came (the kernel repeats some); for kmemleak, how many objects leaked. */
   count: number;
   /** The report as printed, for the evidence. */
   text: string;
@@ -29,27 +29,54 @@ export const CHECKED_NOTE_PREFIX = 'checked run (no points lost)';
 
 /** Reports and leaks as findings, the same report once with a count, frames decoded to lines. */
 export async function checkedFindings(reports: readonly SanitizerReport[], leaks: readonly LeakedBlock[], symbols: RunSymbols): Promise<CheckedFinding[]> {
-  const raw: Omit<CheckedFinding, 'site' | 'count'>[] = [
-    ...reports.map((report) => ({ kind: report.kind, label: sanitizerKind(report.kind).label, title: report.title, frames: report.frames, text: report.text })),
-    ...leaks.map((leak) => ({ kind: 'kmemleak' as const, label: sanitizerKind('kmemleak').label, title: describeLeak(leak), frames: leak.frames, text: leak.text })),
-  ];
   const byKey = new Map<string, CheckedFinding>();
-  for (const finding of raw) {
-    const key = `${finding.kind}|${sameBugTitle(finding.title)}|${finding.frames.find((f) => f.module)?.func ?? ''}`;
+  for (const report of reports) {
+    const key = `${report.kind}|${sameBugTitle(report.title)}|${report.frames.find((f) => f.module)?.func ?? ''}`;
     const seen = byKey.get(key);
     if (seen) seen.count++;
-    else byKey.set(key, { ...finding, count: 1 });
+    else byKey.set(key, { kind: report.kind, label: sanitizerKind(report.kind).label, title: report.title, frames: report.frames, count: 1, text: report.text });
   }
   const findings = [...byKey.values()];
   for (const finding of findings) {
-    const decoded = await decodeFrames(
-      finding.frames.map((frame) => ({ func: frame.func, offset: frame.offset, length: frame.length, module: frame.module, exact: false })),
-      symbols,
-    );
-    const site = firstOwnSite(decoded.frames);
+    const site = await ownSite(finding.frames, symbols);
     if (site) finding.site = site;
   }
-  return findings;
+  return [...findings, ...(await leakFindings(leaks, symbols))];
+}
+
+/**
+ * One finding per place in the student's code that allocated what was
+ * never freed: a module that forgets its buffers leaks one per slot, from
+ * init and from each resize (kshram_realloc inlined into either), all
+ * from the one line.
+ */
+async function leakFindings(leaks: readonly LeakedBlock[], symbols: RunSymbols): Promise<CheckedFinding[]> {
+  const groups = new Map<string, { site?: SourceSite; blocks: LeakedBlock[] }>();
+  for (const leak of leaks) {
+    const site = await ownSite(leak.frames, symbols);
+    const key = site ? `${site.file ?? ''}:${site.line ?? ''}:${site.function}` : (leak.frames.find((f) => f.module)?.func ?? '');
+    const group = groups.get(key) ?? { ...(site ? { site } : {}), blocks: [] };
+    group.blocks.push(leak);
+    groups.set(key, group);
+  }
+  const label = sanitizerKind('kmemleak').label;
+  return [...groups.values()].map(({ site, blocks }) => ({
+    kind: 'kmemleak' as const,
+    label,
+    title: describeLeaks(blocks),
+    frames: blocks[0]!.frames,
+    ...(site ? { site } : {}),
+    count: blocks.length,
+    text: blocks.map((block) => block.text).join('\n'),
+  }));
+}
+
+async function ownSite(frames: readonly KernelFrame[], symbols: RunSymbols): Promise<SourceSite | undefined> {
+  const decoded = await decodeFrames(
+    frames.map((frame) => ({ func: frame.func, offset: frame.offset, length: frame.length, module: frame.module, exact: false })),
+    symbols,
+  );
+  return firstOwnSite(decoded.frames);
 }
 
 /**
@@ -67,7 +94,8 @@ export function sameBugTitle(title: string): string {
 
 /** "checked run (no points lost): KASAN: BUG: KASAN: use-after-free in ... — your code: kshram.c:97 `...` in kshram_set_size" */
 export function findingNote(finding: CheckedFinding): string {
-  const times = finding.count > 1 ? ` (${finding.count} times)` : '';
+  // a leak's title counts its objects itself
+  const times = finding.count > 1 && finding.kind !== 'kmemleak' ? ` (${finding.count} times)` : '';
   const where = finding.site ? ` — ${describeOwnSite(finding.site)}` : '';
   return `${CHECKED_NOTE_PREFIX}: ${finding.label}${times}: ${finding.title}${where}`;
 }

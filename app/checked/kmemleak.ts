@@ -12,7 +12,8 @@ import { kernelText, parseFrame, type KernelFrame } from '../vm/kernel-log.js';
 
 /** Mounts debugfs if needed, scans (twice: a block is reported once it was seen unreferenced) and prints the findings. */
 export const KMEMLEAK_SCAN_COMMAND = [
-  'mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug',
+  // busybox has no mountpoint applet
+  "grep -qs ' /sys/kernel/debug ' /proc/mounts || mount -t debugfs debugfs /sys/kernel/debug",
   'echo scan > /sys/kernel/debug/kmemleak',
   'echo scan > /sys/kernel/debug/kmemleak',
   'cat /sys/kernel/debug/kmemleak',
@@ -139,10 +140,17 @@ export function resolveAddress(address: bigint, modules: ReadonlyMap<string, Elf
   return inSection ? 'unnamed' : undefined;
 }
 
-/** "kmemleak: 4096 bytes allocated by kshram_realloc+0x3a/0x90 [kshram] (insmod) were never freed" */
-export function describeLeak(block: LeakedBlock): string {
-  const site = block.frames.find((frame) => frame.module) ?? block.frames[0];
-  return `kmemleak: ${block.size} bytes allocated${site ? ` in ${site.text}` : ''}${block.comm ? ` (by ${block.comm})` : ''} were never freed`;
+/**
+ * "11 objects (45056 bytes) allocated in kshram_realloc+0x3a/0x90 [kshram]
+ * were never freed (by insmod, check_resize)": blocks from one place.
+ */
+export function describeLeaks(blocks: readonly LeakedBlock[]): string {
+  const first = blocks[0];
+  const site = first?.frames.find((frame) => frame.module) ?? first?.frames[0];
+  const bytes = blocks.reduce((sum, block) => sum + block.size, 0);
+  const comms = [...new Set(blocks.map((block) => block.comm).filter(Boolean))];
+  const objects = `${blocks.length} object${blocks.length === 1 ? '' : 's'} (${bytes} bytes)`;
+  return `${objects} allocated${site ? ` in ${site.text}` : ''} were never freed${comms.length ? ` (by ${comms.join(', ')})` : ''}`;
 }
 
 /**

@@ -97,7 +97,7 @@ export async function runStress(workspaceDir: string, options: StressOptions = {
     });
     const { vm, guest } = booted;
     if (options.onConsoleData) vm.onConsoleData(options.onConsoleData);
-    const session = new GraderGuest(vm, Date.now() + STRESS_BOOT_TIMEOUT_MS + seconds * 1000 + STRESS_GRACE_MS + 3 * MODULE_STEP_TIMEOUT_MS);
+    const session = new GraderGuest(vm, Date.now() + STRESS_BOOT_TIMEOUT_MS + seconds * 1000 + STRESS_GRACE_MS + 3 * MODULE_STEP_TIMEOUT_MS, {}, { checked });
     const finish = async (summary: string, output: string, outcome?: StepOutcome): Promise<StressReport> => {
       const crash = outcome?.kind === 'crash' ? describeCrash(outcome.crash) : undefined;
       const result = checked ? await checkedResult(session, kit, guest) : { checkers: [], findings: [] };

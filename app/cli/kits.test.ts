@@ -32,6 +32,23 @@ describe('kshram-lab kits', () => {
     expect(text.output).toMatch(new RegExp(`debian-6\\.1\\* +Linux ${debian.kernelRelease!.replace(/\./g, '\\.')} +[\\d.]+ MiB +(native|docker)`));
   });
 
+  it('lists the debug kits: a built one like any kit, one not built as installable with its build time', async () => {
+    const kits = JSON.parse((await cli('kits', '--json')).output) as KitInfo[];
+    const text = (await cli('kits')).output;
+    // 6.12's debug kit is never built on this machine (the recipe can; it takes tens of minutes)
+    expect(kits.find((k) => k.name === 'debian-6.12-debug')).toMatchObject({ status: 'available', debug: true, buildEstimate: expect.stringMatching(/^~\d+ min on \d+ idle cores?/) });
+    expect(text).toMatch(/○ debian-6\.12-debug +not built \(.*KASAN.*\): kshram-lab kits install debian-6\.12-debug compiles its kernel here, ~\d+ min on \d+ idle core/);
+    const debug61 = kits.find((k) => k.name === 'debian-6.1-debug')!;
+    if (debug61.status === 'installed') {
+      expect(debug61).toMatchObject({ debug: true, kernelRelease: expect.stringMatching(/^6\.1\.\d+-kshram-debug$/) });
+      expect(debug61.buildEstimate).toBeUndefined();
+      expect(text).toMatch(/● debian-6\.1-debug +Linux 6\.1\.\d+-kshram-debug +[\d.]+ GiB +native/);
+    } else {
+      expect(debug61).toMatchObject({ status: 'available', debug: true });
+      expect(text).toMatch(/○ debian-6\.1-debug +not built/);
+    }
+  });
+
   it('rejects a bad archive with a plain message and exit status 2', async () => {
     const path = join(work, 'dist.tbz');
     await writeFile(path, 'this is not the course archive');

@@ -121,6 +121,8 @@ function printKits(infos: KitInfo[]): void {
       }
     } else if (kit.status === 'broken') {
       process.stdout.write(`${pc.red('●')} ${name} ${kit.error!.message}\n`);
+    } else if (kit.buildEstimate) {
+      process.stdout.write(pc.dim(`○ ${name} not built (${kit.description}): kshram-lab kits install ${kit.name} compiles its kernel here, ${kit.buildEstimate}\n`));
     } else {
       process.stdout.write(pc.dim(`○ ${name} not installed (${kit.description}): kshram-lab kits install ${kit.name}\n`));
     }

@@ -35,6 +35,16 @@ const EXIT_WAIT_MS = 2_000;
 const GRACE_PERIOD_KICK_MS = 4_000;
 
 /**
+ * A checked guest's insmod (/sbin/insmod, resources/guest/insmod-checked)
+ * logs where the module's code was loaded, which names kmemleak's call
+ * sites once the module is gone. Debian's busybox shell runs its own
+ * applet for a bare `insmod` whatever PATH says: the path has to be given.
+ */
+export function checkedCommand(command: string): string {
+  return command.replace(/^insmod /, '/sbin/insmod ');
+}
+
+/**
  * Runs the grader's commands in a guest, racing each against a kernel
  * crash, QEMU exiting and the overall deadline, so a broken module ends
  * the run at once instead of at a timeout.
@@ -50,6 +60,7 @@ export class GraderGuest {
     private readonly deadline: number,
     /** The host's copy of each module the guest may load ("kshram" -> its .ko), to name frozen CPUs' addresses. */
     private readonly koPaths: Readonly<Record<string, string | undefined>> = {},
+    private readonly options: { checked?: boolean } = {},
   ) {
     this.crashed = new Promise((resolve) => {
       if (vm.crashes.crash) resolve(vm.crashes.crash);
@@ -106,7 +117,7 @@ export class GraderGuest {
       partial += text;
       onOutput?.(text);
     };
-    const run = this.vm.agent.run(command, { timeoutMs: budget, onOutput: collect }).then(
+    const run = this.vm.agent.run(this.options.checked ? checkedCommand(command) : command, { timeoutMs: budget, onOutput: collect }).then(
       (result): StepOutcome => (result.timedOut && this.remainingMs() <= 0 ? { kind: 'deadline', output: result.output } : { kind: 'done', result }),
       // the agent's port closes when QEMU exits: report the exit with its status
       async (): Promise<StepOutcome> => ({ kind: 'exit', exit: await this.exitInfo(), output: partial }),

@@ -129,7 +129,7 @@ export async function gradeSubmission(workspaceDir: string, options: GradeOption
     const { vm, guest } = booted;
     const onConsoleData = listener.onConsoleData?.bind(listener);
     if (onConsoleData) vm.onConsoleData(withoutSyncMarkers(onConsoleData));
-    const session = new GraderGuest(vm, vm.started + timeLimitMs, { kshram: guest.kshram.koPath, hello: guest.hello });
+    const session = new GraderGuest(vm, vm.started + timeLimitMs, { kshram: guest.kshram.koPath, hello: guest.hello }, { checked });
     const kshramBuildError = guest.kshram.ok ? undefined : buildFailure(guest.kshram.diagnostics, guest.kshram.log);
     // what crosses items (unload #1's leftovers, threads before a load); each item records on its own
     const state = newRunState();

@@ -3,7 +3,7 @@ import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chooseToolchain, type ToolchainChoice } from '../build/select.js';
 import { toErrorData, type LabErrorData } from '../errors.js';
-import { BUILTIN_KITS } from './install.js';
+import { BUILTIN_KITS, DEBUG_KITS, debugKitBuildEstimate } from './install.js';
 import { buildTreePlace, DEFAULT_KIT, listKitNames, loadKit, type BuildTreePlace } from './kit.js';
 
 /** One kit as the CLI's `kits` and the UI's kit picker show it. */
@@ -23,15 +23,19 @@ export interface KitInfo {
   /** The toolchain `auto` picks for this kit on this host, and why. */
   toolchain?: ToolchainChoice;
   memory?: string;
+  /** A checking kernel (KASAN, lockdep, kmemleak, ...) built from Debian's source: every run on it is checked. */
+  debug?: boolean;
+  /** Not installed and built here when installed: how long that takes ("~10 min on 2 idle cores, ..."). */
+  buildEstimate?: string;
   error?: LabErrorData;
 }
 
-/** Installed kits (loadable or not) followed by the built-in kits not installed yet. */
+/** Installed kits (loadable or not) followed by the built-in kits not installed yet, the debug kits (built, not downloaded) last. */
 export async function listKits(): Promise<KitInfo[]> {
   const names = await listKitNames();
   const infos: KitInfo[] = [];
   for (const name of names) {
-    const builtin = name in BUILTIN_KITS;
+    const builtin = name in BUILTIN_KITS || name in DEBUG_KITS;
     try {
       const kit = await loadKit(name);
       const buildTree = buildTreePlace(kit);
@@ -48,6 +52,7 @@ export async function listKits(): Promise<KitInfo[]> {
         sizeBytes: (await diskUsage(kit.dir)) + external,
         toolchain: chooseToolchain(kit),
         memory: kit.qemu.memory,
+        ...(kit.sanitizers?.length ? { debug: true } : {}),
       });
     } catch (err) {
       infos.push({ name, status: 'broken', builtin, isDefault: name === DEFAULT_KIT, description: '', error: toErrorData(err) });
@@ -55,6 +60,11 @@ export async function listKits(): Promise<KitInfo[]> {
   }
   for (const [name, recipe] of Object.entries(BUILTIN_KITS)) {
     if (!names.includes(name)) infos.push({ name, status: 'available', builtin: true, isDefault: name === DEFAULT_KIT, source: 'debian', description: recipe.summary });
+  }
+  for (const [name, recipe] of Object.entries(DEBUG_KITS)) {
+    if (!names.includes(name)) {
+      infos.push({ name, status: 'available', builtin: true, isDefault: false, source: 'debian', description: recipe.summary, debug: true, buildEstimate: debugKitBuildEstimate() });
+    }
   }
   return infos;
 }
