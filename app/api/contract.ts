@@ -122,8 +122,27 @@ export interface CrashFrameInfo {
   inlinedFrom: Array<{ function: string; file?: string; line?: number }>;
 }
 
+/** A checker's report in a checked run (KASAN, lockdep, kmemleak, SLUB, ...): a note, never points; a problem at its line. */
+export interface CheckedFindingInfo {
+  /** "kasan", "lockdep", "kmemleak", "slub", ... */
+  kind: string;
+  /** "KASAN", "lockdep", ... */
+  label: string;
+  /** The report's first line ("BUG: KASAN: slab-out-of-bounds in kshram_ioctl+0x…"). */
+  title: string;
+  /** How many times it came (kmemleak: how many objects). */
+  count: number;
+  /** The first line of the student's code its frames lead to. */
+  location?: CrashLocationInfo;
+  /** The report as the kernel printed it. */
+  report: string;
+}
+
 export interface VmStatus {
   phase: VmPhase;
+  /** A checked boot (the Check toggle): the kernel runs its checkers; what they report is in findings. */
+  checked?: boolean;
+  findings?: CheckedFindingInfo[];
   /** One line for the status bar and banners. */
   message: string;
   kit?: string;
@@ -187,6 +206,8 @@ export interface GradeResult {
   items: GradeItem[];
   notes: string[];
   build: { ok: boolean; elapsedMs: number; diagnostics: ApiDiagnostic[] };
+  /** A checked grade (the Check toggle): the kernel's checkers and what they found (also in notes). */
+  checked?: { checkers: string[]; findings: CheckedFindingInfo[] };
 }
 
 export type GradeStage = 'build' | 'boot' | 'items' | 'done';
@@ -207,6 +228,8 @@ export interface GradeProgress {
 export interface KitInfo {
   name: string;
   installed: boolean;
+  /** A checking kernel (KASAN, lockdep, kmemleak): every boot and grade on it is checked. */
+  debug?: boolean;
   kernelRelease?: string;
   description?: string;
   error?: ApiError;
@@ -324,13 +347,15 @@ export const COMMANDS = {
   'file.read': z.object({ path: workspacePath }).strict(),
   'file.save': z.object({ path: workspacePath, content: z.string().max(MAX_FILE_CHARS, 'file too large') }).strict(),
   'build.run': empty,
-  'vm.boot': z.object({ cols: z.number().int().min(2).max(MAX_COLS), rows: z.number().int().min(2).max(MAX_ROWS), loadModule: z.boolean() }).strict(),
+  /** checked: boot with the kernel's checkers on (stock kits: slub_debug, page_poison; a debug kit always checks). */
+  'vm.boot': z.object({ cols: z.number().int().min(2).max(MAX_COLS), rows: z.number().int().min(2).max(MAX_ROWS), loadModule: z.boolean(), checked: z.boolean().optional() }).strict(),
   'vm.stop': empty,
   'console.input': z.object({ data: z.string().max(MAX_CONSOLE_INPUT_CHARS) }).strict(),
   'console.resize': z.object({ cols: z.number().int().min(2).max(MAX_COLS), rows: z.number().int().min(2).max(MAX_ROWS) }).strict(),
   'console.ack': z.object({ chars: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }).strict(),
   'slots.snapshot': empty,
-  'grade.run': empty,
+  /** checked: a checked grade; its findings are notes, never points. */
+  'grade.run': z.object({ checked: z.boolean().optional() }).strict(),
   'grade.cancel': empty,
   /** Boot as Boot does, with QEMU's gdbstub and gdb attached (wait: stop at the first instruction). */
   'debug.boot': z.object({ cols: z.number().int().min(2).max(MAX_COLS), rows: z.number().int().min(2).max(MAX_ROWS), loadModule: z.boolean(), wait: z.boolean() }).strict(),

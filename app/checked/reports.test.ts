@@ -4,7 +4,7 @@ import type { ElfFunctions } from '../symbols/elf-functions.js';
 import { CrashDetector } from '../vm/crash.js';
 import { checkersOf, checkedKit, checkedParameters } from './checked.js';
 import { sameBugTitle } from './findings.js';
-import { parseKmemleak, parseModuleLoads } from './kmemleak.js';
+import { describeLeaks, parseKmemleak, parseModuleLoads } from './kmemleak.js';
 import type { Kit } from '../kit/kit.js';
 
 /**
@@ -100,6 +100,14 @@ describe('kmemleak', () => {
       'kshram_init+0x5c/0x1f0 [kshram]',
       'do_one_initcall+0x98/0x390',
     ]);
+  });
+
+  it('describes the blocks lost at one place as one leak, with their count, bytes and the programs that allocated them', () => {
+    const [block] = parseKmemleak(output, new Map([['kshram', elf]]), parseModuleLoads(consoleText));
+    expect(describeLeaks([block!])).toBe('1 object (4096 bytes) allocated in kshram_realloc+0x2e/0x60 [kshram] were never freed (by insmod)');
+    expect(describeLeaks([block!, { ...block!, size: 8192, comm: 'check_resize' }, block!])).toBe(
+      '3 objects (16384 bytes) allocated in kshram_realloc+0x2e/0x60 [kshram] were never freed (by insmod, check_resize)',
+    );
   });
 });
 

@@ -3,7 +3,8 @@
  * so nothing the UI should not see (host paths of build products) leaks,
  * and a change in the engine's types breaks the build here, not in the UI.
  */
-import type { ApiDiagnostic, BuildOutcome, CrashInfo, GradeItem, GradeResult, SlotsSnapshot } from '../api/contract.js';
+import type { ApiDiagnostic, BuildOutcome, CheckedFindingInfo, CrashInfo, GradeItem, GradeResult, SlotsSnapshot } from '../api/contract.js';
+import type { CheckedFinding } from '../checked/findings.js';
 import { slotViewBlame } from '../slots/slot-view-task.js';
 import type { DecodedCrash } from '../symbols/decode-crash.js';
 import { describeCrash, readableReport, type CrashReport } from '../vm/crash.js';
@@ -38,6 +39,20 @@ export function toGradeResult(report: GradeReport): GradeResult {
     items: report.items.map(toGradeItem),
     notes: report.notes,
     build: { ok: report.build.ok, elapsedMs: report.build.elapsedMs, diagnostics: report.build.diagnostics.map(diagnostic) },
+    ...(report.checked ? { checked: { checkers: report.checked.checkers, findings: report.checked.findings.map(toFindingInfo) } } : {}),
+  };
+}
+
+/** A checker's finding for the UI: what and where in the student's code (the frames stay in the report text). */
+export function toFindingInfo(finding: CheckedFinding): CheckedFindingInfo {
+  const site = finding.site;
+  return {
+    kind: finding.kind,
+    label: finding.label,
+    title: finding.title,
+    count: finding.count,
+    ...(site?.file && site.line ? { location: { file: site.file, line: site.line, function: site.function, ...(site.source ? { source: site.source } : {}) } } : {}),
+    report: finding.text,
   };
 }
 

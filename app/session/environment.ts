@@ -18,7 +18,7 @@ export async function probeEnvironment(activeKit: string): Promise<EnvStatus> {
     try {
       const kit = await loadKit(name);
       if (name === activeKit) active = kit;
-      kits.push({ name, installed: true, kernelRelease: kit.kernelRelease, description: kit.description });
+      kits.push({ name, installed: true, kernelRelease: kit.kernelRelease, description: kit.description, ...(kit.sanitizers?.length ? { debug: true } : {}) });
     } catch (err) {
       const error = toErrorData(err);
       kits.push({ name, installed: error.code !== 'KIT_MISSING', error });

@@ -9,8 +9,10 @@ import type { RunSymbols } from '../symbols/decode.js';
 import { runSymbols } from '../symbols/run-symbols.js';
 import type { CrashReport } from '../vm/crash.js';
 import type { Vm } from '../vm/vm.js';
-import { toBuildOutcome, toCrashInfo } from './convert.js';
+import { toBuildOutcome, toCrashInfo, toFindingInfo } from './convert.js';
 import { freeLoopbackPort } from '../debug/free-port.js';
+import { alwaysChecked, checkedKit } from '../checked/checked.js';
+import { LiveFindings } from '../checked/live.js';
 import { GdbSession } from '../debug/gdb-session.js';
 
 /** Resizes come in bursts while a pane is dragged; the guest hears the last. */
@@ -25,6 +27,8 @@ export interface InteractiveOptions {
   rows: number;
   /** insmod kshram.ko through the agent once the guest is up. */
   loadModule: boolean;
+  /** A checked boot (app/checked): the kernel's checkers on, their reports as findings in the status. */
+  checked?: boolean;
   onStatus(status: VmStatus): void;
   onBuilt(outcome: BuildOutcome): void;
   onConsoleData(text: string): void;
@@ -57,6 +61,7 @@ export class InteractiveGuest {
   private decoding: Promise<void> | undefined;
   private decoded: DecodedCrash | undefined;
   private crashMessage: string | undefined;
+  private liveFindings: LiveFindings | undefined;
 
   constructor(private readonly options: InteractiveOptions) {
     this.size = { cols: options.cols, rows: options.rows };
@@ -102,13 +107,16 @@ export class InteractiveGuest {
     this.cancelBoot();
     clearTimeout(this.resizeTimer);
     this.gdbSession?.dispose();
+    this.liveFindings?.dispose();
     await this.vmInstance?.stop();
     await this.booted?.dispose();
   }
 
   private setStatus(status: VmStatus): void {
-    this.current = status;
-    this.options.onStatus(status);
+    // what the checkers found so far stays with every later status of this guest
+    const findings = this.current.findings;
+    this.current = findings && status.checked ? { ...status, findings } : status;
+    this.options.onStatus(this.current);
   }
 
   private async run(): Promise<void> {
@@ -117,15 +125,17 @@ export class InteractiveGuest {
     this.cancelBoot = () => cancel.abort();
     try {
       this.setStatus({ phase: 'building', message: 'Building kshram.ko and the guest', kit: options.kitName });
-      const env = await resolveEnvironment({ kit: options.kitName });
+      const resolved = await resolveEnvironment({ kit: options.kitName });
+      const checked = !!options.checked || alwaysChecked(resolved.kit);
+      const env = checked ? { ...resolved, kit: checkedKit(resolved.kit) } : resolved;
       const { kit, accel } = env;
-      const base = { kit: kit.name, kernelRelease: kit.kernelRelease, accel: accel.accel, accelReason: accel.reason };
+      const base = { kit: kit.name, kernelRelease: kit.kernelRelease, accel: accel.accel, accelReason: accel.reason, ...(checked ? { checked } : {}) };
       const label = `Linux ${kit.kernelRelease} (${accel.accel.toUpperCase()})`;
       if (this.stopped) cancel.abort();
       const gdbStub = options.debug ? { port: await freeLoopbackPort(), wait: options.debug.wait } : undefined;
       const booted = await bootGuest(
         env,
-        { dir: options.workspaceDir },
+        { dir: options.workspaceDir, checked },
         {
           cols: this.size.cols,
           rows: this.size.rows,
@@ -162,6 +172,13 @@ export class InteractiveGuest {
       }
       vm.onConsoleData((text) => options.onConsoleData(text));
       vm.onCrash((crash) => this.crashed(crash, base));
+      if (checked) {
+        this.liveFindings = new LiveFindings(vm, () => this.symbols, (findings) => {
+          if (this.stopped) return;
+          this.current = { ...this.current, findings: findings.map(toFindingInfo) };
+          this.options.onStatus(this.current);
+        });
+      }
       void vm.waitExit().then((exit) => {
         this.gdbSession?.dispose();
         // the crash is decoded from the .ko files in the run's folder: they go once that is done

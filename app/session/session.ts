@@ -228,21 +228,21 @@ export class LabSession {
     return this.boot(cols, rows, loadModule, debug);
   }
 
-  async boot(cols: number, rows: number, loadModule: boolean, debug?: { wait: boolean; cols: number; rows: number }): Promise<VmStatus> {
+  async boot(cols: number, rows: number, loadModule: boolean, debug?: { wait: boolean; cols: number; rows: number }, checked = false): Promise<VmStatus> {
     const workspace = this.requireWorkspace();
     if (this.vmOperation) throw busy(this.vmOperation, 'booting');
     if (this.guest && ['building', 'booting', 'running'].includes(this.vmStatus.phase)) return this.vmStatus;
     this.vmOperation = 'boot';
     try {
       await this.stop();
-      await this.startGuest(workspace, cols, rows, loadModule, debug);
+      await this.startGuest(workspace, cols, rows, loadModule, debug, checked);
     } finally {
       this.vmOperation = undefined;
     }
     return this.vmStatus;
   }
 
-  private async startGuest(workspace: Workspace, cols: number, rows: number, loadModule: boolean, debug?: { wait: boolean; cols: number; rows: number }): Promise<void> {
+  private async startGuest(workspace: Workspace, cols: number, rows: number, loadModule: boolean, debug: { wait: boolean; cols: number; rows: number } | undefined, checked: boolean): Promise<void> {
     this.throwIfDisposed();
     this.flow.clearReplay();
     this.debugState = undefined;
@@ -252,6 +252,7 @@ export class LabSession {
       cols,
       rows,
       loadModule,
+      checked,
       onStatus: (status) => this.guestStatus(guest, status),
       onBuilt: (outcome) => this.built(outcome),
       onVmStarted: (vm) => this.flow.attach(vm),
@@ -306,7 +307,7 @@ export class LabSession {
         this.debugState = { ...this.debugState, phase: 'ended', stop: undefined, message: 'The VM stopped; gdb ended with it' };
         this.emit('debug.state', this.debugState);
       }
-      this.setVmStatus({ ...guest.status, phase: 'stopped', message: 'Stopped', crash: undefined, error: undefined, moduleLoaded: undefined });
+      this.setVmStatus({ ...guest.status, phase: 'stopped', message: 'Stopped', crash: undefined, findings: undefined, error: undefined, moduleLoaded: undefined });
     }
     this.flow.attach(undefined);
     this.debugFlow.attach(undefined);
@@ -404,18 +405,18 @@ export class LabSession {
 
   // ------------------------------------------------------------ grading
 
-  async grade(): Promise<GradeResult> {
+  async grade(checked = false): Promise<GradeResult> {
     const workspace = this.requireWorkspace();
     if (this.vmOperation) throw busy(this.vmOperation, 'grading');
     this.vmOperation = 'grade';
     try {
-      return await this.runGrade(workspace);
+      return await this.runGrade(workspace, checked);
     } finally {
       this.vmOperation = undefined;
     }
   }
 
-  private async runGrade(workspace: Workspace): Promise<GradeResult> {
+  private async runGrade(workspace: Workspace, checked: boolean): Promise<GradeResult> {
     // the course grades on a cold boot, and two TCG guests on two cores would slow each other
     if (this.guest) {
       await this.stop();
@@ -423,7 +424,7 @@ export class LabSession {
     }
     this.throwIfDisposed();
     this.flow.push(banner('grading: the grader\'s VM console follows (read-only)'));
-    const run = new WorkbenchGrade(workspace.dir, this.kitName, {
+    const run = new WorkbenchGrade(workspace.dir, this.kitName, checked, {
       onStage: (stage, detail, vmStartedAt) => this.emit('grade.stage', { stage, detail, vmStartedAt }),
       onItemStart: (id) => this.emit('grade.itemStart', { id }),
       onItemEnd: (item) => this.emit('grade.itemEnd', { item }),

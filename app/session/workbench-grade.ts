@@ -23,6 +23,8 @@ export class WorkbenchGrade {
   constructor(
     private readonly workspaceDir: string,
     private readonly kitName: string,
+    /** A checked grade (app/checked): findings are notes and problems, never points. */
+    private readonly checked: boolean,
     private readonly events: GradeEvents,
   ) {}
 
@@ -35,6 +37,7 @@ export class WorkbenchGrade {
     try {
       const report = await gradeSubmission(this.workspaceDir, {
         kit: this.kitName,
+        checked: this.checked,
         signal: this.abort.signal,
         listener: {
           onStage: (stage, detail) => {

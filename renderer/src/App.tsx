@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { Group, Panel, Separator } from 'react-resizable-panels';
-import type { ApiDiagnostic, ApiEvent, EditorFile, EventName, LabClient } from '../../app/api';
+import type { ApiDiagnostic, ApiEvent, CheckedFindingInfo, EditorFile, EventName, LabClient } from '../../app/api';
 import { Banners } from './chrome/Banners';
 import { BuildToast } from './chrome/BuildToast';
 import { gradeQuestion, leaveQuestion } from './chrome/confirmations';
@@ -22,6 +22,7 @@ import { WorkspaceDialog } from './workspace/WorkspaceDialog';
 type BottomTab = 'terminal' | 'gdb' | 'problems' | 'log';
 
 const EVENTS: EventName[] = ['build.state', 'vm.state', 'slots.snapshot', 'grade.stage', 'grade.itemStart', 'grade.itemEnd', 'grade.done', 'workspace.changed', 'env.changed', 'debug.state'];
+const NO_FINDINGS: readonly CheckedFindingInfo[] = [];
 /** Until app.info arrives; the engine's value replaces it. */
 const DEFAULT_ACK_CHARS = 5_000;
 
@@ -31,6 +32,8 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
   const [dialog, setDialog] = useState(false);
   const [bottom, setBottom] = useState<BottomTab>('terminal');
   const [loadModule, setLoadModule] = useState(true);
+  /** The Check toggle: boots and grades with the kernel's checkers. */
+  const [checked, setChecked] = useState(false);
   /** The terminal has shown something: the "press Boot" hint would cover it. */
   const [consoleUsed, setConsoleUsed] = useState(false);
   const editor = useRef<EditorHandle>(null);
@@ -103,7 +106,7 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
     // the console takes the focus once the guest is up, unless the student went on typing elsewhere meanwhile
     const focusedAtClick = document.activeElement;
     try {
-      const status = await (debug ? client.invoke('debug.boot', { ...size, loadModule, wait: false }) : client.invoke('vm.boot', { ...size, loadModule }));
+      const status = await (debug ? client.invoke('debug.boot', { ...size, loadModule, wait: false }) : client.invoke('vm.boot', { ...size, loadModule, checked }));
       if (status.phase === 'running' && document.activeElement === focusedAtClick) terminal.current?.focus();
     } catch (err) {
       notifyError(err, 'Boot: ');
@@ -119,7 +122,7 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
     if (!(await saveAll())) return;
     setBottom('terminal');
     try {
-      await client.invoke('grade.run', {});
+      await client.invoke('grade.run', { checked });
     } catch (err) {
       // the grade panel shows what went wrong; a cancel needs no toast
       if (errorData(err).code !== 'CANCELLED') notifyError(err, 'Grade: ');
@@ -138,7 +141,9 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
     onToggle: (file: EditorFile, line: number) => void client.invoke('debug.toggleBreakpoint', { file, line }).then((d) => dispatch({ type: 'debug', state: d }), notifyError),
   };
   const diagnostics = state.build?.diagnostics ?? [];
-  const problemCount = diagnostics.filter((d) => d.severity === 'error' || d.severity === 'warning').length + (vm.phase === 'crashed' && vm.crash?.location ? 1 : 0);
+  // the running checked boot's findings, else the last checked grade's
+  const findings = vm.findings ?? state.grade?.result?.checked?.findings ?? NO_FINDINGS;
+  const problemCount = diagnostics.filter((d) => d.severity === 'error' || d.severity === 'warning').length + (vm.phase === 'crashed' && vm.crash?.location ? 1 : 0) + findings.length;
   const vmUp = ['running', 'booting', 'building', 'crashed'].includes(vm.phase);
   const gradeStale = useStaleGrade(workspace?.dir, state.grade);
 
@@ -152,6 +157,8 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
         grade={state.grade}
         loadModule={loadModule}
         onLoadModule={setLoadModule}
+        checked={checked}
+        onChecked={setChecked}
         onWorkspace={() => setDialog(true)}
         onBuild={() => void build()}
         onBoot={() => boot()}
@@ -168,7 +175,7 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
             <Group orientation="vertical">
               <Panel defaultSize="58" minSize="15">
                 {workspace ? (
-                  <EditorPane client={client} workspace={workspace} diagnostics={diagnostics} crash={vm.phase === 'crashed' ? vm.crash : undefined} onSaved={() => void build(true)} onError={(text, suggestion) => dispatch({ type: 'notice', kind: 'error', text, suggestion })} handle={editor} debug={debugGutter} />
+                  <EditorPane client={client} workspace={workspace} diagnostics={diagnostics} crash={vm.phase === 'crashed' ? vm.crash : undefined} findings={findings} onSaved={() => void build(true)} onError={(text, suggestion) => dispatch({ type: 'notice', kind: 'error', text, suggestion })} handle={editor} debug={debugGutter} />
                 ) : (
                   <div className="empty big">{loaded ? 'Open or create a workspace to start.' : 'Connecting…'}</div>
                 )}
@@ -205,7 +212,7 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
                   </div>
                   {bottom === 'problems' && (
                     <div className="bottom-body scroll">
-                      <ProblemsPane building={state.building} build={state.build} error={state.buildError} crash={vm.phase === 'crashed' ? vm.crash : undefined} openable={workspace?.files.map((f) => f.path) ?? []} onReveal={reveal} />
+                      <ProblemsPane building={state.building} build={state.build} error={state.buildError} crash={vm.phase === 'crashed' ? vm.crash : undefined} findings={findings} openable={workspace?.files.map((f) => f.path) ?? []} onReveal={reveal} />
                     </div>
                   )}
                   {bottom === 'log' && (

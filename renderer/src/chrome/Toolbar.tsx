@@ -9,6 +9,9 @@ interface Props {
   grade?: GradeProgress;
   loadModule: boolean;
   onLoadModule(on: boolean): void;
+  /** Boot and grade with the kernel's checkers (a debug kit always checks). */
+  checked: boolean;
+  onChecked(on: boolean): void;
   onWorkspace(): void;
   onBuild(): void;
   /** The five below may return their promise: the button takes clicks again once it settles. */
@@ -29,6 +32,8 @@ export function Toolbar(props: Props) {
   const grading = !!grade?.running;
   const vmUp = VM_BUSY.has(vm.phase);
   const noKit = !!env?.kitError;
+  // a debug kit's kernel checks every run, asked or not
+  const debugKit = !!env?.kits.find((k) => k.name === env.activeKit)?.debug;
   const home = workspace?.dir.split('/').slice(-2).join('/');
   // Boot/Stop and Grade/Cancel each turn into their opposite: a double click must not undo itself
   const vmClick = useClickGuard(vmUp ? 'stop' : 'boot');
@@ -61,6 +66,9 @@ export function Toolbar(props: Props) {
       )}
       <label className="toggle" title="insmod kshram.ko as soon as the guest is up">
         <input type="checkbox" checked={props.loadModule} onChange={(e) => props.onLoadModule(e.target.checked)} /> load kshram.ko<span className="narrow-hide"> at boot</span>
+      </label>
+      <label className="toggle" title="Boot and grade with the kernel's checkers on (slub_debug and page poisoning on stock kits; KASAN, lockdep, kmemleak on a debug kit): what they report shows as a problem at your line, and costs no points" data-testid="check-toggle">
+        <input type="checkbox" checked={props.checked || debugKit} disabled={debugKit || grading || vmUp} onChange={(e) => props.onChecked(e.target.checked)} /> Check
       </label>
       <div className="separator" />
       {grading ? (

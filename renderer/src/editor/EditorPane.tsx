@@ -1,6 +1,7 @@
 import { useEffect, useImperativeHandle, useReducer, useRef, useState, type Ref } from 'react';
-import type { ApiDiagnostic, CrashInfo, EditorFile, LabClient, WorkspaceInfo } from '../../../app/api';
+import type { ApiDiagnostic, CheckedFindingInfo, CrashInfo, EditorFile, LabClient, WorkspaceInfo } from '../../../app/api';
 import { useCrashMarker } from '../crash/useCrashMarker';
+import { useFindingMarkers } from '../checked/useFindingMarkers';
 import { errorData } from '../client/errors';
 import { useDebugGutter, type DebugGutter } from '../debug/useDebugGutter';
 import { EditorFiles } from './files';
@@ -22,6 +23,8 @@ interface Props {
   diagnostics: ApiDiagnostic[];
   /** The VM's kernel crash, marked at its line. */
   crash?: CrashInfo;
+  /** What the checkers of a checked boot or grade reported, marked at their lines. */
+  findings: readonly CheckedFindingInfo[];
   /** A file was saved with Ctrl/Cmd+S (the app builds then). */
   onSaved(path: EditorFile): void;
   onError(text: string, suggestion?: string): void;
@@ -39,7 +42,7 @@ const SEVERITY: Record<ApiDiagnostic['severity'], monaco.MarkerSeverity> = {
 /** Markers from the compiler have this owner; setting them again replaces the last build's. */
 const MARKER_OWNER = 'gcc';
 
-export function EditorPane({ client, workspace, diagnostics, crash, onSaved, onError, handle, debug }: Props) {
+export function EditorPane({ client, workspace, diagnostics, crash, findings, onSaved, onError, handle, debug }: Props) {
   const host = useRef<HTMLDivElement>(null);
   const editor = useRef<monaco.editor.IStandaloneCodeEditor | null>(null);
   const [files, setFiles] = useState<EditorFiles | null>(null);
@@ -153,6 +156,7 @@ export function EditorPane({ client, workspace, diagnostics, crash, onSaved, onE
   }, [files, diagnostics]);
 
   useCrashMarker(files, crash);
+  useFindingMarkers(files, findings);
 
   useImperativeHandle(
     handle,

@@ -1,4 +1,4 @@
-import type { ApiDiagnostic, ApiError, BuildOutcome, CrashInfo } from '../../../app/api';
+import type { ApiDiagnostic, ApiError, BuildOutcome, CheckedFindingInfo, CrashInfo } from '../../../app/api';
 
 interface Props {
   building: boolean;
@@ -6,6 +6,8 @@ interface Props {
   error?: ApiError;
   /** The VM's kernel crash, listed first when it was decoded to a line. */
   crash?: CrashInfo;
+  /** A checked boot's or grade's checker reports: warnings at their lines, no points lost. */
+  findings: readonly CheckedFindingInfo[];
   /** Files that have tabs: their problems are links. */
   openable: readonly string[];
   onReveal(d: ApiDiagnostic): void;
@@ -13,7 +15,7 @@ interface Props {
 
 const ICON: Record<ApiDiagnostic['severity'], string> = { error: '✘', warning: '⚠', note: 'ℹ', info: 'ℹ' };
 
-export function ProblemsPane({ building, build, error, crash, openable, onReveal }: Props) {
+export function ProblemsPane({ building, build, error, crash, findings, openable, onReveal }: Props) {
   const errors = build?.diagnostics.filter((d) => d.severity === 'error').length ?? 0;
   const warnings = build?.diagnostics.filter((d) => d.severity === 'warning').length ?? 0;
   let summary;
@@ -48,6 +50,17 @@ export function ProblemsPane({ building, build, error, crash, openable, onReveal
             </span>
           </li>
         )}
+        {findings.map((f, i) => {
+          const at = f.location;
+          const message = `${f.label}: ${f.title} (checked run: a note, no points lost)`;
+          return (
+            <li key={`checked-${i}`} className={`problem warning${at ? ' link' : ''}`} data-testid="problem-checked" data-kind={f.kind} onClick={at ? () => onReveal({ file: at.file, line: at.line, column: 1, severity: 'warning', message }) : undefined} title={at ? 'Show in the editor' : undefined}>
+              <span className="problem-icon warning">{ICON.warning}</span>
+              <span className="problem-message">{message}</span>
+              <span className="problem-where dim">{at ? `${at.file}:${at.line}` : 'not in your code'}</span>
+            </li>
+          );
+        })}
         {build?.diagnostics.map((d, i) => {
           const link = openable.includes(d.file);
           return (
