@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildGuest, startGuest } from '../app/boot/boot-guest.js';
 import { resolveEnvironment } from '../app/boot/environment.js';
+import { alwaysChecked, checkedKit } from '../app/checked/checked.js';
 import { DEFAULT_KIT } from '../app/kit/kit.js';
 import { moduleDir } from '../app/paths.js';
 import { median, printTable, seconds } from './stats.js';
@@ -20,7 +21,9 @@ const rows: string[][] = [];
 
 for (const name of kits) {
   // the boot path's two stages: one build, then boots of it
-  const env = await resolveEnvironment({ kit: name });
+  const resolved = await resolveEnvironment({ kit: name });
+  // a debug kit boots as every run on it does: checked (its command line has no_timer_check)
+  const env = alwaysChecked(resolved.kit) ? { ...resolved, kit: checkedKit(resolved.kit) } : resolved;
   const { kit, accel } = env;
   const runDir = await mkdtemp(join(tmpdir(), 'kshram-bench-'));
   const prepareStarted = Date.now();

@@ -8,6 +8,16 @@
 # The kit keeps bzImage, vmlinux (DWARF 5, for file:line of kernel frames)
 # and the build tree, prepared for external modules (make -C OUTDIR/build M=...).
 # Progress lines "==> progress N/TOTAL" let the caller draw a bar.
+#
+# debian-6.1-debug (SERIES 6.1, Linux 6.1.192) was built and measured here:
+# 9-10 min on 2 idle cores (14 CPU-minutes), 108 min on a host at load
+# 25-35; 1.7 GiB. debian-6.12-debug is the same script with SERIES 6.12
+# (apt's linux-source-6.12, in bookworm-backports): `kshram-lab kits
+# install debian-6.12-debug` runs `debian-debug-kit.sh debian-6.12-debug
+# 6.12 ~/.cache/kshram-lab/kits/debian-6.12-debug $(nproc)`. It has not been
+# built or booted here (no time on the shared machine): the options below
+# exist in 6.12 too (SLOB is gone there, so disabling it does nothing), and
+# the config check after olddefconfig stops the build if kconfig dropped one.
 set -euo pipefail
 
 name=$1 series=$2 out=$3 jobs=${4:-$(nproc)}
