@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ElfFunctions } from '../symbols/elf-functions.js';
 import { CrashDetector } from '../vm/crash.js';
-import { checkersOf, checkedKit, checkedParameters } from './checked.js';
+import { checkersOf, checkedKit, checkedParameters, defaultTimeLimitMs } from './checked.js';
 import { sameBugTitle } from './findings.js';
 import { describeLeaks, parseKmemleak, parseModuleLoads } from './kmemleak.js';
 import type { Kit } from '../kit/kit.js';
@@ -120,5 +120,8 @@ describe('checked kernels', () => {
     const debug = { ...stock, kernelRelease: '6.1.192-kshram-debug', sanitizers: ['kasan', 'kmemleak'] } as Kit;
     expect(checkedParameters(debug)).toEqual(['no_timer_check']);
     expect(checkersOf(debug)).toEqual(['kasan', 'kmemleak']);
+    // the course's limit on its own kind of kernel; three times it on a checking kernel that is that much slower
+    expect(defaultTimeLimitMs(stock, 120_000)).toBe(120_000);
+    expect(defaultTimeLimitMs(debug, 120_000)).toBe(360_000);
   });
 });

@@ -22,7 +22,7 @@ interface GradeFlags {
   accel: 'auto' | 'kvm' | 'tcg';
   toolchain: 'auto' | 'native' | 'docker';
   checks?: string;
-  timeLimit: number;
+  timeLimit?: number;
   evidence: 'failed' | 'all';
   compat: boolean;
   checked?: boolean;
@@ -47,7 +47,7 @@ export function gradeCommand(): Command {
     .addOption(noCompatOption())
     .addOption(checkedOption())
     .option('--checks <dir>', "use the check programs in DIR (check_msg.c, check_resize.c, check_fork.c, kshram.h), e.g. the course's")
-    .addOption(new Option('--time-limit <seconds>', 'time limit for boot and all items').default(120).argParser(positive('--time-limit')))
+    .addOption(new Option('--time-limit <seconds>', "time limit for boot and all items (default: the course's 120; 3 times that on a debug kit, whose kernel is that much slower)").argParser(positive('--time-limit')))
     .addOption(new Option('--evidence <which>', 'evidence to print').choices(['failed', 'all']).default('failed'))
     .addOption(new Option('--jobs <n>', `submissions graded at once, one VM each (default: ${availableParallelism()}, the CPU cores)`).argParser(positive('--jobs')))
     .option('--report <dir>', 'write results.json, results.csv and report.html into DIR')
@@ -71,7 +71,7 @@ export function gradeCommand(): Command {
         checksDir: flags.checks,
         compat: flags.compat,
         checked: flags.checked,
-        timeLimitMs: flags.timeLimit * 1000,
+        ...(flags.timeLimit !== undefined ? { timeLimitMs: flags.timeLimit * 1000 } : {}),
         signal: abort.signal,
       };
       try {

@@ -7,6 +7,7 @@ import { prepareSubmission, submissionName, type SubmissionKind } from '../submi
 import type { Accel } from '../vm/accel.js';
 import { cancelledError } from '../boot/boot-guest.js';
 import { resolveEnvironment } from '../boot/environment.js';
+import { defaultTimeLimitMs } from '../checked/checked.js';
 import { validateChecksDir } from './checks-dir.js';
 import { DEFAULT_TIME_LIMIT_MS, type ItemResult } from './checklist.js';
 import { MAX_POINTS } from './items/table.js';
@@ -77,11 +78,11 @@ export async function gradeBatch(inputs: readonly string[], options: BatchOption
   if (!inputs.length) throw new LabError('BAD_ARGUMENT', 'No submissions to grade.', 'Name folders, .c files or .tar.gz/.zip archives: kshram-lab grade sub1 sub2 ...');
   const started = Date.now();
   const jobs = Math.max(1, Math.floor(options.jobs ?? availableParallelism()));
-  const timeLimitMs = options.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
   // everything shared is checked and built once, before the first VM
   if (options.checksDir) await validateChecksDir(options.checksDir);
   const environment = await resolveEnvironment(options);
   const { kit, toolchain, accel } = environment;
+  const timeLimitMs = options.timeLimitMs ?? defaultTimeLimitMs(kit, DEFAULT_TIME_LIMIT_MS);
   await buildGuestPrograms(toolchain, options.checksDir);
 
   const students = uniqueNames(inputs.map(submissionName));

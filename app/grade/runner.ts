@@ -9,7 +9,7 @@ import type { Accel, AccelPreference } from '../vm/accel.js';
 import { describeCrash, type CrashKind } from '../vm/crash.js';
 import { decodeCrash, decodedCrashFields, frameYourCode, warningYourCode, type CrashLocation } from '../symbols/decode-crash.js';
 import { runSymbols } from '../symbols/run-symbols.js';
-import { alwaysChecked, checkedKit } from '../checked/checked.js';
+import { alwaysChecked, checkedKit, defaultTimeLimitMs } from '../checked/checked.js';
 import { findingNote } from '../checked/findings.js';
 import { checkedResult, type CheckedResult } from '../checked/grade.js';
 import { validateChecksDir } from './checks-dir.js';
@@ -96,12 +96,12 @@ export interface GradeReport {
 export async function gradeSubmission(workspaceDir: string, options: GradeOptions = {}): Promise<GradeReport> {
   const started = Date.now();
   const listener = options.listener ?? {};
-  const timeLimitMs = options.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
-  if (!(timeLimitMs > 0) || !Number.isFinite(timeLimitMs)) {
-    throw new LabError('BAD_ARGUMENT', `The time limit must be a positive number of seconds, not ${timeLimitMs / 1000}.`, 'Use e.g. --time-limit 120 (the course\'s limit).');
+  if (options.timeLimitMs !== undefined && (!(options.timeLimitMs > 0) || !Number.isFinite(options.timeLimitMs))) {
+    throw new LabError('BAD_ARGUMENT', `The time limit must be a positive number of seconds, not ${options.timeLimitMs / 1000}.`, 'Use e.g. --time-limit 120 (the course\'s limit).');
   }
   if (options.checksDir) await validateChecksDir(options.checksDir);
   const resolved = options.environment ?? (await resolveEnvironment(options));
+  const timeLimitMs = options.timeLimitMs ?? defaultTimeLimitMs(resolved.kit, DEFAULT_TIME_LIMIT_MS);
   const checked = Boolean(options.checked) || alwaysChecked(resolved.kit);
   const env: Environment = checked ? { ...resolved, kit: checkedKit(resolved.kit) } : resolved;
   const { kit, toolchain, accel } = env;
