@@ -24,6 +24,9 @@ afterAll(() => rm(work, { recursive: true, force: true }));
 /** A checked grade on a busy host: build, a slow boot, eight items, kshram_tap, the kmemleak scan. */
 const CASE_TIMEOUT_MS = 400_000;
 
+/** Each item's verdict, for a failure's message. */
+const itemsOf = (report: GradeReport): string => report.items.map((item) => `${item.id} ${item.status}: ${item.summary}`).join('\n');
+
 async function gradeCase(c: SanitizerCase, kit: string): Promise<{ report: GradeReport; line: number }> {
   const dir = join(work, `${kit}-${c.name}`);
   await writeVariant({ name: c.name, description: c.description, edits: c.edits, statuses: [], evidence: /./ }, dir);
@@ -37,7 +40,7 @@ async function gradeCase(c: SanitizerCase, kit: string): Promise<{ report: Grade
 describe.skipIf(!debugKitInstalled)(`sanitizer corpus on ${DEBUG_KIT}`, () => {
   it('grades the reference 100/100 with no note', async () => {
     const report = await gradeSubmission(moduleDir, { kit: DEBUG_KIT, checked: true });
-    expect(report.total).toBe(100);
+    expect(report.total, itemsOf(report)).toBe(100);
     expect(report.notes).toEqual([]);
     expect(report.checked?.findings).toEqual([]);
   }, CASE_TIMEOUT_MS);
@@ -45,7 +48,7 @@ describe.skipIf(!debugKitInstalled)(`sanitizer corpus on ${DEBUG_KIT}`, () => {
   for (const c of SANITIZER_CASES) {
     it(`${c.name}: 100/100 and one ${c.kind} note at its line`, async () => {
       const { report, line } = await gradeCase(c, DEBUG_KIT);
-      expect(report.total).toBe(100);
+      expect(report.total, itemsOf(report)).toBe(100);
       expect(report.crash).toBeUndefined();
       const findings = report.checked!.findings;
       expect(findings.map((f) => `${f.kind}: ${f.title}`)).toEqual([expect.stringMatching(new RegExp(`^${c.kind}: `))]);
@@ -65,7 +68,7 @@ describe(`sanitizer corpus on ${DEFAULT_KIT} --checked (slub_debug=FZPU page_poi
   for (const c of SANITIZER_CASES.filter((x) => STOCK_CASES.includes(x.name))) {
     it(`${c.name}: ${c.stock ? `found as ${c.stock.kind}` : 'not seen by slub_debug'}, 100/100`, async () => {
       const { report } = await gradeCase(c, DEFAULT_KIT);
-      expect(report.total).toBe(100);
+      expect(report.total, itemsOf(report)).toBe(100);
       const findings = report.checked!.findings;
       if (c.stock) {
         expect(findings.map((f) => f.kind)).toEqual([c.stock.kind]);

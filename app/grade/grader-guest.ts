@@ -60,13 +60,22 @@ export class GraderGuest {
     private readonly deadline: number,
     /** The host's copy of each module the guest may load ("kshram" -> its .ko), to name frozen CPUs' addresses. */
     private readonly koPaths: Readonly<Record<string, string | undefined>> = {},
-    private readonly options: { checked?: boolean } = {},
+    /**
+     * checked: the guest's insmod logs module sections (see checkedCommand).
+     * timeScale: every step's limit times this, for a kernel that much
+     * slower than the course's (a debug kit); the run's deadline still holds.
+     */
+    private readonly options: { checked?: boolean; timeScale?: number } = {},
   ) {
     this.crashed = new Promise((resolve) => {
       if (vm.crashes.crash) resolve(vm.crashes.crash);
       vm.onCrash(resolve);
     });
     this.exited = vm.waitExit();
+  }
+
+  private get timeScale(): number {
+    return this.options.timeScale ?? 1;
   }
 
   remainingMs(): number {
@@ -98,7 +107,7 @@ export class GraderGuest {
   /** Waits for the guest's agent; the result's output is the kernel release. */
   async boot(timeoutMs: number): Promise<StepOutcome> {
     const started = Date.now();
-    const ready = this.vm.agent.waitReady(Math.max(1, Math.min(timeoutMs, this.remainingMs()))).then(
+    const ready = this.vm.agent.waitReady(Math.max(1, Math.min(timeoutMs * this.timeScale, this.remainingMs()))).then(
       (release): StepOutcome => ({ kind: 'done', result: { status: 0, output: release, timedOut: false, elapsedMs: Date.now() - started } }),
       (): StepOutcome => (this.remainingMs() <= 0 ? { kind: 'deadline', output: '' } : { kind: 'done', result: { status: null, output: '', timedOut: true, elapsedMs: Date.now() - started } }),
     );
@@ -111,7 +120,7 @@ export class GraderGuest {
    */
   async exec(command: string, timeoutMs: number, onOutput?: (text: string) => void): Promise<StepOutcome> {
     let partial = '';
-    const budget = Math.min(timeoutMs, this.remainingMs());
+    const budget = Math.min(timeoutMs * this.timeScale, this.remainingMs());
     if (budget <= 0) return { kind: 'deadline', output: '' };
     const collect = (text: string): void => {
       partial += text;

@@ -9,7 +9,7 @@ import type { Accel, AccelPreference } from '../vm/accel.js';
 import { describeCrash, type CrashKind } from '../vm/crash.js';
 import { decodeCrash, decodedCrashFields, frameYourCode, warningYourCode, type CrashLocation } from '../symbols/decode-crash.js';
 import { runSymbols } from '../symbols/run-symbols.js';
-import { alwaysChecked, checkedKit, defaultTimeLimitMs } from '../checked/checked.js';
+import { alwaysChecked, checkedKit, defaultTimeLimitMs, timeScaleOf } from '../checked/checked.js';
 import { findingNote } from '../checked/findings.js';
 import { checkedResult, type CheckedResult } from '../checked/grade.js';
 import { validateChecksDir } from './checks-dir.js';
@@ -129,7 +129,7 @@ export async function gradeSubmission(workspaceDir: string, options: GradeOption
     const { vm, guest } = booted;
     const onConsoleData = listener.onConsoleData?.bind(listener);
     if (onConsoleData) vm.onConsoleData(withoutSyncMarkers(onConsoleData));
-    const session = new GraderGuest(vm, vm.started + timeLimitMs, { kshram: guest.kshram.koPath, hello: guest.hello }, { checked });
+    const session = new GraderGuest(vm, vm.started + timeLimitMs, { kshram: guest.kshram.koPath, hello: guest.hello }, { checked, timeScale: timeScaleOf(kit) });
     const kshramBuildError = guest.kshram.ok ? undefined : buildFailure(guest.kshram.diagnostics, guest.kshram.log);
     // what crosses items (unload #1's leftovers, threads before a load); each item records on its own
     const state = newRunState();
