@@ -118,7 +118,7 @@ describe('checked kernels', () => {
     expect(checkedKit(stock).qemu.append).toBe('foo=1 no_timer_check slub_debug=FZPU page_poison=1 kfence.sample_interval=5');
     expect(checkedParameters({ ...stock, kernelRelease: '6.1.0-57-amd64' })).toEqual(['no_timer_check', 'slub_debug=FZPU', 'page_poison=1']);
     const debug = { ...stock, kernelRelease: '6.1.192-kshram-debug', sanitizers: ['kasan', 'kmemleak'] } as Kit;
-    expect(checkedParameters(debug)).toEqual(['no_timer_check']);
+    expect(checkedParameters(debug)).toEqual(['no_timer_check', 'watchdog_thresh=12']);
     expect(checkersOf(debug)).toEqual(['kasan', 'kmemleak']);
     // the course's limit on its own kind of kernel; three times it on a checking kernel that is that much slower
     expect(defaultTimeLimitMs(stock, 120_000)).toBe(120_000);
