@@ -1,11 +1,9 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { SANITIZER_CASES } from '../app/checked/corpus.js';
 import { writeVariant } from '../app/grade/corpus/variants.js';
-import { launchBrowser, openPage, screenshot, startWebMode, waitForTerminal, type WebMode } from './harness.js';
+import { e2eFixture, openPage, screenshot, startWebMode, waitForTerminal } from './harness.js';
 
 /** A checked TCG boot takes ~10 s, far more on a busy host; these are the give-up points. */
 const BOOT_MS = 180_000;
@@ -26,29 +24,18 @@ const oneByteTooFar = SANITIZER_CASES.find((c) => c.name === 'ioctl-one-past-end
  * the points and lists the same finding.
  */
 describe('the Check toggle, on a real QEMU boot and grade', () => {
-  let browser: Browser;
-  let web: WebMode;
-  let tmp: string;
-  let dir: string;
+  const fx = e2eFixture('kshram-e2e-checked-');
   let lines: string[];
 
   beforeAll(async () => {
-    tmp = await mkdtemp(join(tmpdir(), 'kshram-e2e-checked-'));
-    dir = join(tmp, 'lab05');
+    const dir = join(fx.tmp, 'lab05');
     await writeVariant({ name: oneByteTooFar.name, description: oneByteTooFar.description, edits: oneByteTooFar.edits, statuses: [], evidence: /./ }, dir);
     lines = (await readFile(join(dir, 'kshram.c'), 'utf8')).split('\n');
-    browser = await launchBrowser();
-    web = await startWebMode([dir]);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await web?.stop();
-    await rm(tmp, { recursive: true, force: true });
+    fx.web = await startWebMode([dir]);
   });
 
   it('a checked boot shows slub_debug\'s report as a problem at a line of kshram.c; a checked grade keeps 100/100 and lists it', { timeout: 720_000 }, async () => {
-    const { page, errors } = await openPage(browser, web.url);
+    const { page, errors } = await openPage(fx.browser, fx.web!.url);
     await page.locator('[data-testid=editor] .view-lines').getByText('SPDX-License-Identifier').waitFor({ timeout: UI_MS });
 
     // Check on, then Boot: the kernel runs with slub_debug; nothing is reported until the module misbehaves
