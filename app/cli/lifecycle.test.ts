@@ -42,7 +42,6 @@ function processesMentioning(marker: string): string[] {
   return found;
 }
 
-
 /** Starts `grade WORKSPACE` with its own TMPDIR and waits until cc1 compiles kshram.c. */
 async function gradeUntilCompiling(name: string): Promise<{ cli: ChildProcess; tmp: string; exited: Promise<number | null> }> {
   const tmp = join(root, name);

@@ -7,7 +7,6 @@ import type { ApiEvent, DebugState, SlotsSnapshot, VmStatus } from '../api/contr
 import { LabSession } from '../session/session.js';
 import { until } from '../../test/until.js';
 
-
 /** PIDs of processes whose command line holds `text`, children of this test process only. */
 function ourProcesses(text: string): number[] {
   let out = '';

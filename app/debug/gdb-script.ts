@@ -20,6 +20,14 @@ export interface GdbScripts {
  * connects to the gdbstub, and a `kshram-symbols` command whose file is
  * kept in step with the module's load addresses.
  */
+/**
+ * Next/Step run only the stepping vCPU. Otherwise the other one runs too,
+ * and a process entering kshram_ioctl there (the slot view, the student's
+ * own program) can hit the same breakpoint and end the step on its line:
+ * our reading of a Next that never reached the next line in two loaded runs.
+ */
+export const STEP_ALONE = 'scheduler-locking step';
+
 export async function writeGdbScripts(runDir: string, port: number, sourceDir: string): Promise<GdbScripts> {
   const scripts = { connect: join(runDir, 'kshram.gdb'), symbols: join(runDir, 'kshram-symbols.gdb') };
   await writeFile(scripts.symbols, 'echo kshram.ko is not loaded yet\\n\n');
@@ -34,6 +42,7 @@ export async function writeGdbScripts(runDir: string, port: number, sourceDir: s
       `define kshram-symbols\n  source ${scripts.symbols}\nend`,
       "document kshram-symbols\nLoad kshram.ko's symbols at the addresses the guest loaded it at (run it after each insmod).\nend",
       `target remote ${GDB_HOST}:${port}`,
+      `set ${STEP_ALONE}`,
       '',
     ].join('\n'),
   );

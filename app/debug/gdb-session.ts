@@ -6,6 +6,7 @@ import { Emitter } from '../events.js';
 import type { AgentClient } from '../guest/agent.js';
 import { run, withParentDeathSignal } from '../process.js';
 import { GDB_HOST } from './free-port.js';
+import { STEP_ALONE } from './gdb-script.js';
 import { miQuote, miString, type MiRecord, type MiTuple, type MiValue } from './mi.js';
 import { MiChannel } from './mi-channel.js';
 import { addSymbolFileCommand, readModuleSections, removeSymbolFileCommand, sameSections, type SectionMap } from './sections.js';
@@ -138,6 +139,7 @@ export class GdbSession {
     try {
       await session.waitForMi();
       await mi.command(`-target-select remote ${GDB_HOST}:${options.port}`, CONNECT_TIMEOUT_MS);
+      await mi.command(`-gdb-set ${STEP_ALONE}`);
       // QEMU stops the guest when gdb attaches; a plain debug boot goes on at once
       if (options.wait) session.update({ phase: 'stopped', stop: { reason: 'waiting at the first instruction (--wait): press Continue' }, message: 'Stopped at the first instruction' });
       else await session.go('continue');

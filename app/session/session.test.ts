@@ -6,7 +6,6 @@ import type { ApiEvent, SlotsSnapshot, VmStatus } from '../api/contract.js';
 import { LabSession } from './session.js';
 import { until } from '../../test/until.js';
 
-
 describe('a lab session on a real QEMU boot', () => {
   const session = new LabSession();
   const events: ApiEvent[] = [];

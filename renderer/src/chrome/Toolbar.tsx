@@ -65,7 +65,8 @@ export function Toolbar(props: Props) {
         </button>
       )}
       <label className="toggle" title="insmod kshram.ko as soon as the guest is up">
-        <input type="checkbox" checked={props.loadModule} onChange={(e) => props.onLoadModule(e.target.checked)} /> load kshram.ko<span className="narrow-hide"> at boot</span>
+        <input type="checkbox" checked={props.loadModule} onChange={(e) => props.onLoadModule(e.target.checked)} /> <span className="narrow-hide">load kshram.ko at boot</span>
+        <span className="narrow-only">insmod</span>
       </label>
       <label className="toggle" title="Boot and grade with the kernel's checkers on (slub_debug and page poisoning on stock kits; KASAN, lockdep, kmemleak on a debug kit): what they report shows as a problem at your line, and costs no points" data-testid="check-toggle">
         <input type="checkbox" checked={props.checked || debugKit} disabled={debugKit || grading || vmUp} onChange={(e) => props.onChecked(e.target.checked)} /> Check
