@@ -30,6 +30,8 @@ export const TIMEOUTS = {
   stuckScanMs: 5_000,
   /** After the time limit, how long the stuck task's stack may take to read: the run is over already. */
   deadlineScanMs: 3_000,
+  /** Reading the kernel's log through the agent (128 KiB at most). */
+  dmesgMs: 3_000,
   /** A marker written to /dev/kmsg reaches the console in milliseconds. */
   barrierMs: 3_000,
   /** After an Oops starts, how long the rest of its report may take to arrive. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { moduleDir } from '../paths.js';
+import { readModuleSections } from '../debug/sections.js';
 import { readElfFunctions } from '../symbols/elf-functions.js';
 import { bootWorkspace, type BootedGuest } from '../../test/boot.js';
 import { formatFrozenCpus, nameCpus } from './frozen.js';
@@ -28,15 +29,17 @@ describe('where the CPUs of a guest are, from QEMU', () => {
 
   it('names an address inside the loaded module the way the kernel would', async () => {
     expect((await booted.vm.agent.run('insmod /lib/kshram/kshram.ko', { timeoutMs: 30_000 })).status).toBe(0);
-    const text = (await booted.vm.agent.run('cat /sys/module/kshram/sections/.text', { timeoutMs: 30_000 })).output.trim();
+    const sections = (await readModuleSections(booted.vm.agent, 'kshram'))!;
+    const text = sections.get('.text')!;
+    const loaded = [{ name: 'kshram', koPath: booted.guest.kshram.koPath!, sections: Promise.resolve(sections) }];
     const koPath = booted.guest.kshram.koPath!;
     const ioctl = (await readElfFunctions(koPath)).byName.get('kshram_ioctl')!.find((f) => f.section === '.text')!;
-    const rip = BigInt(text) + BigInt(ioctl.value + 3);
-    const cpus = await nameCpus([{ cpu: 1, rip, halted: false, interruptsOn: false, kernel: true }], [{ name: 'kshram', koPath, text: Promise.resolve(BigInt(text)) }]);
+    const rip = text + BigInt(ioctl.value + 3);
+    const cpus = await nameCpus([{ cpu: 1, rip, halted: false, interruptsOn: false, kernel: true }], loaded);
     expect(cpus).toEqual([{ cpu: 1, where: `kshram_ioctl+0x3/0x${ioctl.size.toString(16)} [kshram]`, inModule: true, halted: false, interruptsOn: false }]);
     expect(formatFrozenCpus(cpus)).toBe(`CPU 1: at kshram_ioctl+0x3/0x${ioctl.size.toString(16)} [kshram], interrupts off`);
     // outside every module: the kernel, by address
-    const [outside] = await nameCpus([{ cpu: 0, rip: 0xffffffff81000000n, halted: false, interruptsOn: true, kernel: true }], [{ name: 'kshram', koPath, text: Promise.resolve(BigInt(text)) }]);
+    const [outside] = await nameCpus([{ cpu: 0, rip: 0xffffffff81000000n, halted: false, interruptsOn: true, kernel: true }], loaded);
     expect(outside!.where).toBe('the kernel, 0xffffffff81000000');
   });
 });

@@ -1,11 +1,13 @@
+import type { SectionMap } from '../debug/sections.js';
+import { readElfFunctions, type ElfFunctions } from '../symbols/elf-functions.js';
+import { resolveAddress, type ModuleLoad } from '../symbols/module-address.js';
 import type { CpuState } from '../vm/cpu-state.js';
-import { readElfFunctions } from '../symbols/elf-functions.js';
 
-/** A module the guest loaded: its .ko, and where the guest put its .text (read once it loaded). */
+/** A module the guest loaded: its .ko, and where the guest put its sections (read once it loaded). */
 export interface LoadedModule {
   name: string;
   koPath: string;
-  text: Promise<bigint | undefined>;
+  sections: Promise<SectionMap | undefined>;
 }
 
 /** One vCPU of a guest that stopped answering, said in the kernel's terms. */
@@ -21,25 +23,23 @@ export interface FrozenCpu {
 
 /**
  * Names where each vCPU is, from QEMU's registers: an address inside a
- * module's .text becomes "function+offset/size [module]", as the kernel
+ * module's code becomes "function+offset/size [module]", as the kernel
  * itself would print it. Kernel addresses stay raw: without the guest's
  * kallsyms (KASLR) they name nothing.
  */
 export async function nameCpus(states: readonly CpuState[], modules: readonly LoadedModule[]): Promise<FrozenCpu[]> {
-  const placed = await Promise.all(
-    modules.map(async (module) => {
-      const text = await module.text.catch(() => undefined);
-      const functions = text === undefined ? [] : [...(await readElfFunctions(module.koPath).catch(() => undefined))?.byName.values() ?? []].flat().filter((f) => f.section === '.text');
-      return { module, text, functions };
-    }),
-  );
+  const elves = new Map<string, ElfFunctions>();
+  const loads: ModuleLoad[] = [];
+  for (const module of modules) {
+    const sections = await module.sections.catch(() => undefined);
+    const elf = sections && (await readElfFunctions(module.koPath).catch(() => undefined));
+    if (!sections || !elf) continue;
+    elves.set(module.name, elf);
+    loads.push({ module: module.name, sections });
+  }
   return states.map((state) => {
-    for (const { module, text, functions } of placed) {
-      if (text === undefined || state.rip < text) continue;
-      const offset = Number(state.rip - text);
-      const fn = functions.find((f) => offset >= f.value && offset < f.value + f.size);
-      if (fn) return { ...describe(state), where: `${fn.name}+0x${(offset - fn.value).toString(16)}/0x${fn.size.toString(16)} [${module.name}]`, inModule: true };
-    }
+    const frame = resolveAddress(state.rip, elves, loads);
+    if (frame && frame !== 'unnamed') return { ...describe(state), where: frame.text, inModule: true };
     return { ...describe(state), where: `${state.kernel ? 'the kernel' : 'a user program'}, 0x${state.rip.toString(16)}`, inModule: false };
   });
 }

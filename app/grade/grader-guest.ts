@@ -1,7 +1,9 @@
 import type { CommandResult } from '../guest/agent.js';
+import { TIMEOUTS } from '../timeouts.js';
 import type { CrashReport } from '../vm/crash.js';
 import type { Vm, VmExit } from '../vm/vm.js';
 import { kernelLogLine, markerOnConsole, syncMarker } from './console-markers.js';
+import { readModuleSections } from '../debug/sections.js';
 import { nameCpus, type FrozenCpu, type LoadedModule } from './frozen.js';
 import { CPU_BACKTRACE, parseCpuBacktraces, parseStuckScan, STUCK_SCAN, type StuckTask } from './stuck.js';
 
@@ -15,15 +17,8 @@ export type StepOutcome =
   | { kind: 'exit'; exit: VmExit; output: string }
   | { kind: 'deadline'; output: string };
 
-/** A marker written to /dev/kmsg reaches the console in milliseconds. */
-const BARRIER_TIMEOUT_MS = 3_000;
-/** After an Oops starts, how long the rest of its report may take to arrive. */
-const CRASH_SETTLE_MS = 2_000;
+/** How often a crash report still arriving is looked at again (TIMEOUTS.crashSettleMs in all). */
 const CRASH_POLL_MS = 50;
-/** Listing the guest's tasks takes well under a second, even under TCG. */
-const SCAN_TIMEOUT_MS = 5_000;
-/** QEMU's exit status follows its serial port closing within milliseconds. */
-const EXIT_WAIT_MS = 2_000;
 /**
  * How often a long step gets a short-lived process beside it. RCU's stall
  * detector only times a grace period in progress, and an idle guest may
@@ -90,11 +85,7 @@ export class GraderGuest {
   moduleLoaded(name: string): void {
     const koPath = this.koPaths[name];
     if (!koPath) return;
-    const text = this.vm.agent
-      .run(`cat /sys/module/${name}/sections/.text`, { timeoutMs: SCAN_TIMEOUT_MS })
-      .then((result) => (result.status === 0 && /^0x[0-9a-f]+$/.test(result.output.trim()) ? BigInt(result.output.trim()) : undefined))
-      .catch(() => undefined);
-    this.loaded.set(name, { name, koPath, text });
+    this.loaded.set(name, { name, koPath, sections: readModuleSections(this.vm.agent, name).catch(() => undefined) });
   }
 
   /** Where each vCPU is, from QEMU: for a guest that no longer answers its agent. */
@@ -144,7 +135,7 @@ export class GraderGuest {
       if (inFlight || !this.vm.running) return;
       inFlight = true;
       void this.vm.agent
-        .run('true', { timeoutMs: SCAN_TIMEOUT_MS })
+        .run('true', { timeoutMs: TIMEOUTS.probeMs })
         .catch(() => undefined)
         .finally(() => {
           inFlight = false;
@@ -156,7 +147,7 @@ export class GraderGuest {
   private async exitInfo(): Promise<VmExit> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<VmExit>((resolve) => {
-      timer = setTimeout(() => resolve({ reason: 'exited', exitCode: -1 }), EXIT_WAIT_MS);
+      timer = setTimeout(() => resolve({ reason: 'exited', exitCode: -1 }), TIMEOUTS.exitWaitMs);
     });
     const exit = await Promise.race([this.exited, late]);
     clearTimeout(timer);
@@ -165,7 +156,7 @@ export class GraderGuest {
 
   /** Writes a line to the kernel log, which shows on the console: "kshram-lab: item 5: check_msg". */
   async note(text: string): Promise<void> {
-    await this.vm.agent.writeKernelLog(kernelLogLine(text), { timeoutMs: BARRIER_TIMEOUT_MS }).catch(() => undefined);
+    await this.vm.agent.writeKernelLog(kernelLogLine(text), { timeoutMs: TIMEOUTS.barrierMs }).catch(() => undefined);
   }
 
   /**
@@ -185,11 +176,11 @@ export class GraderGuest {
   }
 
   private async scanStuck(): Promise<StuckTask[]> {
-    const scan = await this.vm.agent.run(STUCK_SCAN, { timeoutMs: SCAN_TIMEOUT_MS }).catch(() => undefined);
+    const scan = await this.vm.agent.run(STUCK_SCAN, { timeoutMs: TIMEOUTS.stuckScanMs }).catch(() => undefined);
     const tasks = scan ? parseStuckScan(scan.output) : [];
     if (tasks.some((task) => task.state.startsWith('R'))) {
       const from = this.vm.console.length;
-      await this.vm.agent.run(CPU_BACKTRACE, { timeoutMs: SCAN_TIMEOUT_MS }).catch(() => undefined);
+      await this.vm.agent.run(CPU_BACKTRACE, { timeoutMs: TIMEOUTS.stuckScanMs }).catch(() => undefined);
       await this.barrier();
       const traces = parseCpuBacktraces(this.vm.console.slice(from));
       for (const task of tasks) {
@@ -214,9 +205,9 @@ export class GraderGuest {
       });
     });
     const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, BARRIER_TIMEOUT_MS);
+      timer = setTimeout(resolve, TIMEOUTS.barrierMs);
     });
-    void this.vm.agent.writeKernelLog(kernelLogLine(text), { timeoutMs: BARRIER_TIMEOUT_MS }).catch(() => undefined);
+    void this.vm.agent.writeKernelLog(kernelLogLine(text), { timeoutMs: TIMEOUTS.barrierMs }).catch(() => undefined);
     await Promise.race([arrived, timeout, this.exited]);
     clearTimeout(timer);
     listener?.dispose();
@@ -242,7 +233,7 @@ export class GraderGuest {
   private async settle(outcome: StepOutcome, partial = ''): Promise<StepOutcome> {
     const crash = this.vm.crashes.crash;
     if (!crash) return outcome;
-    const until = Date.now() + CRASH_SETTLE_MS;
+    const until = Date.now() + TIMEOUTS.crashSettleMs;
     while (!crash.complete && this.vm.running && Date.now() < until) await new Promise((r) => setTimeout(r, CRASH_POLL_MS));
     const output = outcome.kind === 'done' ? outcome.result.output : outcome.output;
     return { kind: 'crash', crash, output: output || partial };

@@ -90,6 +90,23 @@ export function stuckWhere(task: StuckTask): string | undefined {
   return task.stack.find((f) => parseFrame(f)?.module) ?? task.rip ?? task.stack[0];
 }
 
+/** Where a stuck step is: a frame, exact when it is the CPU's own address rather than a return address. */
+export interface StuckAt {
+  frame: string;
+  exact: boolean;
+}
+
+/**
+ * The task a step left stuck (the one named like the step's command, else
+ * the first found) and where it is.
+ */
+export function stuckStep(tasks: readonly StuckTask[], command: string): { task: StuckTask; where?: string; at?: StuckAt } | undefined {
+  const task = tasks.find((t) => t.name === command.split(' ')[0]) ?? tasks[0];
+  if (!task) return undefined;
+  const where = stuckWhere(task);
+  return { task, where, at: where ? { frame: where, exact: where === task.rip } : undefined };
+}
+
 /** "rmmod (pid 98, D (disk sleep)) in kshram_exit+0x12/0xca9 [kshram]:" and its stack, indented. */
 export function formatStuckTasks(tasks: readonly StuckTask[]): string {
   return tasks

@@ -1,15 +1,15 @@
 import { GUEST_MODULE_DIR } from '../../guest/initramfs.js';
 import { lastLines } from '../evidence.js';
 import type { ItemContext } from './context.js';
-import { INSMOD_TIMEOUT_MS, PROBE_TIMEOUT_MS } from './limits.js';
 import type { ItemOutcome } from './outcome.js';
 import { devNodes, firstWords, kernelThreads } from './probes.js';
+import { TIMEOUTS } from '../../timeouts.js';
 
 /** Loads kshram.ko and checks /dev/kshram0..7; the failed item's outcome, or undefined when all is well. */
 export async function loadKshram({ session, recorder, state }: ItemContext): Promise<ItemOutcome | undefined> {
   state.threadsBeforeLoad = await kernelThreads(recorder);
   const before = await devNodes(recorder);
-  const insmod = await recorder.sh(`insmod ${GUEST_MODULE_DIR}/kshram.ko`, INSMOD_TIMEOUT_MS);
+  const insmod = await recorder.sh(`insmod ${GUEST_MODULE_DIR}/kshram.ko`, TIMEOUTS.gradeInsmodMs);
   if (insmod.status !== 0) {
     return recorder.finish(false, `insmod kshram.ko failed (exit ${insmod.status})${firstWords(insmod)}${recorder.hint}`);
   }
@@ -33,7 +33,7 @@ export async function loadKshram({ session, recorder, state }: ItemContext): Pro
 
 /** A note (never a verdict) when /proc/kshram does not list 8 slots of 4096 right after loading. */
 export async function checkProcListing({ recorder, notes }: ItemContext): Promise<void> {
-  const proc = await recorder.sh('cat /proc/kshram', PROBE_TIMEOUT_MS, { quiet: true, label: 'cat /proc/kshram' });
+  const proc = await recorder.sh('cat /proc/kshram', TIMEOUTS.probeMs, { quiet: true, label: 'cat /proc/kshram' });
   const lines = proc.output.trim().split('\n');
   const wellFormed = proc.status === 0 && lines.length === 8 && lines.every((l, i) => l.trim() === `${String(i).padStart(2, '0')}: 4096`);
   if (wellFormed) return;

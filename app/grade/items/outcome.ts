@@ -1,4 +1,5 @@
 import type { CrashReport } from '../../vm/crash.js';
+import type { StuckAt } from '../stuck.js';
 
 /** What one item concluded. */
 export interface ItemOutcome {
@@ -16,7 +17,7 @@ export class RunEnded extends Error {
     readonly evidence: string,
     readonly crash?: CrashReport,
     /** Where a step that never returned was stuck ("kshram_ioctl+0x83/0xec [kshram]"); exact when it is the CPU's own address. */
-    readonly stuckAt?: { frame: string; exact: boolean },
+    readonly stuckAt?: StuckAt,
   ) {
     super(summary);
   }

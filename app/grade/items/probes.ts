@@ -1,7 +1,7 @@
 import type { CommandResult } from '../../guest/agent.js';
 import { lastLines } from '../evidence.js';
-import { PROBE_TIMEOUT_MS } from './limits.js';
 import type { ItemRecorder } from './recorder.js';
+import { TIMEOUTS } from '../../timeouts.js';
 
 /** ": the command's last line" for a summary, or '' when it said nothing. */
 export function firstWords(result: CommandResult): string {
@@ -11,7 +11,7 @@ export function firstWords(result: CommandResult): string {
 
 /** /dev's entries, each with whether it is a character device. */
 export async function devNodes(recorder: ItemRecorder): Promise<Map<string, boolean>> {
-  const listing = await recorder.sh('for f in /dev/*; do [ -c "$f" ] && echo "c $f" || echo "- $f"; done', PROBE_TIMEOUT_MS, { quiet: true, label: 'ls /dev' });
+  const listing = await recorder.sh('for f in /dev/*; do [ -c "$f" ] && echo "c $f" || echo "- $f"; done', TIMEOUTS.probeMs, { quiet: true, label: 'ls /dev' });
   return new Map(listing.output.split('\n').filter((l) => l.length > 2).map((l) => [l.slice(2).trim(), l.startsWith('c ')]));
 }
 
@@ -22,7 +22,7 @@ export async function devNodes(recorder: ItemRecorder): Promise<Map<string, bool
  * are left out: they come and go on their own.
  */
 export async function kernelThreads(recorder: ItemRecorder): Promise<Set<string>> {
-  const ps = await recorder.sh('ps -o pid,ppid,args', PROBE_TIMEOUT_MS, { quiet: true, label: 'ps' });
+  const ps = await recorder.sh('ps -o pid,ppid,args', TIMEOUTS.probeMs, { quiet: true, label: 'ps' });
   const threads = ps.output
     .split('\n')
     .map((line) => /^\s*(\d+)\s+2\s+\[(.+)\]\s*$/.exec(line))

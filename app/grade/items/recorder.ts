@@ -6,9 +6,10 @@ import type { VmExit } from '../../vm/vm.js';
 import { consoleTail, crashEvidence, interrupted, itemKernelLog, transcript } from '../evidence.js';
 import type { GraderGuest, StepOutcome } from '../grader-guest.js';
 import { formatFrozenCpus } from '../frozen.js';
-import { formatStuckTasks, stuckWhere } from '../stuck.js';
-import { CONSOLE_TAIL_LINES, DEADLINE_SCAN_MS, DMESG_TIMEOUT_MS } from './limits.js';
+import { formatStuckTasks, stuckStep } from '../stuck.js';
+import { CONSOLE_TAIL_LINES } from './limits.js';
 import { RunEnded, type ItemOutcome } from './outcome.js';
+import { TIMEOUTS } from '../../timeouts.js';
 
 export interface ShOptions {
   /** Left out of the transcript (a probe whose output is judged, not shown). */
@@ -79,14 +80,13 @@ export class ItemRecorder {
         );
       case 'deadline': {
         // the verdict is fixed; a moment more says where the step was stuck
-        const tasks = command === '(boot)' ? [] : await this.session.stuckTasks(DEADLINE_SCAN_MS);
-        const stuck = tasks.find((t) => t.name === command.split(' ')[0]) ?? tasks[0];
-        const where = stuck && stuckWhere(stuck);
+        const tasks = command === '(boot)' ? [] : await this.session.stuckTasks(TIMEOUTS.deadlineScanMs);
+        const stuck = stuckStep(tasks, command);
         throw new RunEnded(
-          `The time limit of ${seconds(this.timeLimitMs)} (boot included) ran out during ${command}${stuck && where ? `: ${stuck.name} was in ${where}` : ''}`,
+          `The time limit of ${seconds(this.timeLimitMs)} (boot included) ran out during ${command}${stuck?.where ? `: ${stuck.task.name} was in ${stuck.where}` : ''}`,
           this.evidenceOf(interrupted(command, outcome.output, 'stopped at the time limit'), section('still running', formatStuckTasks(tasks)), await this.kernelLog(), section('console (last lines)', consoleTail(vm.console, CONSOLE_TAIL_LINES))),
           undefined,
-          stuck && where ? { frame: where, exact: where === stuck.rip } : undefined,
+          stuck?.at,
         );
       }
     }
@@ -95,13 +95,11 @@ export class ItemRecorder {
   /** A step that outlived its limit: the run ends with what the stuck process is doing. */
   private async timedOut(command: string, result: CommandResult, limitMs: number): Promise<never> {
     this.log.push(transcript(command, result, result.status === null ? 'SIGKILL had no effect' : 'killed'));
-    const name = command.split(' ')[0]!;
     if (result.status !== null) {
       throw new RunEnded(`${command} did not finish within ${seconds(limitMs)} and was killed`, this.evidenceOf(await this.kernelLog()));
     }
     const tasks = await this.session.stuckTasks();
-    const stuck = tasks.find((t) => t.name === name) ?? tasks[0];
-    const where = stuck && stuckWhere(stuck);
+    const stuck = stuckStep(tasks, command);
     const limit = `${command} did not finish within ${seconds(limitMs)}`;
     if (!stuck) {
       // the guest did not answer the scan: only QEMU can still say where its CPUs are
@@ -115,8 +113,8 @@ export class ItemRecorder {
         spinning && { frame: spinning.where, exact: true },
       );
     }
-    const summary = `${limit} and SIGKILL could not stop it: ${stuck.name} is stuck in the kernel${where ? ` in ${where}` : ''}`;
-    throw new RunEnded(summary, this.evidenceOf(section('stuck in the kernel', formatStuckTasks(tasks)), await this.kernelLog()), undefined, where ? { frame: where, exact: where === stuck.rip } : undefined);
+    const summary = `${limit} and SIGKILL could not stop it: ${stuck.task.name} is stuck in the kernel${stuck.where ? ` in ${stuck.where}` : ''}`;
+    throw new RunEnded(summary, this.evidenceOf(section('stuck in the kernel', formatStuckTasks(tasks)), await this.kernelLog()), undefined, stuck.at);
   }
 
   private evidenceOf(...parts: string[]): string {
@@ -131,7 +129,7 @@ export class ItemRecorder {
   /** The item's kernel messages from the kernel's own log, pr_info included, which the console leaves out while grading. */
   private async kernelLog(): Promise<string> {
     const { vm } = this.session;
-    const dmesg = vm.running ? await vm.agent.run('dmesg', { timeoutMs: DMESG_TIMEOUT_MS }).catch(() => undefined) : undefined;
+    const dmesg = vm.running ? await vm.agent.run('dmesg', { timeoutMs: TIMEOUTS.dmesgMs }).catch(() => undefined) : undefined;
     return section('kernel messages during this item', itemKernelLog(dmesg?.status === 0 ? dmesg.output : vm.console, this.id));
   }
 }

@@ -4,13 +4,14 @@ import type { ChecklistItem } from '../checklist.js';
 import { parseCheckMsg } from '../judge.js';
 import type { ItemContext } from './context.js';
 import { checkProcListing, loadKshram } from './load-kshram.js';
-import { BOOT_TIMEOUT_MS, CONSOLE_TAIL_LINES, GRADING_CONSOLE_LOGLEVEL, INSMOD_TIMEOUT_MS, PROBE_TIMEOUT_MS } from './limits.js';
+import { CONSOLE_TAIL_LINES, GRADING_CONSOLE_LOGLEVEL } from './limits.js';
 import { RunEnded, type ItemOutcome } from './outcome.js';
 import { firstWords } from './probes.js';
 import { runCheck } from './run-check.js';
 import { reloadHint } from './run-state.js';
 import { section, seconds } from './recorder.js';
 import { unloadKshram } from './unload-kshram.js';
+import { TIMEOUTS } from '../../timeouts.js';
 
 /** One demo item of the lab's Grading section: its checklist line, its points, and how it is graded. */
 export interface GradeItem {
@@ -42,15 +43,15 @@ export const GRADE_ITEMS: readonly GradeItem[] = [
     points: 10,
     async run({ session, recorder }) {
       const { vm } = session;
-      const outcome = await session.boot(BOOT_TIMEOUT_MS);
+      const outcome = await session.boot(TIMEOUTS.bootMs);
       if (outcome.kind !== 'done') return recorder.ended('(boot)', outcome);
       if (outcome.result.status === 0) {
         const secs = ((Date.now() - vm.started) / 1000).toFixed(1);
-        await recorder.sh(`echo ${GRADING_CONSOLE_LOGLEVEL} > /proc/sys/kernel/printk`, PROBE_TIMEOUT_MS, { quiet: true, label: 'console log level' });
+        await recorder.sh(`echo ${GRADING_CONSOLE_LOGLEVEL} > /proc/sys/kernel/printk`, TIMEOUTS.probeMs, { quiet: true, label: 'console log level' });
         const summary = `Linux ${outcome.result.output || ''} booted to its shell in ${secs} s (${vm.accel.toUpperCase()})`.replace('  ', ' ');
         return { pass: true, summary, evidence: '' };
       }
-      throw new RunEnded(`The guest did not come up within ${seconds(BOOT_TIMEOUT_MS)}`, section('console (last lines)', consoleTail(vm.console, CONSOLE_TAIL_LINES)));
+      throw new RunEnded(`The guest did not come up within ${seconds(TIMEOUTS.bootMs)}`, section('console (last lines)', consoleTail(vm.console, CONSOLE_TAIL_LINES)));
     },
   },
   {
@@ -58,9 +59,9 @@ export const GRADE_ITEMS: readonly GradeItem[] = [
     title: 'Load the hello, world! module',
     points: 10,
     async run({ recorder }) {
-      const insmod = await recorder.sh(`insmod ${GUEST_MODULE_DIR}/hello.ko`, INSMOD_TIMEOUT_MS);
+      const insmod = await recorder.sh(`insmod ${GUEST_MODULE_DIR}/hello.ko`, TIMEOUTS.gradeInsmodMs);
       if (insmod.status !== 0) return recorder.finish(false, `insmod hello.ko failed (exit ${insmod.status})${firstWords(insmod)}`);
-      const listed = await recorder.sh('grep "^hello " /proc/modules', PROBE_TIMEOUT_MS);
+      const listed = await recorder.sh('grep "^hello " /proc/modules', TIMEOUTS.probeMs);
       return recorder.finish(listed.status === 0, listed.status === 0 ? 'hello.ko loaded' : 'insmod returned 0 but hello is not in /proc/modules');
     },
   },

@@ -1,7 +1,7 @@
 import type { ItemContext } from './context.js';
-import { PROBE_TIMEOUT_MS, RMMOD_TIMEOUT_MS } from './limits.js';
 import type { ItemOutcome } from './outcome.js';
 import { firstWords, kernelThreads } from './probes.js';
+import { TIMEOUTS } from '../../timeouts.js';
 
 /** An unload's outcome, and what it left behind (empty unless it passed). */
 export interface UnloadResult {
@@ -12,9 +12,9 @@ export interface UnloadResult {
 /** rmmod kshram; what it leaves behind (nodes, /proc entry, class, numbers, threads) becomes notes. */
 export async function unloadKshram({ recorder, state, notes }: ItemContext, which: string): Promise<UnloadResult> {
   const failed = async (summary: string): Promise<UnloadResult> => ({ outcome: await recorder.finish(false, summary), leftovers: [] });
-  const rmmod = await recorder.sh('rmmod kshram', RMMOD_TIMEOUT_MS);
+  const rmmod = await recorder.sh('rmmod kshram', TIMEOUTS.rmmodMs);
   if (rmmod.status !== 0) return failed(`rmmod kshram failed (exit ${rmmod.status})${firstWords(rmmod)}: the module did not unload`);
-  const probe = await recorder.sh('grep -c "^kshram " /proc/modules; grep -c " kshram$" /proc/devices; ls -d /dev/kshram* /proc/kshram /sys/class/kshram 2>/dev/null; true', PROBE_TIMEOUT_MS, { quiet: true, label: 'looking for what rmmod left' });
+  const probe = await recorder.sh('grep -c "^kshram " /proc/modules; grep -c " kshram$" /proc/devices; ls -d /dev/kshram* /proc/kshram /sys/class/kshram 2>/dev/null; true', TIMEOUTS.probeMs, { quiet: true, label: 'looking for what rmmod left' });
   const [loaded, regions, ...left] = probe.output.trim().split('\n').map((l) => l.trim());
   if (Number(loaded)) return failed('rmmod kshram returned 0 but the module is still loaded');
   const nodes = left.filter((p) => p.startsWith('/dev/'));
