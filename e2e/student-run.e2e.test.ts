@@ -114,7 +114,7 @@ describe('what students hit in the same run, in Chromium over web mode on a real
   });
 
   async function studentRun(page: Page, dialogs: Dialogs): Promise<void> {
-    await page.getByTestId('workspace-dialog').waitFor({ timeout: UI_MS });
+    await page.locator('[data-testid=workspace-dialog][data-recent=listed]').waitFor({ timeout: UI_MS });
     expect(await page.locator('.recent li').count()).toBe(0);
     const dir = join(fx.tmp, 'lab05');
     await page.getByTestId('create-path').fill(dir);
@@ -222,7 +222,7 @@ describe('what students hit in the same run, in Chromium over web mode on a real
     await page.getByTestId('boot-button').click();
     await page.locator('[data-testid=vm-state][data-phase=running]').waitFor({ timeout: BOOT_MS });
     await page.getByTestId('workspace-button').click();
-    await page.getByTestId('workspace-dialog').waitFor({ timeout: UI_MS });
+    await page.locator('[data-testid=workspace-dialog][data-recent=listed]').waitFor({ timeout: UI_MS });
     expect(await page.locator('.recent li').allInnerTexts()).toEqual([dir]);
     dialogs.accept = false;
     await page.getByTestId('create-path').fill(join(fx.tmp, 'other'));

@@ -14,7 +14,7 @@ interface Props {
 
 /** Open a folder with a kshram.c, or create one from a template. */
 export function WorkspaceDialog({ client, canPickFolder, cancellable, confirmLeave, onClose }: Props) {
-  const [recent, setRecent] = useState<string[]>([]);
+  const [recent, setRecent] = useState<string[]>();
   const [openPath, setOpenPath] = useState('');
   const [createPath, setCreatePath] = useState('');
   const [template, setTemplate] = useState<Template>('starter');
@@ -22,7 +22,7 @@ export function WorkspaceDialog({ client, canPickFolder, cancellable, confirmLea
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    void client.invoke('workspace.recent', {}).then(setRecent, () => undefined);
+    void client.invoke('workspace.recent', {}).then(setRecent, () => setRecent([]));
   }, [client]);
 
   const run = async (action: () => Promise<unknown>): Promise<void> => {
@@ -46,7 +46,7 @@ export function WorkspaceDialog({ client, canPickFolder, cancellable, confirmLea
 
   return (
     <div className="modal-backdrop">
-      <div className="modal" role="dialog" aria-label="Workspace" data-testid="workspace-dialog">
+      <div className="modal" role="dialog" aria-label="Workspace" data-testid="workspace-dialog" data-recent={recent ? 'listed' : 'asking'}>
         <header className="modal-head">
           <h2>Workspace</h2>
           {cancellable && (
@@ -75,7 +75,7 @@ export function WorkspaceDialog({ client, canPickFolder, cancellable, confirmLea
               </button>
             )}
           </form>
-          {recent.length > 0 && (
+          {recent && recent.length > 0 && (
             <ul className="recent">
               {recent.map((dir) => (
                 <li key={dir}>
