@@ -2,71 +2,12 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { findClangd } from '../app/lsp/clangd.js';
+import { BUILD_MS, CLANGD_MS, clickWord, completeKzal, createStarter, orScreenshot, typeAtEnd, UI_MS, waitForClangd } from './clangd-ui.js';
 import { e2eFixture, openPage, screenshot, startWebMode } from './harness.js';
-
-/** clangd starts, parses the kit's headers and indexes them in a few seconds; on a loaded machine, more. */
-const CLANGD_MS = 90_000;
-const BUILD_MS = 60_000;
-const UI_MS = 15_000;
 
 /** The code the test types into the starter's kshram.c, at its end: calls into three kernel APIs and one type error. */
 const PROBE = ['static int kshram_probe_apis(struct vm_area_struct *vma, void *p) { p = krealloc(p, 64, GFP_KERNEL); return remap_pfn_range(vma, vma->vm_start, 0, PAGE_SIZE, vma->vm_page_prot); }'];
 const TYPE_ERROR = 'static int kshram_broken(struct page *page) { return page->no_such_field; }';
-
-async function createStarter(page: Page, dir: string): Promise<void> {
-  await page.getByTestId('workspace-dialog').waitFor({ timeout: UI_MS });
-  await page.getByTestId('create-path').fill(dir);
-  await page.getByTestId('template-starter').click();
-  await page.getByTestId('create-button').click();
-  await page.getByTestId('workspace-dialog').waitFor({ state: 'detached', timeout: UI_MS });
-  await page.locator('[data-testid=editor] .view-lines').getByText('SPDX-License-Identifier').waitFor({ timeout: UI_MS });
-}
-
-/** (Monaco draws spaces as no-break spaces: the patterns below use \s.) Puts the cursor at the end of kshram.c and inserts lines there as one input (no auto-indent or auto-closing in between). */
-async function typeAtEnd(page: Page, lines: string[]): Promise<void> {
-  await page.locator('[data-testid=editor] .view-lines').click();
-  await page.keyboard.press('Control+End');
-  await page.keyboard.insertText(`\n${lines.join('\n')}`);
-  // back from the long lines' horizontal scroll, to the end of the last one
-  await page.keyboard.press('Home');
-  await page.keyboard.press('End');
-}
-
-/** Places the cursor inside the first visible occurrence of `word` (the editor scrolls it into view first). */
-async function clickWord(page: Page, word: string): Promise<void> {
-  await page.locator('[data-testid=editor] .view-lines').click();
-  await page.mouse.move(0, 0); // no mouse hover in the way of the keyboard's
-  await page.keyboard.press('Control+f');
-  await page.keyboard.type(word);
-  await page.keyboard.press('Enter');
-  await page.keyboard.press('Escape');
-  await page.keyboard.press('ArrowLeft');
-  await page.keyboard.press('ArrowRight');
-}
-
-async function waitForClangd(page: Page, kit: string): Promise<void> {
-  await page.locator(`[data-testid=lsp-status][data-state=running][data-kit="${kit}"]`).waitFor({ timeout: CLANGD_MS });
-}
-
-/** Asks for completion (Ctrl+Space) until kzalloc is offered: clangd answers once it has read the headers. */
-async function completeKzal(page: Page): Promise<void> {
-  // clangd's item: a function with its parameters, or on 6.12 the macro kzalloc(...) became (not a word from the comments)
-  const suggestion = page.locator('.suggest-widget .monaco-list-row', { hasText: /kzalloc\s*\((size_t|\.\.\.)/ }).first();
-  const started = Date.now();
-  for (;;) {
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('Control+Space');
-    try {
-      await suggestion.waitFor({ timeout: 20_000 });
-      return;
-    } catch (err) {
-      if (Date.now() - started > CLANGD_MS) {
-        await screenshot(page, 'clangd-failed-completion');
-        throw err;
-      }
-    }
-  }
-}
 
 /** Accepts kzalloc: its snippet's placeholders take the arguments (Tab between them); then the function is closed. */
 async function acceptAndFinish(page: Page): Promise<void> {
@@ -147,7 +88,16 @@ describe.skipIf(!(await findClangd()))('the editor with clangd, in Chromium over
     await page.locator('[data-testid=lsp-status][data-errors="0"]').waitFor({ timeout: UI_MS });
     // one squiggle per problem line: gcc's (the line's clangd marker is withdrawn, the badge counts none)
     await expect(page.locator('[data-testid=editor] .squiggly-error').count()).resolves.toBe(1);
+    // and hovering the line shows the message once: gcc's (clangd's marker is gone from the editor, not only from the lists)
+    await clickWord(page, 'no_such_field;');
+    await page.keyboard.press('Control+k');
+    await page.keyboard.press('Control+i');
+    const problemHover = page.locator('.monaco-hover:visible').filter({ hasText: /has no member named 'no_such_field'/ }).first();
+    await orScreenshot(page, 'clangd-failed-hover-after-build', problemHover.waitFor({ timeout: UI_MS }));
+    const problemHoverText = await problemHover.innerText();
+    expect(problemHoverText.match(/no member named 'no_such_field'/gi), problemHoverText).toHaveLength(1);
     await screenshot(page, 'clangd-05-after-build-listed-once');
+    await page.keyboard.press('Escape');
     // another kit: clangd restarts on its headers, and definitions come from 6.12
     await page.getByTestId('kit-select').selectOption('debian-6.12');
     await waitForClangd(page, 'debian-6.12');

@@ -21,7 +21,12 @@ export class ClangdMarkers {
 
   constructor(private readonly onCount: (errors: number) => void) {
     this.subscription = monaco.editor.onDidChangeMarkers((uris) => {
-      for (const uri of uris) if (this.latest.has(uri.toString())) this.apply(uri.toString());
+      // Not while the event is being delivered: Monaco's marker service drops a change made by one of its
+      // listeners (it queues it, then clears the queue once delivery ends), so the editor's decorations, and
+      // with them the hover, would keep the clangd marker that this withdraws
+      queueMicrotask(() => {
+        for (const uri of uris) if (this.latest.has(uri.toString())) this.apply(uri.toString());
+      });
     });
   }
 
