@@ -6,7 +6,7 @@ import { errorData } from '../client/errors';
 import { useDebugGutter, type DebugGutter } from '../debug/useDebugGutter';
 import { EditorFiles } from './files';
 import { HeaderTabs, LspBadge } from './lsp/HeaderTabs';
-import { useLanguageServer } from './lsp/use-language-server';
+import { HEADER_READ_ONLY, useLanguageServer } from './lsp/use-language-server';
 import { monaco, THEME } from './monaco';
 
 export interface EditorHandle {
@@ -130,7 +130,7 @@ export function EditorPane({ client, workspace, diagnostics, crash, findings, on
     const model = lsp.activeHeader?.model ?? files?.files.get(active)?.model ?? null;
     editor.current?.setModel(model);
     // kit headers opened by go-to-definition are for reading
-    editor.current?.updateOptions({ readOnly: !!lsp.activeHeader, readOnlyMessage: { value: "This is one of the kit's headers: read-only." } });
+    editor.current?.updateOptions({ readOnly: !!lsp.activeHeader, readOnlyMessage: { value: HEADER_READ_ONLY } });
   }, [files, active, lsp.activeHeader]);
   useDebugGutter(editor, active, files?.files.get(active)?.model ?? null, debug);
 

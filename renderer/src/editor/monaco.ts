@@ -50,6 +50,16 @@ monaco.editor.defineTheme(THEME, {
   colors: { 'editor.background': '#1e1e1e', 'editorGutter.background': '#1e1e1e' },
 });
 
+/**
+ * Monaco picks its keys by platform, and on Linux peek definition is Ctrl+Shift+F10 and Format Document
+ * Ctrl+Shift+I. Alt+F12 and Shift+Alt+F, the keys VS Code uses on Windows and macOS (and the README
+ * gives), work here too.
+ */
+monaco.editor.addKeybindingRules([
+  { keybinding: monaco.KeyMod.Alt | monaco.KeyCode.F12, command: 'editor.action.peekDefinition', when: 'editorTextFocus' },
+  { keybinding: monaco.KeyMod.Shift | monaco.KeyMod.Alt | monaco.KeyCode.KeyF, command: 'editor.action.formatDocument', when: 'editorTextFocus' },
+]);
+
 export function languageOf(path: string): string {
   if (/\.[ch]$/.test(path)) return 'c';
   if (/(^|\/)(Makefile|Kbuild)$/.test(path)) return 'makefile';

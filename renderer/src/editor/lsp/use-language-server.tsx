@@ -7,7 +7,10 @@ import { ClangdMarkers } from './diagnostics';
 import { LanguageClient } from './language-client';
 import { registerProviders } from './providers';
 
-/** A kit header opened by go-to-definition, in a read-only tab. */
+/** What typing into a kit header says. */
+export const HEADER_READ_ONLY = "This is one of the kit's headers: read-only.";
+
+/** A kit header fetched for a definition, peek or reference; shown in a read-only tab once opened. */
 export interface HeaderTab {
   uri: string;
   label: string;
@@ -50,19 +53,23 @@ export function useLanguageServer({ client, editor, files, revealWorkspaceFile }
   const [notice, setNotice] = useState<string>();
   const [headers, setHeaders] = useState<HeaderTab[]>([]);
   const [activeUri, setActiveUri] = useState<string>();
-  const latest = useRef({ revealWorkspaceFile, headers });
-  latest.current = { revealWorkspaceFile, headers };
+  const latest = useRef({ revealWorkspaceFile });
+  latest.current = { revealWorkspaceFile };
 
   // one client per workspace's files: started when they are loaded, stopped when they go
   useEffect(() => {
     if (!files) return;
     let told = false;
+    // every kit header fetched for this clangd, with a tab or not (a peek shows one without opening it); they live
+    // until clangd restarts on another kit or the workspace closes, so a peek never shows a disposed model
+    const loaded = new Map<string, HeaderTab>();
     const dropHeaders = (): void => {
       setActiveUri(undefined);
-      setHeaders((list) => {
-        requestAnimationFrame(() => list.forEach((h) => h.model.dispose()));
-        return [];
-      });
+      setHeaders([]);
+      const models = [...loaded.values()].map((h) => h.model);
+      loaded.clear();
+      // after the pane has let go of them
+      requestAnimationFrame(() => models.forEach((m) => m.dispose()));
     };
     const markers = new ClangdMarkers(setErrors);
     const lsp = new LanguageClient(client, {
@@ -90,10 +97,11 @@ export function useLanguageServer({ client, editor, files, revealWorkspaceFile }
           .invoke('lsp.readFile', { uri })
           .then((file) => {
             const model = monaco.editor.getModel(parsed) ?? monaco.editor.createModel(file.content, 'c', parsed);
-            setHeaders((list) => (list.some((h) => h.uri === parsed.toString()) ? list : [...list, { uri: parsed.toString(), label: file.label, path: file.path, model }]));
+            loaded.set(parsed.toString(), { uri: parsed.toString(), label: file.label, path: file.path, model });
             return parsed;
           })
-          .catch(() => undefined);
+          .catch(() => undefined)
+          .finally(() => pending.delete(parsed.toString()));
         pending.set(parsed.toString(), loading);
       }
       return loading;
@@ -109,7 +117,9 @@ export function useLanguageServer({ client, editor, files, revealWorkspaceFile }
           latest.current.revealWorkspaceFile(workspaceFile.path, at.line, at.column);
           return true;
         }
-        if (!monaco.editor.getModel(resource)) return false;
+        const header = loaded.get(uri);
+        if (!header || header.model.isDisposed()) return false;
+        setHeaders((list) => (list.some((h) => h.uri === uri) ? list : [...list, header]));
         const reveal = (e: monaco.editor.IStandaloneCodeEditor): void => {
           e.revealLineInCenter(at.line);
           e.setPosition({ lineNumber: at.line, column: at.column });
@@ -128,16 +138,23 @@ export function useLanguageServer({ client, editor, files, revealWorkspaceFile }
         return true;
       },
     });
+    // a header shown in a peek is as read-only as in its tab (the pane sets that on its own editor)
+    const readOnlyPeeks = monaco.editor.onDidCreateEditor((e) => {
+      if (e === editor.current) return;
+      e.onDidChangeModel(() => {
+        const uri = e.getModel()?.uri.toString();
+        e.updateOptions({ readOnly: !!uri && loaded.has(uri), readOnlyMessage: { value: HEADER_READ_ONLY } });
+      });
+    });
     for (const file of files.files.values()) if (/\.[ch]$/.test(file.path)) void lsp.open(file.model);
     void lsp.current().catch((err) => setStatus({ state: 'failed', generation: -1, message: errorData(err).message }));
     return () => {
       opener.dispose();
+      readOnlyPeeks.dispose();
       providers.dispose();
       markers.dispose();
       lsp.dispose();
-      for (const header of latest.current.headers) header.model.dispose();
-      setHeaders([]);
-      setActiveUri(undefined);
+      dropHeaders();
     };
   }, [client, files, editor]);
 
@@ -150,11 +167,10 @@ export function useLanguageServer({ client, editor, files, revealWorkspaceFile }
     headers,
     activeHeader,
     showHeader: setActiveUri,
+    // the model stays (see `loaded`): F12 or a peek shows it again at once
     closeHeader: (uri) => {
       setHeaders((list) => list.filter((h) => h.uri !== uri));
       if (activeUri === uri) setActiveUri(undefined);
-      // the model goes once its tab has (peek views may still hold it until then)
-      requestAnimationFrame(() => monaco.editor.getModel(monaco.Uri.parse(uri))?.dispose());
     },
   };
 }

@@ -1,0 +1,118 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { findClangd } from '../app/lsp/clangd.js';
+import { projectRoot } from '../app/paths.js';
+import { CLANGD_MS, clickWord, createStarter, editorLines, orScreenshot, typeAtEnd, UI_MS, waitForClangd, waitForClangdErrors } from './clangd-ui.js';
+import { e2eFixture, openPage, screenshot, startWebMode } from './harness.js';
+
+/** A student's helper calling kshram_open twice: with the definition and the fops entry, four references. */
+const CALLS_OPEN_TWICE = 'static int kshram_twice(struct inode *i, struct file *f) { return kshram_open(i, f) + kshram_open(i, f); }';
+/** A misspelt name clang knows a fix for ("did you mean 'kshram_slots'?"). */
+const TYPO = 'static size_t kshram_typo(void) { return sizeof(kshram_slotz); }';
+/** Indented with spaces, every line wrong; kernel style is tabs, one per level, and spaces around operators. */
+const BADLY_INDENTED = ['static int kshram_ugly(int x)', '{', '    if (x)', '  return x+1;', '        return 0;', '}'];
+const KERNEL_STYLE = 'static int kshram_ugly(int x)\n{\n\tif (x)\n\t\treturn x + 1;\n\treturn 0;\n}';
+/** Functions of the starter's kshram.c the outline must list, and the one the student adds. */
+const STARTER_FUNCTIONS = ['kshram_open', 'kshram_release', 'kshram_ioctl', 'kshram_mmap', 'kshram_proc_show', 'kshram_init', 'kshram_exit'];
+
+const peek = (page: Page) => page.locator('.peekview-widget:visible');
+const quickInput = (page: Page) => page.locator('.quick-input-widget:visible');
+
+/** The editor's cursor line, as its line-number gutter shows it. */
+const cursorLine = (page: Page): Promise<string> => page.locator('[data-testid=editor] .active-line-number').first().innerText();
+
+describe.skipIf(!(await findClangd()))("clangd's navigation, quick fixes and formatting, in Chromium over web mode", () => {
+  const fx = e2eFixture('kshram-e2e-clangd-features-');
+  let page: Page;
+  let errors: string[];
+  let kshramC: string;
+
+  beforeAll(async () => {
+    fx.web = await startWebMode([]);
+    ({ page, errors } = await openPage(fx.browser, fx.web.url));
+    const dir = join(fx.tmp, 'lab05');
+    kshramC = join(dir, 'kshram.c');
+    await createStarter(page, dir);
+    await waitForClangd(page, 'debian-6.1');
+    await waitForClangdErrors(page, 0);
+    await typeAtEnd(page, [CALLS_OPEN_TWICE]);
+  }, 180_000);
+
+  it("references (Shift+F12) of a function list every line that uses it", { timeout: 120_000 }, async () => {
+    await clickWord(page, 'kshram_open(struct');
+    await page.keyboard.press('Shift+F12');
+    const rows = peek(page).locator('.monaco-list-row');
+    await orScreenshot(page, 'clangd-failed-references', expect.poll(() => rows.count(), { timeout: CLANGD_MS }).toBe(4));
+    const texts = await rows.allInnerTexts();
+    expect(texts.filter((t) => /static int kshram_open\(struct inode/.test(t)), texts.join(' / ')).toHaveLength(1);
+    expect(texts.filter((t) => /open\s*=\s*kshram_open,/.test(t)), texts.join(' / ')).toHaveLength(1);
+    expect(texts.filter((t) => /kshram_open\(i, f\)/.test(t)), texts.join(' / ')).toHaveLength(2);
+    await screenshot(page, 'clangd-10-references');
+    await page.keyboard.press('Escape');
+    await peek(page).waitFor({ state: 'detached', timeout: UI_MS });
+  });
+
+  it("the outline (Ctrl+Shift+O) lists kshram's functions, the student's too, and goes to one", { timeout: 120_000 }, async () => {
+    await editorLines(page).click();
+    await page.keyboard.press('Control+Shift+o');
+    const input = quickInput(page).locator('input');
+    await input.waitFor({ timeout: UI_MS });
+    for (const name of [...STARTER_FUNCTIONS, 'kshram_twice']) {
+      await input.fill(`@${name}`);
+      // (a row reads name then kind: "kshram_opensymbols (1)")
+      const row = quickInput(page).locator('.monaco-list-row').getByText(name, { exact: true }).first();
+      await orScreenshot(page, 'clangd-failed-outline', row.waitFor({ timeout: CLANGD_MS }));
+    }
+    await input.fill('@kshram_mmap');
+    await quickInput(page).locator('.monaco-list-row').getByText('kshram_mmap', { exact: true }).first().waitFor({ timeout: UI_MS });
+    await screenshot(page, 'clangd-11-outline');
+    await page.keyboard.press('Enter');
+    const starter = await readFile(join(projectRoot, 'resources', 'templates', 'starter', 'kshram.c'), 'utf8');
+    const mmapLine = starter.split('\n').findIndex((l) => l.startsWith('static int kshram_mmap(')) + 1;
+    await expect.poll(() => cursorLine(page), { timeout: UI_MS }).toBe(String(mmapLine));
+  });
+
+  it("peek definition (Alt+F12) shows the kit's header inline, read-only, without opening a tab", { timeout: 120_000 }, async () => {
+    await clickWord(page, 'remove_proc_entry(');
+    await page.keyboard.press('Alt+F12');
+    await orScreenshot(page, 'clangd-failed-peek', peek(page).locator('.peekview-title', { hasText: 'proc_fs.h' }).waitFor({ timeout: CLANGD_MS }));
+    await expect(peek(page).locator('.peekview-title').innerText()).resolves.toMatch(/kits\/debian-6\.1\/root\/usr\/src\/linux-headers-6\.1[^/]*\/include\/linux/);
+    const declaration = peek(page).locator('.preview .view-line', { hasText: /extern\svoid\sremove_proc_entry\(const\schar\s\*,/ });
+    await declaration.waitFor({ timeout: UI_MS });
+    await expect(page.getByTestId('header-tab').count()).resolves.toBe(0);
+    // typing into the header in the peek changes nothing and says why
+    await declaration.click();
+    await page.keyboard.type('x');
+    await page.getByText("This is one of the kit's headers: read-only.").first().waitFor({ timeout: UI_MS });
+    await expect(declaration.innerText()).resolves.toMatch(/^extern\svoid\sremove_proc_entry\(const\schar\s\*,\sstruct\sproc_dir_entry\s\*\);$/);
+    await screenshot(page, 'clangd-12-peek-definition');
+    await page.keyboard.press('Escape');
+    await peek(page).waitFor({ state: 'detached', timeout: UI_MS });
+  });
+
+  it("a quick fix (Ctrl+.) from clangd applies its edit", { timeout: 180_000 }, async () => {
+    await typeAtEnd(page, [TYPO]);
+    await waitForClangdErrors(page, 1);
+    await clickWord(page, 'kshram_slotz');
+    await page.keyboard.press('Control+.');
+    const fix = page.locator('.action-widget .monaco-list-row', { hasText: "change 'kshram_slotz' to 'kshram_slots'" });
+    await orScreenshot(page, 'clangd-failed-quick-fix', fix.waitFor({ timeout: UI_MS }));
+    await screenshot(page, 'clangd-13-quick-fix');
+    await fix.click();
+    await editorLines(page).getByText(/return\ssizeof\(kshram_slots\);/).waitFor({ timeout: UI_MS });
+    await waitForClangdErrors(page, 0);
+  });
+
+  it("Format Document (Shift+Alt+F) indents kshram.c in kernel style with the kernel's .clang-format", { timeout: 120_000 }, async () => {
+    await typeAtEnd(page, BADLY_INDENTED);
+    await page.keyboard.press('Shift+Alt+f');
+    await orScreenshot(page, 'clangd-failed-format', editorLines(page).getByText(/return\sx\s\+\s1;/).waitFor({ timeout: UI_MS }));
+    await screenshot(page, 'clangd-14-formatted');
+    // what is on disk after saving is the kernel's style: tabs, not the spaces typed
+    await page.keyboard.press('Control+s');
+    await expect.poll(() => readFile(kshramC, 'utf8'), { timeout: UI_MS }).toContain(KERNEL_STYLE);
+    expect(errors).toEqual([]);
+  });
+});
