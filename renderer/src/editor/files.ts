@@ -22,12 +22,16 @@ export class EditorFiles {
   readonly files = new Map<EditorFile, OpenFile>();
   private readonly timers = new Map<EditorFile, number>();
   private disposed = false;
+  /** A reload or a closed tab within DRAFT_DELAY_MS of the last keystroke would lose it: the page's end writes the drafts. */
+  private readonly onPageHide = (): void => this.storeDrafts();
 
   constructor(
     private readonly client: LabClient,
     private readonly workspace: WorkspaceInfo,
     private readonly onChange: () => void,
-  ) {}
+  ) {
+    window.addEventListener('pagehide', this.onPageHide);
+  }
 
   /** Reads every tab's file; returns the files whose unsaved draft was restored. */
   async load(): Promise<EditorFile[]> {
@@ -92,13 +96,24 @@ export class EditorFiles {
 
   dispose(): void {
     this.disposed = true;
-    for (const timer of this.timers.values()) window.clearTimeout(timer);
+    window.removeEventListener('pagehide', this.onPageHide);
     // pending drafts are written now, so nothing typed is lost
-    for (const file of this.files.values()) {
-      if (this.isDirty(file.path)) storeDraft(this.workspace.dir, file.path, { content: file.model.getValue(), baseMtimeMs: file.mtimeMs, savedAt: Date.now() });
-      file.model.dispose();
-    }
+    this.storeDrafts();
+    for (const file of this.files.values()) file.model.dispose();
     this.files.clear();
+  }
+
+  /** Writes the pending drafts at once, instead of after the pause in typing. */
+  private storeDrafts(): void {
+    for (const timer of this.timers.values()) window.clearTimeout(timer);
+    this.timers.clear();
+    for (const file of this.files.values()) this.storeDraftOf(file);
+  }
+
+  /** A dirty file's draft is its text; a file edited back to what is on disk has none. */
+  private storeDraftOf(file: OpenFile): void {
+    if (this.isDirty(file.path)) storeDraft(this.workspace.dir, file.path, { content: file.model.getValue(), baseMtimeMs: file.mtimeMs, savedAt: Date.now() });
+    else dropDraft(this.workspace.dir, file.path);
   }
 
   private edited(file: OpenFile): void {
@@ -106,9 +121,7 @@ export class EditorFiles {
     this.timers.set(
       file.path,
       window.setTimeout(() => {
-        if (this.disposed) return;
-        if (this.isDirty(file.path)) storeDraft(this.workspace.dir, file.path, { content: file.model.getValue(), baseMtimeMs: file.mtimeMs, savedAt: Date.now() });
-        else dropDraft(this.workspace.dir, file.path);
+        if (!this.disposed) this.storeDraftOf(file);
       }, DRAFT_DELAY_MS),
     );
     this.onChange();
