@@ -15,8 +15,6 @@ const IDLE_MS = 30_000;
 const AFTER_CRASH_MS = 5_000;
 /** Tall enough for the terminal to show the whole boot and report without scrolling. */
 const TALL_VIEWPORT_HEIGHT = 4_000;
-/** A resize reaches xterm on the next frames. */
-const UI_SETTLE_MS = 1_000;
 
 const brokenMmap = VARIANTS.find((v) => v.name === 'oops-in-mmap')!;
 
@@ -78,9 +76,9 @@ describe('a kernel crash in the workbench, on a real QEMU boot', () => {
     // mmap lock, so the shell never gets it back: the console is read in a window tall enough to hold it all)
     await page.waitForTimeout(AFTER_CRASH_MS);
     await page.setViewportSize({ width: VIEWPORT.width, height: TALL_VIEWPORT_HEIGHT });
-    await page.waitForTimeout(UI_SETTLE_MS);
+    // the resize reaches xterm some frames later: the boot's lines come back into view then
+    await expect.poll(() => terminalText(page), { timeout: UI_MS }).toMatch(/kshram: 8 slots of 4096 bytes ready/);
     const console = await terminalText(page);
-    expect(console).toMatch(/kshram: 8 slots of 4096 bytes ready/);
     expect(console.match(/BUG: kernel NULL pointer dereference/g)).toHaveLength(1);
     expect(console).toMatch(/Comm: check_msg /);
     expect(console).not.toMatch(/slot-view/);
@@ -92,7 +90,8 @@ describe('a kernel crash in the workbench, on a real QEMU boot', () => {
     await marker.first().waitFor({ timeout: UI_MS });
     const current = page.locator('[data-testid=editor] .current-line');
     await current.first().waitFor({ timeout: UI_MS });
-    await expect(page.locator('[data-testid=editor] .active-line-number').first().innerText()).resolves.toBe(String(line));
+    // the cursor's line number is drawn on a later frame than the marker: look until it shows the line
+    await expect.poll(() => page.locator('[data-testid=editor] .active-line-number').first().innerText(), { timeout: UI_MS }).toBe(String(line));
     // the squiggle lies under the text layer: point at it rather than hover the element
     const box = (await marker.first().boundingBox())!;
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);

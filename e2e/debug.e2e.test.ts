@@ -10,6 +10,8 @@ const BOOT_MS = 150_000;
 /** A breakpoint stop travels guest → QEMU → gdb → MI → page: well under a second, unless the host is loaded. */
 const STOP_MS = 60_000;
 const UI_MS = 15_000;
+/** How often the test looks for a new stop to Continue from. */
+const CONTINUE_POLL_MS = 250;
 
 /** The editor's line-number cell showing `line` (Monaco renders only the lines in view). */
 const lineNumber = (page: Page, line: number) => page.locator('[data-testid=editor] .margin-view-overlays .line-numbers').filter({ hasText: new RegExp(`^\\s*${line}\\s*$`) });
@@ -74,9 +76,11 @@ describe('a debug session in the workbench, in Chromium, under TCG', () => {
     await page.getByTestId('tab-terminal').click();
     const deadline = Date.now() + STOP_MS;
     while (!/PASSED/.test(await terminalText(page)) && Date.now() < deadline) {
-      const stopped = page.locator('[data-testid=debug-bar][data-phase=stopped]');
-      if (await stopped.count()) await page.getByTestId('debug-continue').click();
-      await page.waitForTimeout(250);
+      // seen enabled and clicked in one step in the page: a locator's click() waits for the button to be enabled,
+      // so one aimed at a stop that had just ended waited for a next stop that never came. A click on a stop
+      // the page has not yet heard ended is refused by the engine ("The guest is running") and changes nothing
+      await page.evaluate(() => (globalThis as unknown as { document: { querySelector(s: string): { click(): void } | null } }).document.querySelector('[data-testid=debug-continue]:not([disabled])')?.click());
+      await page.waitForTimeout(CONTINUE_POLL_MS);
     }
     await waitForTerminal(page, /PASSED/, UI_MS);
     await page.locator('[data-testid=debug-bar][data-phase=running]').waitFor({ timeout: UI_MS });
