@@ -40,6 +40,7 @@ export const SLOW_TESTS = [
   'app/session/busy.test.ts',
   'app/session/session.test.ts',
   'app/symbols/decode.test.ts',
+  'app/vm/watchdog.test.ts',
   'e2e/**',
   'main/main.test.ts',
   'module/kshram.test.ts',

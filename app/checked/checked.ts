@@ -1,4 +1,5 @@
 import type { Kit } from '../kit/kit.js';
+import { WATCHDOG_THRESH_S, watchdogParameters } from '../vm/qemu.js';
 
 /**
  * Checked runs: the same grade or stress run, on a kernel told to look for
@@ -15,19 +16,12 @@ import type { Kit } from '../kit/kit.js';
  */
 export const STOCK_CHECK_PARAMETERS = ['slub_debug=FZPU', 'page_poison=1'] as const;
 /**
- * The kernel's early check that the timer interrupt works measures it
- * against the wall clock; on a busy host under TCG it fails and the
- * kernel panics ("IO-APIC + timer doesn't work!"), more often when the
- * checks make the early boot slower. QEMU's timer does work: skip it.
+ * Every guest's commands run with a soft-lockup threshold of 4 s (app/vm/qemu.ts):
+ * a CPU stuck for 8 s is reported. The debug kit's KASAN kernel on a loaded
+ * host was reported stuck for 9 s in a kworker while booting the reference;
+ * its threshold is scaled like its time limits (the later parameters win).
  */
-const NO_TIMER_CHECK = 'no_timer_check';
-/**
- * Every guest boots with watchdog_thresh=4 (app/vm/qemu.ts): a CPU stuck
- * for 8 s is reported. The debug kit's KASAN kernel on a loaded host was
- * reported stuck for 9 s in a kworker while booting the reference; its
- * threshold is scaled like its time limits (the later parameter wins).
- */
-const DEBUG_KIT_WATCHDOG = 'watchdog_thresh=12';
+const debugKitWatchdog = (): string[] => watchdogParameters(WATCHDOG_THRESH_S * DEBUG_KIT_TIME_LIMIT_SCALE);
 /** KFENCE (in Debian's 6.12, off until given an interval) samples one allocation every this many ms. */
 export const KFENCE_SAMPLE_INTERVAL_MS = 5;
 /** The first Debian series built with KFENCE. */
@@ -45,8 +39,8 @@ export function checkersOf(kit: Kit): string[] {
 
 /** The kernel parameters a checked run adds on this kit (none for a debug kit: its checkers are always on). */
 export function checkedParameters(kit: Kit): string[] {
-  if (sanitizersOf(kit).length) return [NO_TIMER_CHECK, DEBUG_KIT_WATCHDOG];
-  return [NO_TIMER_CHECK, ...STOCK_CHECK_PARAMETERS, ...(hasKfence(kit) ? [`kfence.sample_interval=${KFENCE_SAMPLE_INTERVAL_MS}`] : [])];
+  if (sanitizersOf(kit).length) return debugKitWatchdog();
+  return [...STOCK_CHECK_PARAMETERS, ...(hasKfence(kit) ? [`kfence.sample_interval=${KFENCE_SAMPLE_INTERVAL_MS}`] : [])];
 }
 
 /** The kit as a checked run boots it: its command line plus the checking parameters. */

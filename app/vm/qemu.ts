@@ -6,14 +6,43 @@ import type { Accel } from './accel.js';
 export const QEMU_BINARY = process.env.KSHRAM_LAB_QEMU ?? 'qemu-system-x86_64';
 
 /**
- * Kernel command line every guest gets: console on ttyS0, quiet boot
- * (serial output is slow under TCG) and an immediate exit on panic, which
- * -no-reboot turns into QEMU exiting. watchdog_thresh=4 makes the kernel
- * report a CPU stuck in a module's endless loop after 8 s instead of 20 s
- * (SIGKILL cannot stop such a process); lower would risk false reports when
- * a busy host stalls a vCPU thread for seconds.
+ * The soft-lockup threshold for what runs in the guest once it is up: a
+ * CPU stuck in a module's endless loop is reported after 2 x 4 = 8 s
+ * instead of 20 s (SIGKILL cannot stop such a process); lower would risk
+ * false reports when a busy host stalls a vCPU thread for seconds.
  */
-const BASE_APPEND = ['console=ttyS0', 'quiet', 'panic=-1', 'watchdog_thresh=4'];
+export const WATCHDOG_THRESH_S = 4;
+/**
+ * While the kernel itself boots it keeps its default threshold (20 s):
+ * under TCG on a busy host its own boot work can hold a CPU for longer
+ * than 8 s (a kworker was reported stuck for 9 s while a slow kernel
+ * booted), which failed item 1 with nothing wrong in the module.
+ */
+const BOOT_WATCHDOG_THRESH_S = 10;
+
+/**
+ * The soft-lockup parameters for a guest whose commands run under
+ * `thresholdS`: the kernel boots with at least its default, and our /init
+ * (resources/guest/init) sets `thresholdS` from its environment
+ * (kshram_watchdog_thresh, which the kernel hands init) before the agent
+ * and the console shell start. Later parameters win, so a kit can append
+ * its own.
+ */
+export function watchdogParameters(thresholdS: number): string[] {
+  return [`watchdog_thresh=${Math.max(thresholdS, BOOT_WATCHDOG_THRESH_S)}`, `kshram_watchdog_thresh=${thresholdS}`];
+}
+
+/**
+ * Kernel command line every guest gets: console on ttyS0, quiet boot
+ * (serial output is slow under TCG), an immediate exit on panic, which
+ * -no-reboot turns into QEMU exiting, and the soft-lockup thresholds above.
+ * no_timer_check skips the kernel's early test that the timer interrupt
+ * arrives while it busy-waits: a vCPU thread the host does not run for a
+ * moment misses the ticks, and the kernel panicked at boot ("IO-APIC +
+ * timer doesn't work!") on a busy host. Linux sets the same for itself
+ * under KVM for that reason; QEMU's timer does work.
+ */
+const BASE_APPEND = ['console=ttyS0', 'quiet', 'panic=-1', 'no_timer_check', ...watchdogParameters(WATCHDOG_THRESH_S)];
 
 export interface QemuLaunch {
   accel: Accel;
