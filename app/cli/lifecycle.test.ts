@@ -21,8 +21,9 @@ beforeAll(async () => {
   workspace = join(root, 'workspace');
   await mkdir(workspace);
   await copyFile(join(moduleDir, 'kshram.h'), join(workspace, 'kshram.h'));
-  // cc1 grows until the sandbox's memory limit stops it (a few seconds): a build that is surely running when we strike
-  await writeFile(join(workspace, 'kshram.c'), `${readFileSync(join(moduleDir, 'kshram.c'), 'utf8')}\n#include "/dev/zero"\n`);
+  // cc1 reads a new terminal's master end, which nobody ever writes to: a build that is surely running when
+  // we strike and never ends by itself, idle meanwhile (a CLI that waited for it would never exit)
+  await writeFile(join(workspace, 'kshram.c'), `${readFileSync(join(moduleDir, 'kshram.c'), 'utf8')}\n#include "/dev/ptmx"\n`);
 });
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
@@ -56,6 +57,15 @@ async function gradeUntilCompiling(name: string): Promise<{ cli: ChildProcess; t
 const runFolders = async (tmp: string): Promise<string[]> => (await readdir(tmp)).filter((name) => name.startsWith('kshram'));
 
 const BUILD_TOOLS = / (make|gcc|cc|cc1|as|ld|bwrap|prlimit|setpriv|qemu-system-x86)$/;
+/**
+ * The build never ends by itself, so any exit at all shows the CLI did not
+ * wait for it; the bound only says it did not wait for anything slow (its
+ * cleanup takes well under a second on an idle host, seconds when other VMs
+ * and builds share the two cores).
+ */
+const EXIT_MS = 10_000;
+/** Killed processes are gone within moments; seconds on a loaded host. */
+const REAP_MS = 10_000;
 
 describe('a grading CLI killed mid-build', () => {
   it('SIGTERM: exits at once, no build process and no run folder remain', async () => {
@@ -63,18 +73,18 @@ describe('a grading CLI killed mid-build', () => {
     const struck = Date.now();
     cli.kill('SIGTERM');
     expect(await exited).toBe(143);
-    expect(Date.now() - struck).toBeLessThan(2_000);
-    await until('the build processes to be reaped', () => !processesMentioning(tmp).some((p) => BUILD_TOOLS.test(p)), 2_000);
+    expect(Date.now() - struck).toBeLessThan(EXIT_MS);
+    await until('the build processes to be reaped', () => !processesMentioning(tmp).some((p) => BUILD_TOOLS.test(p)), REAP_MS);
     expect(await runFolders(tmp)).toEqual([]);
   }, 120_000);
 
-  it('Ctrl-C (SIGINT): cancels within a second, no build process and no run folder remain', async () => {
+  it('Ctrl-C (SIGINT): cancels at once, no build process and no run folder remain', async () => {
     const { cli, tmp, exited } = await gradeUntilCompiling('int');
     const struck = Date.now();
     cli.kill('SIGINT');
     expect(await exited).toBe(130);
-    expect(Date.now() - struck).toBeLessThan(1_500);
-    await until('the build processes to be reaped', () => !processesMentioning(tmp).some((p) => BUILD_TOOLS.test(p)), 2_000);
+    expect(Date.now() - struck).toBeLessThan(EXIT_MS);
+    await until('the build processes to be reaped', () => !processesMentioning(tmp).some((p) => BUILD_TOOLS.test(p)), REAP_MS);
     expect(await runFolders(tmp)).toEqual([]);
   }, 120_000);
 
@@ -82,7 +92,7 @@ describe('a grading CLI killed mid-build', () => {
     const { cli, tmp, exited } = await gradeUntilCompiling('kill');
     cli.kill('SIGKILL');
     await exited;
-    await until('the build to die with the CLI', () => (processesMentioning(tmp).some((p) => BUILD_TOOLS.test(p)) ? undefined : true), 3_000);
+    await until('the build to die with the CLI', () => (processesMentioning(tmp).some((p) => BUILD_TOOLS.test(p)) ? undefined : true), REAP_MS);
     expect(await runFolders(tmp)).toHaveLength(1);
     // any later run removes the folder of a process that is gone
     const next = spawn(process.execPath, [join(projectRoot, 'bin', 'kshram-lab.js'), 'kits', '--json'], { env: { ...process.env, TMPDIR: tmp }, stdio: 'ignore' });

@@ -6,6 +6,15 @@ import type { ApiEvent, SlotsSnapshot, VmStatus } from '../api/contract.js';
 import { LabSession } from './session.js';
 import { until } from '../../test/until.js';
 
+/**
+ * How long the guest may take to answer a refresh or run a short command:
+ * a moment when the host is idle, seconds when other VMs and builds share
+ * its two cores. A refresh that never comes still fails.
+ */
+const GUEST_MS = 30_000;
+/** Longer than a refresh can take on a loaded host, so one surely lands while the program runs. */
+const BUSY_SECONDS = 10;
+
 describe('a lab session on a real QEMU boot', () => {
   const session = new LabSession();
   const events: ApiEvent[] = [];
@@ -54,17 +63,18 @@ describe('a lab session on a real QEMU boot', () => {
     await until('8 lines of /proc/kshram', () => /07: 4096/.test(console));
     expect(console.replace(/\r/g, '')).toMatch(/00: 4096\n01: 4096\n02: 4096\n03: 4096\n04: 4096\n05: 4096\n06: 4096\n07: 4096/);
     // the command finished: the view refreshes by itself, and now maps the slots
-    const mapped = await until('a refresh with the first bytes', () => snapshots().find((s) => s.slots.some((slot) => slot.hex !== undefined)), 5_000);
+    const mapped = await until('a refresh with the first bytes', () => snapshots().find((s) => s.slots.some((slot) => slot.hex !== undefined)), GUEST_MS);
     expect(mapped.slots.map((s) => s.hex)).toEqual(Array(8).fill('00'.repeat(32)));
   });
 
   it('does not map slots while a program the student started still runs', async () => {
     const before = snapshots().length;
-    session.consoleInput('sleep 3; echo slept-$((1 + 1))\r');
-    const busy = await until('a refresh that found the console busy', () => snapshots().slice(before).find((s) => s.consoleBusy), 5_000);
+    // a program that outlives the refresh after its command line (on a loaded host that refresh can come after a 3 s sleep ended)
+    session.consoleInput(`sleep ${BUSY_SECONDS}; echo slept-$((1 + 1))\r`);
+    const busy = await until('a refresh that found the console busy', () => snapshots().slice(before).find((s) => s.consoleBusy), GUEST_MS);
     expect(busy.slots.every((s) => s.hex === undefined)).toBe(true);
-    await until('the program to end', () => /slept-2/.test(console), 10_000);
-    await until('a mapped refresh after it ended', () => snapshots().slice(before).find((s) => !s.consoleBusy && s.slots[0]?.hex !== undefined), 5_000);
+    await until('the program to end', () => /slept-2/.test(console), BUSY_SECONDS * 1000 + GUEST_MS);
+    await until('a mapped refresh after it ended', () => snapshots().slice(before).find((s) => !s.consoleBusy && s.slots[0]?.hex !== undefined), GUEST_MS);
   });
 
   it("tells the guest's tty the terminal's size, through the agent", async () => {
@@ -75,9 +85,9 @@ describe('a lab session on a real QEMU boot', () => {
       async () => {
         const mark = console.length;
         session.consoleInput('stty size\r');
-        return (await until('stty size', () => /^(\d+ \d+)\r?$/m.exec(console.slice(mark))?.[1], 10_000)) === '19 77';
+        return (await until('stty size', () => /^(\d+ \d+)\r?$/m.exec(console.slice(mark))?.[1], GUEST_MS)) === '19 77';
       },
-      20_000,
+      2 * GUEST_MS,
     );
   });
 
