@@ -168,11 +168,16 @@ const PRINTK_FUNCTIONS = /^(vprintk\w*|_printk|printk\w*|\w*console_\w+|serial82
  * True for a lockup or stall caught in printk or the serial console: a
  * module that logs too much, not a CPU that stopped (under TCG the
  * emulated UART takes ~150 KB/s, and printk can fill a CPU on its own).
+ * The watchdog catches the CPU wherever printk is at that moment, often
+ * in a helper it calls (__memcpy into the ring buffer, vsnprintf): the
+ * frames between there and the module's own frame say whether it was
+ * printing. A CPU caught in the module's code is not printing.
  */
 export function isLogFlood(crash: CrashReport): boolean {
   if (crash.kind !== 'lockup' && crash.kind !== 'stall') return false;
-  const innermost = crash.ripFrame ?? crash.frames[0];
-  return innermost !== undefined && PRINTK_FUNCTIONS.test(innermost.func);
+  const frames = crash.ripFrame ? [crash.ripFrame, ...crash.frames] : crash.frames;
+  const moduleAt = frames.findIndex((frame) => frame.module);
+  return frames.slice(0, moduleAt < 0 ? frames.length : moduleAt).some((frame) => PRINTK_FUNCTIONS.test(frame.func));
 }
 
 /** "Kernel Oops in mutex_lock+0x19/0x30 (called from kshram_ioctl+0x49/0xd9 [kshram]): BUG: ..." */

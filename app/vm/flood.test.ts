@@ -33,6 +33,13 @@ describe('a flood of kernel messages', () => {
     expect(isLogFlood(parseCrashReport(stallIn('console_emit_next_record.constprop.0+0x1a3/0x330'))!)).toBe(true);
   });
 
+  it('is a flood too when the CPU is caught in a helper printk calls, below printk\'s frames', () => {
+    // a real run: "Kernel lockup in __memcpy+0x12/0x20 (called from kshram_init+0x11/0x1000 [kshram])" for a pr_info loop
+    const crash = parseCrashReport(stallIn('__memcpy+0x12/0x20'))!;
+    expect(isLogFlood(crash)).toBe(true);
+    expect(describeCrash(crash)).toMatch(/^Kernel log flood \(rcu stall, printing\) in __memcpy\+0x12\/0x20 \(called from kshram_init/);
+  });
+
   it('stays a stall when the CPU is stuck in the module itself', () => {
     const crash = parseCrashReport(stallIn('kshram_ioctl+0x83/0xec [kshram]'))!;
     expect(isLogFlood(crash)).toBe(false);
