@@ -11,6 +11,8 @@ import { gradeSubmission } from './runner.js';
  * seconds instead of at the 120 s limit.
  */
 let root: string;
+/** Far below the run's 120 s limit, which a missed OOM would run into; far above filling the guest's memory on a loaded host. */
+const OOM_VERDICT_MS = 60_000;
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'kshram-starved-'));
@@ -42,17 +44,20 @@ describe('a starved or flooded guest', () => {
     expect(report.items[2]).toMatchObject({ id: 3, status: 'fail' });
     expect(report.items[2]!.summary).toMatch(/^The guest ran out of memory: Out of memory: Killed process \d+ \(\S+\).*\(during insmod/);
     expect(report.crash?.kind).toBe('oom');
-    // the verdict comes when the OOM killer strikes, not at the 120 s time limit (boot and builds vary with the host's load)
-    expect(report.items[2]!.elapsedMs).toBeLessThan(20_000);
+    // the verdict comes when the OOM killer strikes, not at the 120 s time limit (boot and builds vary with the
+    // host's load, and so does filling 256 MiB a page at a time under TCG: seconds idle, several times that loaded)
+    expect(report.items[2]!.elapsedMs).toBeLessThan(OOM_VERDICT_MS);
   }, 180_000);
 
   it('grades a module that logs a few thousand lines from init 100/100: pr_info stays in the kernel log, off the serial console', async () => {
     const dir = await referenceWithInit('chatty', '\t{\n\t\tint i;\n\n\t\tfor (i = 0; i < 3000; i++)\n\t\t\tpr_info("kshram: a chatty init, line %d of many\\n", i);\n\t}');
-    const report = await gradeSubmission(dir);
+    let console = '';
+    const report = await gradeSubmission(dir, { listener: { onConsoleData: (text) => (console += text) } });
     expect(report.crash).toBeUndefined();
     expect(report.items.map((i) => i.status)).toEqual(Array(8).fill('pass'));
-    // the console did not carry them; the kernel log did, and evidence reads it
-    expect(report.items[2]!.elapsedMs).toBeLessThan(10_000);
+    // the console did not carry them (looked at directly: item 3's time said it only on an idle host)
+    expect(console).toContain('grader: item 3:');
+    expect(console).not.toContain('a chatty init, line');
   }, 180_000);
 
   it('names an endless pr_info loop in init as a log flood at its line, from the watchdog, long before the time limit', async () => {
