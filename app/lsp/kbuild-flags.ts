@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseShell } from 'shell-quote';
+import writeFileAtomic from 'write-file-atomic';
 import { kitBuildTree } from '../build/module.js';
 import { selectToolchain } from '../build/select.js';
 import { LabError } from '../errors.js';
@@ -42,22 +43,27 @@ export async function kbuildFlags(kit: Kit, lspDir: string): Promise<KbuildFlags
   if (!existsSync(join(kit.buildDirPath, 'Makefile'))) {
     throw new LabError('KIT_CORRUPT', `The kit "${kit.name}" has no module build directory on this machine (${kit.buildDirPath}), so the editor cannot know its compile flags.`, `Install the kit's headers here: kshram-lab kits install ${kit.name}`);
   }
-  const probeDir = join(lspDir, 'kbuild-probe');
-  await rm(probeDir, { recursive: true, force: true });
-  await mkdir(probeDir, { recursive: true });
-  await writeFile(join(probeDir, `${PROBE_NAME}.c`), '#include <linux/module.h>\nMODULE_LICENSE("GPL");\n');
-  await writeFile(join(probeDir, 'Kbuild'), `obj-m := ${PROBE_NAME}.o\n`);
-  const toolchain = await selectToolchain(kit);
-  const result = await toolchain.exec(['make', '-C', kit.buildDirPath, `M=${probeDir}`, `${PROBE_NAME}.o`], { cwd: probeDir, mounts: kitBuildTree(kit), writable: [probeDir], timeoutMs: PROBE_BUILD_TIMEOUT_MS });
-  const cmdFile = join(probeDir, `.${PROBE_NAME}.o.cmd`);
-  if (result.code !== 0 || !existsSync(cmdFile)) {
-    const tail = result.output.trim().split('\n').slice(-3).join(' ').slice(0, 400);
-    throw new LabError('BUILD_FAILED', `kbuild could not compile a one-line module for the kit "${kit.name}", so the editor cannot know its compile flags: ${tail}`, 'Check that Build works; the editor\'s language features need the same tools.');
+  // a folder of this call's own: two clangd starts on one kit (two windows, two test files) each probe,
+  // where a shared folder was removed under the other's running build
+  await mkdir(lspDir, { recursive: true });
+  const probeDir = await mkdtemp(join(lspDir, 'kbuild-probe-'));
+  try {
+    await writeFile(join(probeDir, `${PROBE_NAME}.c`), '#include <linux/module.h>\nMODULE_LICENSE("GPL");\n');
+    await writeFile(join(probeDir, 'Kbuild'), `obj-m := ${PROBE_NAME}.o\n`);
+    const toolchain = await selectToolchain(kit);
+    const result = await toolchain.exec(['make', '-C', kit.buildDirPath, `M=${probeDir}`, `${PROBE_NAME}.o`], { cwd: probeDir, mounts: kitBuildTree(kit), writable: [probeDir], timeoutMs: PROBE_BUILD_TIMEOUT_MS });
+    const cmdFile = join(probeDir, `.${PROBE_NAME}.o.cmd`);
+    if (result.code !== 0 || !existsSync(cmdFile)) {
+      const tail = result.output.trim().split('\n').slice(-3).join(' ').slice(0, 400);
+      throw new LabError('BUILD_FAILED', `kbuild could not compile a one-line module for the kit "${kit.name}", so the editor cannot know its compile flags: ${tail}`, 'Check that Build works; the editor\'s language features need the same tools.');
+    }
+    const flags: KbuildFlags = { directory: kit.buildDirPath, args: parseCmdFile(await readFile(cmdFile, 'utf8'), join(probeDir, `${PROBE_NAME}.c`)), kernelRelease: kit.kernelRelease };
+    // whole or not at all: another start may be reading it
+    await writeFileAtomic(cached, JSON.stringify({ format: FLAGS_FORMAT, ...flags }, null, 1));
+    return flags;
+  } finally {
+    await rm(probeDir, { recursive: true, force: true });
   }
-  const flags: KbuildFlags = { directory: kit.buildDirPath, args: parseCmdFile(await readFile(cmdFile, 'utf8'), join(probeDir, `${PROBE_NAME}.c`)), kernelRelease: kit.kernelRelease };
-  await writeFile(cached, JSON.stringify({ format: FLAGS_FORMAT, ...flags }, null, 1));
-  await rm(probeDir, { recursive: true, force: true });
-  return flags;
 }
 
 /**
