@@ -14,8 +14,13 @@ import { CrashDetector, type CrashReport } from './crash.js';
 import { bootableKernel } from './pvh.js';
 import { QEMU_BINARY, qemuArgs, qemuMissing, type GdbStubLaunch } from './qemu.js';
 
-/** QEMU creates the agent socket before the guest starts; it takes milliseconds. */
-const SOCKET_WAIT_MS = 10_000;
+/**
+ * QEMU creates the agent socket before the guest starts: milliseconds, or
+ * seconds on a host busy with other VMs and builds. A QEMU that fails to
+ * start exits, which ends the wait at once, so a generous limit costs
+ * nothing when something is wrong.
+ */
+const SOCKET_WAIT_MS = 30_000;
 const SOCKET_POLL_MS = 20;
 /** Console text kept for evidence; the start and the last part matter. */
 const CONSOLE_KEEP_CHARS = 512 * 1024;
