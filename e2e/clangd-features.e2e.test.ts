@@ -92,7 +92,22 @@ describe.skipIf(!(await findClangd()))("clangd's navigation, quick fixes and for
     await peek(page).waitFor({ state: 'detached', timeout: UI_MS });
   });
 
-  it("a quick fix (Ctrl+.) from clangd applies its edit", { timeout: 180_000 }, async () => {
+  it('F12 opens the peeked header in a read-only tab; closed, F12 opens it again', { timeout: 120_000 }, async () => {
+    const tab = page.locator('[data-testid=header-tab][data-label="include/linux/proc_fs.h"]');
+    for (const round of [1, 2]) {
+      await page.getByTestId('tab-kshram.c').click();
+      await clickWord(page, 'remove_proc_entry(');
+      await page.keyboard.press('F12');
+      await orScreenshot(page, `clangd-failed-f12-round-${round}`, page.locator('[data-testid=header-tab][aria-selected=true][data-label="include/linux/proc_fs.h"]').waitFor({ timeout: CLANGD_MS }));
+      await editorLines(page).getByText(/extern\svoid\sremove_proc_entry\(const\schar\s\*,/).waitFor({ timeout: UI_MS });
+      await tab.getByRole('button', { name: 'close include/linux/proc_fs.h' }).click();
+      await tab.waitFor({ state: 'detached', timeout: UI_MS });
+    }
+    await editorLines(page).getByText('SPDX-License-Identifier').or(editorLines(page).getByText(/remove_proc_entry\("kshram"/)).first().waitFor({ timeout: UI_MS });
+  });
+
+  // after the test above showed a header in the editor: quick fixes must come back with kshram.c
+  it("a quick fix (Ctrl+.) from clangd applies its edit, also after a kit header was shown", { timeout: 180_000 }, async () => {
     await typeAtEnd(page, [TYPO]);
     await waitForClangdErrors(page, 1);
     await clickWord(page, 'kshram_slotz');

@@ -128,9 +128,10 @@ export function EditorPane({ client, workspace, diagnostics, crash, findings, on
 
   useEffect(() => {
     const model = lsp.activeHeader?.model ?? files?.files.get(active)?.model ?? null;
-    editor.current?.setModel(model);
-    // kit headers opened by go-to-definition are for reading
+    // kit headers opened by go-to-definition are for reading. Set before the model: Monaco's quick fixes
+    // decide whether a model can have any when it is set (back from a header, they would stay off)
     editor.current?.updateOptions({ readOnly: !!lsp.activeHeader, readOnlyMessage: { value: HEADER_READ_ONLY } });
+    editor.current?.setModel(model);
   }, [files, active, lsp.activeHeader]);
   useDebugGutter(editor, active, files?.files.get(active)?.model ?? null, debug);
 
