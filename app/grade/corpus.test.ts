@@ -247,7 +247,7 @@ describe('the broken-module corpus, graded as a batch', () => {
       // every other note is expected exactly
       const contract = report.notes.filter((n) => n.startsWith(CONTRACT_NOTE_PREFIX));
       const expectedContract = (variant.notes ?? []).filter((p) => p.source.startsWith(': not ok'));
-      expect(report.notes.length - contract.length).toBe((variant.notes?.length ?? 0) - expectedContract.length);
+      expect(report.notes.length - contract.length, report.notes.join('\n')).toBe((variant.notes?.length ?? 0) - expectedContract.length);
       if (!expectedContract.length) expect(contract).toEqual([]);
       for (const note of variant.notes ?? []) expect(report.notes.some((n) => note.test(n)), `a note matching ${note}`).toBe(true);
       if (variant.crash && !froze) expect(report.crash).toMatchObject({ kind: variant.crash, item: failed!.id });

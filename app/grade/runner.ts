@@ -6,7 +6,7 @@ import { formatDiagnostic, type Diagnostic } from '../build/diagnostics.js';
 import type { ToolchainPreference } from '../build/select.js';
 import { LabError } from '../errors.js';
 import type { Accel, AccelPreference } from '../vm/accel.js';
-import { describeCrash, type CrashKind } from '../vm/crash.js';
+import { describeCrash, warningSite, type CrashKind, type KernelWarning } from '../vm/crash.js';
 import { decodeCrash, decodedCrashFields, frameYourCode, warningYourCode, type CrashLocation } from '../symbols/decode-crash.js';
 import { runSymbols } from '../symbols/run-symbols.js';
 import { alwaysChecked, checkedKit, defaultTimeLimitMs, timeScaleOf } from '../checked/checked.js';
@@ -185,14 +185,15 @@ export async function gradeSubmission(workspaceDir: string, options: GradeOption
     const warnings = [...vm.crashes.warnings];
     // beyond the course's checks, after a full score only: notes, never points
     if (items.every((item) => item.status === 'pass')) notes.push(...(await contractNotes(session)));
-    // one note per distinct warning (busybox's insmod tries twice, so a failing init warns twice)
-    const counts = new Map<string, number>();
-    for (const warning of warnings) counts.set(warning.title, (counts.get(warning.title) ?? 0) + 1);
+    // one note per distinct warning (busybox's insmod tries twice, so a failing init warns twice,
+    // possibly from the other CPU: the same warning whichever CPU and task it came from)
+    const bySite = new Map<string, KernelWarning[]>();
+    for (const warning of warnings) bySite.set(warningSite(warning.title), [...(bySite.get(warningSite(warning.title)) ?? []), warning]);
     const symbols = runSymbols(kit, { kshram: guest.kshram }, { hello: guest.hello });
-    for (const [title, count] of counts) {
+    for (const [first, ...more] of bySite.values()) {
       // where the warning points into the student's code, when it does
-      const yourCode = await warningYourCode(warnings.find((w) => w.title === title)!.text, symbols);
-      notes.push(`kernel warning${count > 1 ? ` (${count} times)` : ''}: ${title}${yourCode ? ` (${yourCode})` : ''}`);
+      const yourCode = await warningYourCode(first!.text, symbols);
+      notes.push(`kernel warning${more.length ? ` (${more.length + 1} times)` : ''}: ${first!.title}${yourCode ? ` (${yourCode})` : ''}`);
     }
     if (!guest.kshram.ok) notes.push('kshram.c did not compile; see item 3');
     const checkedReport = checked ? await checkedResult(session, kit, guest) : undefined;

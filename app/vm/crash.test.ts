@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CrashDetector, describeCrash, readableReport } from './crash.js';
+import { CrashDetector, describeCrash, readableReport, warningSite } from './crash.js';
 
 /** The console of a real boot where kshram_ioctl passed NULL to mutex_lock. */
 const oopsConsole = readFileSync(new URL('./fixtures/oops-null-deref.console', import.meta.url), 'utf8');
@@ -99,5 +99,14 @@ describe('crash reports of the broken-module corpus', () => {
     const hung = new CrashDetector();
     expect(hung.feed('[  130.0] INFO: task rmmod:97 blocked for more than 120 seconds.\n')).toBe(false);
     expect(hung.crash).toBeUndefined();
+  });
+});
+
+describe('a kernel warning', () => {
+  it('is the same warning whichever CPU and task hit it (insmod retried on the other CPU)', () => {
+    const at = 'fs/proc/generic.c:381 proc_register+0x10a/0x1b0';
+    expect(warningSite(`WARNING: CPU: 0 PID: 107 at ${at}`)).toBe(at);
+    expect(warningSite(`WARNING: CPU: 1 PID: 107 at ${at}`)).toBe(warningSite(`WARNING: CPU: 0 PID: 112 at ${at}`));
+    expect(warningSite(`WARNING: CPU: 1 PID: 107 at ${at}`)).not.toBe(warningSite('WARNING: CPU: 1 PID: 107 at mm/page_alloc.c:5534 __alloc_pages+0x2fd/0x330'));
   });
 });

@@ -31,6 +31,11 @@ export interface KernelWarning {
 }
 
 const WARNING_START = /WARNING: CPU: \d+ PID: \d+ at /;
+
+/** The place a warning names ("fs/proc/generic.c:381 proc_register+0x..."), whichever CPU and task hit it. */
+export function warningSite(title: string): string {
+  return title.replace(/^WARNING: CPU: \d+ PID: \d+ at /, '');
+}
 const REPORT_END = /---\[ end (trace|Kernel panic)/;
 /** A SLUB hex dump line: "Redzone  ffff88800694b000: cc cc ...", "Object   ffff...: 6b 6b ...". */
 const HEX_DUMP_LINE = /^(Redzone|Object|Padding|Bytes b4) +[0-9a-f]{8,}: /;
@@ -162,7 +167,7 @@ export function parseCrashReport(console: string): CrashReport | undefined {
 
 /** The kernel's printk and serial-console code: a lockup or stall that stops in it is a flood of messages. */
 // __up_console_sem: printk hands the console lock back after each message, even those below the console's level
-const PRINTK_FUNCTIONS = /^(vprintk\w*|_printk|printk\w*|\w*console_\w+|serial8250_\w+|uart_console_write|wait_for_lsr|io_serial_\w+|prb_\w+|log_store|record_print_text|info_print_prefix)(\.\w+)*$/;
+const PRINTK_FUNCTIONS = /^(vprintk\w*|_printk|printk\w*|\w*console_\w+|serial8250_\w+|uart_console_write|wait_for_lsr|io_serial_\w+|_?prb_\w+|log_store|record_print_text|info_print_prefix)(\.\w+)*$/;
 
 /**
  * True for a lockup or stall caught in printk or the serial console: a

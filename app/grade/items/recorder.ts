@@ -19,6 +19,9 @@ export interface ShOptions {
 }
 
 const exitText = (exit: VmExit): string => (exit.signal ? `killed by signal ${exit.signal}` : `status ${exit.exitCode}`);
+/** The step name of waiting for the guest to come up, in evidence and summaries. */
+export const BOOT_STEP = '(boot)';
+
 export const seconds = (ms: number): string => `${Math.round(ms / 1000)} s`;
 export const section = (title: string, body: string): string => (body.trim() ? `--- ${title} ---\n${body.trimEnd()}` : '');
 
@@ -71,7 +74,9 @@ export class ItemRecorder {
         const summary = `${describeCrash(crash)} (during ${command})${this.hint}`;
         const firstLine = kernelText(crash.text.split('\n')[0]!);
         const what = reportKind(crash.kind).happened;
-        throw new RunEnded(summary, this.evidenceOf(interrupted(command, outcome.output, what), crashEvidence(crash), this.consoleKernelLog(firstLine)), crash);
+        // a crash while booting has no item marker to start the kernel's log from: the console's last lines say what led to it
+        const before = command === BOOT_STEP ? section('console (last lines)', consoleTail(vm.console, CONSOLE_TAIL_LINES)) : this.consoleKernelLog(firstLine);
+        throw new RunEnded(summary, this.evidenceOf(interrupted(command, outcome.output, what), crashEvidence(crash), before), crash);
       }
       case 'exit':
         throw new RunEnded(
@@ -80,7 +85,7 @@ export class ItemRecorder {
         );
       case 'deadline': {
         // the verdict is fixed; a moment more says where the step was stuck
-        const tasks = command === '(boot)' ? [] : await this.session.stuckTasks(TIMEOUTS.deadlineScanMs);
+        const tasks = command === BOOT_STEP ? [] : await this.session.stuckTasks(TIMEOUTS.deadlineScanMs);
         const stuck = stuckStep(tasks, command);
         throw new RunEnded(
           `The time limit of ${seconds(this.timeLimitMs)} (boot included) ran out during ${command}${stuck?.where ? `: ${stuck.task.name} was in ${stuck.where}` : ''}`,

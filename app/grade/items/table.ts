@@ -9,7 +9,7 @@ import { RunEnded, type ItemOutcome } from './outcome.js';
 import { firstWords } from './probes.js';
 import { runCheck } from './run-check.js';
 import { reloadHint } from './run-state.js';
-import { section, seconds } from './recorder.js';
+import { BOOT_STEP, section, seconds } from './recorder.js';
 import { unloadKshram } from './unload-kshram.js';
 import { TIMEOUTS } from '../../timeouts.js';
 
@@ -44,7 +44,7 @@ export const GRADE_ITEMS: readonly GradeItem[] = [
     async run({ session, recorder }) {
       const { vm } = session;
       const outcome = await session.boot(TIMEOUTS.bootMs);
-      if (outcome.kind !== 'done') return recorder.ended('(boot)', outcome);
+      if (outcome.kind !== 'done') return recorder.ended(BOOT_STEP, outcome);
       if (outcome.result.status === 0) {
         const secs = ((Date.now() - vm.started) / 1000).toFixed(1);
         await recorder.sh(`echo ${GRADING_CONSOLE_LOGLEVEL} > /proc/sys/kernel/printk`, TIMEOUTS.probeMs, { quiet: true, label: 'console log level' });
