@@ -74,6 +74,23 @@ describe.skipIf(!(await findClangd()))("clangd's navigation, quick fixes and for
     await expect.poll(() => cursorLine(page), { timeout: UI_MS }).toBe(String(mmapLine));
   });
 
+  it("signature help follows the arguments as they are typed", { timeout: 120_000 }, async () => {
+    await typeAtEnd(page, ['static void *kshram_sig(void) { return kzalloc']);
+    await page.keyboard.type('('); // "(" asks for the signature (and the editor closes the parenthesis)
+    const hints = page.locator('.parameter-hints-widget:visible');
+    await orScreenshot(page, 'clangd-failed-signature', hints.filter({ hasText: /kzalloc\(size_t size, gfp_t flags\)/ }).waitFor({ timeout: CLANGD_MS }));
+    await expect.poll(() => hints.locator('.parameter.active').innerText(), { timeout: UI_MS }).toBe('size_t size');
+    await page.keyboard.type('64, ');
+    await expect.poll(() => hints.locator('.parameter.active').innerText(), { timeout: UI_MS }).toBe('gfp_t flags');
+    await screenshot(page, 'clangd-15-signature-help');
+    await page.keyboard.type('GFP_KERNEL');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('End');
+    await page.keyboard.insertText('; }');
+    await editorLines(page).getByText(/return\skzalloc\(64,\sGFP_KERNEL\);\s}/).waitFor({ timeout: UI_MS });
+    await waitForClangdErrors(page, 0);
+  });
+
   it("peek definition (Alt+F12) shows the kit's header inline, read-only, without opening a tab", { timeout: 120_000 }, async () => {
     await clickWord(page, 'remove_proc_entry(');
     await page.keyboard.press('Alt+F12');
