@@ -62,6 +62,20 @@ describe('crash detection on the console', () => {
     selfDetected.feed('[   30.0] rcu: INFO: rcu_sched self-detected stall on CPU\n');
     expect(selfDetected.crash?.kind).toBe('stall');
   });
+
+  it('starts an Oops at the header of any trap, so a panic after one shows what it was', () => {
+    // a boot that panicked "Fatal exception in interrupt" in CI showed only that line: its trap's header was no known start
+    for (const header of ['divide error: 0000 [#1] PREEMPT SMP NOPTI', 'Oops: stack segment: 0000 [#1] PREEMPT SMP NOPTI', 'double fault: 0000 [#1] SMP NOPTI']) {
+      const detector = new CrashDetector();
+      detector.feed(`[    1.088401] ${header}\n[    1.088402] RIP: 0010:lapic_cal_handler+0x2a/0x90\n[    1.088459] Kernel panic - not syncing: Fatal exception in interrupt\n`);
+      // the panic that follows names the kind; the title and the place are the trap's
+      expect(detector.crash, header).toMatchObject({ kind: 'panic', title: header, rip: 'lapic_cal_handler+0x2a/0x90' });
+    }
+    // a module's own line that merely looks alike is no header
+    const chatty = new CrashDetector();
+    chatty.feed('[    5.000001] kshram: slot 3: 0000 bytes [#1 of 8]\n');
+    expect(chatty.crash).toBeUndefined();
+  });
 });
 
 describe('crash reports of the broken-module corpus', () => {

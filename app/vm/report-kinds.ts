@@ -42,7 +42,9 @@ export const REPORT_KINDS = [
   },
   {
     kind: 'oops',
-    starts: [/BUG: (unable to handle|kernel NULL pointer dereference|kernel paging request)/, /\bOops: [0-9a-f]{4}/, /general protection fault/, /kernel BUG at /, /invalid opcode: [0-9a-f]{4}/],
+    // the last: the header every trap's die() prints ("divide error: 0000 [#1] PREEMPT SMP NOPTI", on 6.12
+    // "Oops: stack segment: 0000 [#1] ..."); without it a trap in an interrupt at boot showed only the panic after it
+    starts: [/BUG: (unable to handle|kernel NULL pointer dereference|kernel paging request)/, /\bOops: [0-9a-f]{4}/, /general protection fault/, /kernel BUG at /, /invalid opcode: [0-9a-f]{4}/, /(?:^|\] )(?:Oops: )?[a-z][\w -]*: [0-9a-f]{4} \[#\d+\]/],
     label: 'Kernel Oops',
     happened: 'the kernel oopsed',
   },
