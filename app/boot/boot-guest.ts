@@ -41,8 +41,14 @@ export interface BootOptions {
 }
 
 export interface BootedGuest {
-  vm: Vm;
+  /** The running guest (a new one after restart()). */
+  readonly vm: Vm;
   guest: PreparedGuest;
+  /**
+   * Stops this VM and boots a fresh one from the same build, the user's
+   * module handed over as before; dispose() then stops the new one.
+   */
+  restart(): Promise<Vm>;
   /** Stops QEMU and removes the build files; safe to call twice. */
   dispose(): Promise<void>;
 }
@@ -117,7 +123,22 @@ export async function bootGuest(env: Environment, workspace: GuestWorkspace, opt
       options.onVmStarted?.(vm);
     }
     if (options.waitReadyMs !== undefined) await vm.agent.waitReady(options.waitReadyMs);
-    return { vm, guest, dispose };
+    const built = guest;
+    const restart = async (): Promise<Vm> => {
+      await vm?.stop();
+      vm = await startGuest(env, built, options);
+      options.onVmStarted?.(vm);
+      if (overlap && built.kshram.ok) await deliverModule(vm, env.toolchain, built.kshram.koPath!, DELIVERY_READY_TIMEOUT_MS);
+      return vm;
+    };
+    return {
+      get vm() {
+        return vm!;
+      },
+      guest,
+      restart,
+      dispose,
+    };
   } catch (err) {
     // the user's build must finish before its folder is removed
     await userBuild;

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -41,6 +41,13 @@ function vms(): number[] {
   }
 }
 
+/** True once QEMU `pid` has created the agent's socket its command line names. */
+function agentSocketOf(pid: number): boolean {
+  const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  const socket = args.map((a) => /^unix:([^,]+agent\.sock),/.exec(a)?.[1]).find(Boolean);
+  return !!socket && existsSync(socket);
+}
+
 describe('a run that cannot finish normally', () => {
   it('reports a QEMU killed from outside at once, at the item it was running', async () => {
     let killedAt = 0;
@@ -60,6 +67,52 @@ describe('a run that cannot finish normally', () => {
     expect(report.items[4]!.summary).toMatch(/^QEMU exited unexpectedly \(killed by signal 9\) during /);
     expect(report.items[4]!.evidence).toContain('--- console (last lines) ---');
     expect(ended - killedAt).toBeLessThan(PROMPT_MS);
+    expect(vms()).toEqual([]);
+  });
+
+  it('grades on a fresh VM when the first one dies while booting, before any module was loaded', async () => {
+    let killed = 0;
+    const report = await gradeSubmission(moduleDir, {
+      listener: {
+        // the VM is booting while kshram.c builds; this is right after the build
+        onStage: (stage) => {
+          if (stage !== 'boot' || killed) return;
+          const pids = vms();
+          expect(pids).toHaveLength(1);
+          process.kill(pids[0]!, 'SIGKILL');
+          killed++;
+        },
+      },
+    });
+    expect(killed).toBe(1);
+    expect(report.items.map((i) => i.status)).toEqual(Array(8).fill('pass'));
+    expect(report.total).toBe(100);
+    expect(report.notes).toEqual([expect.stringMatching(/^boot: the first VM failed while booting, before any module was loaded \(QEMU exited unexpectedly \(killed by signal 9\) during \(boot\)\); graded on a fresh one$/)]);
+    expect(vms()).toEqual([]);
+  });
+
+  it('fails item 1 when the fresh VM dies while booting too', async () => {
+    // each VM dies a second after QEMU made its agent socket: booting, past QEMU's own start-up
+    const kills: number[] = [];
+    const seen = new Map<number, number>();
+    const killer = setInterval(() => {
+      for (const pid of vms()) {
+        if (kills.includes(pid) || !agentSocketOf(pid)) continue;
+        if (!seen.has(pid)) seen.set(pid, Date.now());
+        if (Date.now() - seen.get(pid)! < 1_000) continue;
+        kills.push(pid);
+        process.kill(pid, 'SIGKILL');
+      }
+    }, 100);
+    try {
+      const report = await gradeSubmission(moduleDir);
+      expect(kills).toHaveLength(2);
+      expect(report.items.map((i) => i.status)).toEqual(['fail', ...Array(7).fill('not-run')]);
+      expect(report.items[0]!.summary).toMatch(/^QEMU exited unexpectedly \(killed by signal 9\) during \(boot\)/);
+      expect(report.notes.filter((n) => n.startsWith('boot: '))).toHaveLength(1);
+    } finally {
+      clearInterval(killer);
+    }
     expect(vms()).toEqual([]);
   });
 

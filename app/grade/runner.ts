@@ -17,7 +17,7 @@ import { contractNotes } from './contract.js';
 import { DEFAULT_TIME_LIMIT_MS, notRun, type ItemResult } from './checklist.js';
 import { GRADE_ITEMS, MAX_POINTS } from './items/table.js';
 import { lastLines } from './evidence.js';
-import { RunEnded, type ItemOutcome } from './items/outcome.js';
+import { BootFailed, RunEnded, type ItemOutcome } from './items/outcome.js';
 import { ItemRecorder } from './items/recorder.js';
 import { newRunState } from './items/run-state.js';
 import { itemMarker } from './console-markers.js';
@@ -126,10 +126,15 @@ export async function gradeSubmission(workspaceDir: string, options: GradeOption
         },
       },
     );
-    const { vm, guest } = booted;
+    const { guest } = booted;
+    let { vm } = booted;
     const onConsoleData = listener.onConsoleData?.bind(listener);
-    if (onConsoleData) vm.onConsoleData(withoutSyncMarkers(onConsoleData));
-    const session = new GraderGuest(vm, vm.started + timeLimitMs, { kshram: guest.kshram.koPath, hello: guest.hello }, { checked, timeScale: timeScaleOf(kit) });
+    const graderGuest = (): GraderGuest => {
+      if (onConsoleData) vm.onConsoleData(withoutSyncMarkers(onConsoleData));
+      return new GraderGuest(vm, vm.started + timeLimitMs, { kshram: guest.kshram.koPath, hello: guest.hello }, { checked, timeScale: timeScaleOf(kit) });
+    };
+    let session = graderGuest();
+    let rebooted = false;
     const kshramBuildError = guest.kshram.ok ? undefined : buildFailure(guest.kshram.diagnostics, guest.kshram.log);
     // what crosses items (unload #1's leftovers, threads before a load); each item records on its own
     const state = newRunState();
@@ -144,13 +149,32 @@ export async function gradeSubmission(workspaceDir: string, options: GradeOption
       }
       listener.onItemStart?.(item.id);
       const itemStarted = Date.now();
+      const attempt = async (): Promise<ItemOutcome | RunEnded> => {
+        try {
+          if (item.id > 1) await session.note(itemMarker(item.id, item.title));
+          return await item.run({ session, recorder: new ItemRecorder(session, item.id, timeLimitMs), state, kshramBuildError, notes });
+        } catch (err) {
+          if (err instanceof RunEnded) return err;
+          throw err;
+        }
+      };
+      let ran = await attempt();
+      if (ran instanceof BootFailed && !rebooted) {
+        // the kernel or QEMU failed before any module was loaded (seen: a rare panic while booting on a
+        // busy host): the submission had no part in it, so it gets the fresh VM a TA would give it
+        checkAborted(options.signal);
+        rebooted = true;
+        notes.push(`boot: the first VM failed while booting, before any module was loaded (${ran.summary}); graded on a fresh one`);
+        listener.onStage?.('boot', `booting Linux ${kit.kernelRelease} (${accel.accel}) again`);
+        vm = await booted.restart();
+        checkAborted(options.signal);
+        session = graderGuest();
+        ran = await attempt();
+      }
       let outcome: ItemOutcome;
-      try {
-        if (item.id > 1) await session.note(itemMarker(item.id, item.title));
-        const recorder = new ItemRecorder(session, item.id, timeLimitMs);
-        outcome = await item.run({ session, recorder, state, kshramBuildError, notes });
-      } catch (err) {
-        if (!(err instanceof RunEnded)) throw err;
+      if (!(ran instanceof RunEnded)) outcome = ran;
+      else {
+        const err = ran;
         checkAborted(options.signal);
         outcome = { pass: false, summary: err.summary, evidence: err.evidence };
         if (err.crash) {

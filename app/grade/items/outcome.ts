@@ -22,3 +22,10 @@ export class RunEnded extends Error {
     super(summary);
   }
 }
+
+/**
+ * The kernel crashed or QEMU exited while the guest booted: no module of
+ * the submission had been loaded yet (the grader loads them in items 2
+ * and 3), so it says nothing about the submission.
+ */
+export class BootFailed extends RunEnded {}

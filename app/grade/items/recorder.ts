@@ -8,7 +8,7 @@ import type { GraderGuest, StepOutcome } from '../grader-guest.js';
 import { formatFrozenCpus } from '../frozen.js';
 import { formatStuckTasks, stuckStep } from '../stuck.js';
 import { CONSOLE_TAIL_LINES } from './limits.js';
-import { RunEnded, type ItemOutcome } from './outcome.js';
+import { BootFailed, RunEnded, type ItemOutcome } from './outcome.js';
 import { TIMEOUTS } from '../../timeouts.js';
 
 export interface ShOptions {
@@ -76,10 +76,10 @@ export class ItemRecorder {
         const what = reportKind(crash.kind).happened;
         // a crash while booting has no item marker to start the kernel's log from: the console's last lines say what led to it
         const before = command === BOOT_STEP ? section('console (last lines)', consoleTail(vm.console, CONSOLE_TAIL_LINES)) : this.consoleKernelLog(firstLine);
-        throw new RunEnded(summary, this.evidenceOf(interrupted(command, outcome.output, what), crashEvidence(crash), before), crash);
+        throw new (command === BOOT_STEP ? BootFailed : RunEnded)(summary, this.evidenceOf(interrupted(command, outcome.output, what), crashEvidence(crash), before), crash);
       }
       case 'exit':
-        throw new RunEnded(
+        throw new (command === BOOT_STEP ? BootFailed : RunEnded)(
           `QEMU exited unexpectedly (${exitText(outcome.exit)}) during ${command}${outcome.exit.signal ? '' : ': the guest reset or powered off'}`,
           this.evidenceOf(interrupted(command, outcome.output, 'QEMU exited'), section('console (last lines)', consoleTail(vm.console, CONSOLE_TAIL_LINES))),
         );
