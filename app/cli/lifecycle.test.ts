@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { moduleDir, projectRoot } from '../paths.js';
+import { BUILD_TOOLS, processesMentioning } from '../../test/processes.js';
 import { until } from '../../test/until.js';
 
 /**
@@ -29,20 +30,6 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-/** Processes whose command line mentions `marker`, as "pid name". */
-function processesMentioning(marker: string): string[] {
-  const found: string[] = [];
-  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
-    try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (cmdline.includes(marker)) found.push(`${pid} ${readFileSync(`/proc/${pid}/comm`, 'utf8').trim()}`);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return found;
-}
-
 /** Starts `grade WORKSPACE` with its own TMPDIR and waits until cc1 compiles kshram.c. */
 async function gradeUntilCompiling(name: string): Promise<{ cli: ChildProcess; tmp: string; exited: Promise<number | null> }> {
   const tmp = join(root, name);
@@ -56,7 +43,6 @@ async function gradeUntilCompiling(name: string): Promise<{ cli: ChildProcess; t
 /** Our folders in a TMPDIR (tsx keeps its compile cache there too). */
 const runFolders = async (tmp: string): Promise<string[]> => (await readdir(tmp)).filter((name) => name.startsWith('kshram'));
 
-const BUILD_TOOLS = / (make|gcc|cc|cc1|as|ld|bwrap|prlimit|setpriv|qemu-system-x86)$/;
 /**
  * The build never ends by itself, so any exit at all shows the CLI did not
  * wait for it; the bound only says it did not wait for anything slow (its
