@@ -132,3 +132,89 @@ describe('a debug boot: gdb on QEMU\'s gdbstub, driven like the workbench does',
     await until('QEMU and gdb gone', () => ourProcesses('qemu-system').length === 0 && ourProcesses('gdb -q -nx').length === 0 && ourProcesses('sleep 2147483647').length === 0, 10_000);
   }, 180_000);
 });
+
+/**
+ * kshram_init runs once, inside insmod, from memory the kernel frees
+ * afterwards: its breakpoint resolves only through the init hook (a hidden
+ * breakpoint at do_init_module that loads the symbols with .init.text
+ * before init runs). On both stock kits: their struct module differs.
+ */
+describe.each(['debian-6.1', 'debian-6.12'])('breakpoints in kshram_init (%s)', (kit) => {
+  const session = new LabSession({ kit });
+  const events: ApiEvent[] = [];
+  session.onEvent((e) => events.push(e));
+  let guestConsole = '';
+  session.onEvent((e) => {
+    if (e.name === 'console.data') guestConsole += e.payload.data;
+    if (e.name === 'debug.console') gdbText += e.payload.data;
+  });
+  let gdbText = '';
+  const debugStates = (): DebugState[] => events.flatMap((e) => (e.name === 'debug.state' ? [e.payload] : []));
+  const lastDebug = (): DebugState | undefined => debugStates().at(-1);
+  let dir: string;
+
+  afterAll(async () => {
+    await session.dispose();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('insmod stops at a line of kshram_init set before it; Next steps within init; Continue lets insmod finish', async () => {
+    dir = join(await mkdtemp(join(tmpdir(), 'kshram-debug-init-')), 'lab');
+    await session.createWorkspace(dir, 'reference');
+    const source = (await session.readFile('kshram.c')).content;
+    // a call that is not inlined: gdb reports a stop on an inlined call at the callee's first line
+    const line = lineOf(source, 'ret = alloc_chrdev_region(');
+    await session.debugBoot(100, 30, false, { wait: false, cols: 100, rows: 30 });
+    const set = await session.debugToggleBreakpoint('kshram.c', line);
+    expect(set.breakpoints).toEqual([{ id: expect.any(Number), file: 'kshram.c', line, pending: true }]);
+
+    await until('a shell prompt', () => /kshram:\/root# /.test(guestConsole));
+    const before = debugStates().length;
+    session.consoleInput('insmod /lib/kshram/kshram.ko\r');
+    const stopped = await until('insmod stopped in kshram_init', () => (lastDebug()!.phase === 'stopped' ? lastDebug() : undefined)).catch((err) => {
+      console.log('DBG', JSON.stringify(debugStates().slice(before).map((s) => [s.message, s.breakpoints])), gdbText);
+      throw err;
+    });
+    expect(stopped.stop).toMatchObject({ file: 'kshram.c', line, function: 'kshram_init', reason: 'breakpoint hit' });
+    // the hidden stop at do_init_module was never shown: the only stop is the student's
+    expect(debugStates().slice(before).filter((s) => s.phase === 'stopped')).toHaveLength(1);
+    expect(debugStates().slice(before).some((s) => /symbols loaded before its init/.test(s.message))).toBe(true);
+    expect(guestConsole).not.toMatch(/slots of \d+ bytes ready/);
+
+    await session.debugControl('next');
+    const stepped = await until('a step to the next line', () => (lastDebug()!.phase === 'stopped' && lastDebug()!.stop?.line !== line ? lastDebug() : undefined));
+    expect(stepped.stop).toMatchObject({ file: 'kshram.c', function: 'kshram_init', reason: 'end stepping range' });
+    expect(stepped.stop!.line).toBeGreaterThan(line);
+
+    await session.debugControl('continue');
+    await until('insmod finished', () => /slots of \d+ bytes ready/.test(guestConsole));
+    guestConsole = '';
+    session.consoleInput('cat /proc/kshram\r');
+    await until('/proc/kshram lists the slots', () => /^00: \d+\r?$/m.test(guestConsole) && /kshram:\/root# /.test(guestConsole));
+    // once init is over, the symbols come from sysfs again, without the freed .init.text
+    await until('symbols reloaded from sysfs', () => /symbols loaded at \.text/.test(lastDebug()!.message));
+    expect(lastDebug()!.phase).toBe('running');
+
+    // and the next load stops there again
+    guestConsole = '';
+    session.consoleInput('rmmod kshram && insmod /lib/kshram/kshram.ko && echo RELOADED\r');
+    const again = await until('the reload stopped in kshram_init', () => (lastDebug()!.phase === 'stopped' ? lastDebug() : undefined));
+    expect(again.stop).toMatchObject({ file: 'kshram.c', line, function: 'kshram_init', reason: 'breakpoint hit' });
+    await session.debugControl('continue');
+    await until('insmod finished', () => /^RELOADED\r?$/m.test(guestConsole));
+    expect(guestConsole).not.toMatch(/Oops|BUG:/);
+  }, 240_000);
+
+  it('a load with no breakpoint in kshram_init does not stop at all', async () => {
+    const bp = lastDebug()!.breakpoints[0]!;
+    expect((await session.debugToggleBreakpoint('kshram.c', bp.line!)).breakpoints).toEqual([]);
+    session.consoleInput('rmmod kshram\r');
+    await until('symbols dropped', () => !lastDebug()!.symbolsLoaded);
+    const before = debugStates().length;
+    guestConsole = '';
+    session.consoleInput('insmod /lib/kshram/kshram.ko && echo LOADED\r');
+    await until('insmod finished', () => /^LOADED\r?$/m.test(guestConsole));
+    await until('symbols loaded from sysfs', () => lastDebug()!.symbolsLoaded);
+    expect(debugStates().slice(before).some((s) => s.phase !== 'running')).toBe(false);
+  }, 120_000);
+});

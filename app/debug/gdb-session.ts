@@ -6,12 +6,13 @@ import { Emitter } from '../events.js';
 import type { AgentClient } from '../guest/agent.js';
 import { run, withParentDeathSignal } from '../process.js';
 import { GDB_HOST } from './free-port.js';
+import { GDB_BINARY } from './gdb-binary.js';
 import { STEP_ALONE } from './gdb-script.js';
+import { doInitModuleAddress, kshramCondition, probeModuleLayout, readInitSections, type ModuleLayout } from './init-hook.js';
 import { miQuote, miString, type MiRecord, type MiTuple, type MiValue } from './mi.js';
 import { MiChannel } from './mi-channel.js';
 import { addSymbolFileCommand, readModuleSections, removeSymbolFileCommand, sameSections, type SectionMap } from './sections.js';
 
-export const GDB_BINARY = process.env.KSHRAM_LAB_GDB ?? 'gdb';
 /** gdb prints its version at once. */
 const VERSION_TIMEOUT_MS = 10_000;
 /** gdb starts and opens the MI terminal within a second; a busy host may take longer. */
@@ -95,6 +96,13 @@ export class GdbSession {
   private startup: string | undefined = '';
   /** Stops seen so far, of any kind: tells whether the guest stopped during an agent call. */
   private stops = 0;
+  /** struct module's layout from kshram.ko's DWARF, read once gdb starts (host only). */
+  private layout: Promise<ModuleLayout | undefined> = Promise.resolve(undefined);
+  /** The hidden breakpoint at do_init_module (init-hook.ts), once set. */
+  private hookId: number | undefined;
+  private hookAddress = 0n;
+  /** The guest is stopped at that breakpoint: the engine resumes it, the student never sees the stop. */
+  private hookHeld = false;
 
   private constructor(
     private readonly proc: pty.IPty,
@@ -136,6 +144,7 @@ export class GdbSession {
       throw new LabError('GDB_MISSING', `gdb (${GDB_BINARY}) could not be started.`, 'Install it: apt-get install gdb; or run npm run setup.');
     }
     const session = new GdbSession(proc, mi, options);
+    if (options.koPath) session.layout = probeModuleLayout(options.koPath).catch(() => undefined);
     try {
       await session.waitForMi();
       await mi.command(`-target-select remote ${GDB_HOST}:${options.port}`, CONNECT_TIMEOUT_MS);
@@ -163,7 +172,7 @@ export class GdbSession {
 
   /** True while gdb holds the guest stopped: the agent cannot answer then. */
   get guestStopped(): boolean {
-    return this.current.phase === 'stopped' || this.current.phase === 'starting' || !!this.internalStop;
+    return this.current.phase === 'stopped' || this.current.phase === 'starting' || !!this.internalStop || this.hookHeld;
   }
 
   write(data: string): void {
@@ -247,6 +256,37 @@ export class GdbSession {
     });
   }
 
+  /**
+   * Makes breakpoints in kshram_init work: a hidden breakpoint at
+   * do_init_module, which the kernel calls once the module's sections are in
+   * place and before its init runs. When kshram is the module (the
+   * condition, evaluated by gdb: other modules resume without a reported
+   * stop) and a breakpoint waits for symbols, they are loaded at the
+   * addresses load_module chose, .init.text included, so the breakpoint
+   * resolves before kshram_init runs; then the guest goes on. Called once
+   * the agent is up (do_init_module's address is read from /proc/kallsyms)
+   * and before the boot's insmod. Without a layout or an address, init
+   * breakpoints stay pending as before: the rest of debugging works.
+   */
+  async armInitHook(agent: AgentClient): Promise<void> {
+    if (this.ended || this.hookId !== undefined || this.guestStopped) return;
+    const layout = await this.layout;
+    const address = layout && (await doInitModuleAddress(agent).catch(() => undefined));
+    if (!layout || !address || this.ended) return;
+    await this.serialize(() =>
+      this.whileStopped(async () => {
+        const done = await this.mi.command(`-break-insert -c ${miQuote(kshramCondition(layout))} *0x${address.toString(16)}`);
+        const id = Number(miString(done.results.bkpt, 'number'));
+        if (!Number.isInteger(id)) return;
+        this.hookId = id;
+        this.hookAddress = address;
+        // no "Breakpoint N, 0x… in ?? ()" in the student's console for a stop they never see
+        await this.mi.command(`-break-commands ${id} "silent"`);
+        this.breakpoints.delete(id);
+      }),
+    );
+  }
+
   /** Keeps the module's symbols in step with the guest from now on (the agent is up). */
   watchModule(agent: AgentClient): void {
     clearInterval(this.pollTimer);
@@ -295,7 +335,9 @@ export class GdbSession {
    * stopped for a reason of its own meanwhile (a breakpoint was hit).
    */
   private async whileStopped(work: () => Promise<void>): Promise<void> {
-    if (this.current.phase !== 'running') return work();
+    // held by the init hook: stopped already, and the hook resumes it
+    if (this.current.phase !== 'running' || this.hookHeld) return work();
+    let record: MiRecord | undefined;
     const stopped = new Promise<MiRecord>((resolve, reject) => {
       const timer = setTimeout(() => reject(new LabError('GDB_FAILED', 'The guest did not stop for gdb.')), INTERRUPT_WAIT_MS);
       this.internalStop = (record) => {
@@ -304,15 +346,81 @@ export class GdbSession {
       };
     });
     try {
-      await this.mi.command('-exec-interrupt');
-      const record = await stopped;
+      // fails when the guest stopped on its own just before (the stop is in `stopped` then)
+      await this.mi.command('-exec-interrupt').catch(() => undefined);
+      record = await stopped;
       this.internalStop = undefined;
       await work();
-      if (miString(record.results, 'signal-name') === 'SIGINT') await this.mi.command('-exec-continue');
-      else this.stoppedAt(record);
     } finally {
       this.internalStop = undefined;
+      // whether or not the work succeeded: a guest the engine stopped must not stay stopped
+      if (record) await this.resumeAfter(record);
     }
+  }
+
+  /** After the engine's own work: resumes a guest it stopped, shows a stop that was the student's. */
+  private async resumeAfter(record: MiRecord): Promise<void> {
+    if (await this.isHookStop(record)) return this.runInitHook();
+    this.hookHeld = false;
+    if (miString(record.results, 'signal-name') === 'SIGINT') await this.mi.command('-exec-continue');
+    else this.stoppedAt(record);
+  }
+
+  /**
+   * Could `record` be the hook's stop? Its breakpoint is `silent` (nothing
+   * in the student's console), and gdb then reports the stop without a
+   * reason, frame or breakpoint number: any reasonless stop is a candidate.
+   */
+  private mayBeHookStop(record: MiRecord): boolean {
+    if (this.hookId === undefined) return false;
+    const bkptno = miString(record.results, 'bkptno');
+    return bkptno === String(this.hookId) || (!bkptno && !miString(record.results, 'reason'));
+  }
+
+  /** A candidate is the hook's stop when the guest stands at do_init_module. */
+  private async isHookStop(record: MiRecord): Promise<boolean> {
+    if (!this.mayBeHookStop(record)) return false;
+    const pc = await this.mi.command('-data-evaluate-expression "(unsigned long)$pc"').catch(() => undefined);
+    return BigInt(miString(pc?.results, 'value') ?? '0') === this.hookAddress;
+  }
+
+  /** A stop that may be the hook's, outside the engine's own work. */
+  private async onMaybeHookStop(record: MiRecord): Promise<void> {
+    if (await this.isHookStop(record)) return this.runInitHook();
+    this.hookHeld = false;
+    this.stoppedAt(record);
+  }
+
+  /**
+   * The guest is at do_init_module for kshram: loads the symbols with
+   * .init.text when a breakpoint waits for them, then lets init run. Never
+   * leaves the guest stopped unseen: if gdb refuses to continue, the
+   * student gets a stop and the Continue button.
+   */
+  private async runInitHook(): Promise<void> {
+    try {
+      // not only pending ones: after init, a breakpoint in kshram_init stays resolved at gdb's placeholder address
+      if (this.breakpoints.size > 0) await this.loadInitSymbols();
+    } catch (err) {
+      this.update({ message: `kshram.ko's symbols could not be loaded before its init: ${(err as Error).message}` });
+    }
+    this.hookHeld = false;
+    try {
+      await this.mi.command('-exec-continue');
+    } catch (err) {
+      this.update({ phase: 'stopped', stop: { reason: `stopped before kshram's init (${(err as Error).message}): press Continue` }, message: 'Stopped before kshram_init' });
+    }
+  }
+
+  private async loadInitSymbols(): Promise<void> {
+    const sections = await readInitSections(this.mi, await this.layout.then((l) => l!));
+    const old = this.sections;
+    // a quick rmmod + insmod: the poll may not have dropped the previous load yet
+    if (old) await this.mi.command(`-interpreter-exec console ${miQuote(removeSymbolFileCommand(old))}`).catch(() => undefined);
+    this.sections = sections;
+    await this.mi.command(`-interpreter-exec console ${miQuote(addSymbolFileCommand(this.options.koPath!, sections))}`);
+    await this.refreshBreakpoints();
+    this.update({ symbolsLoaded: true, message: `kshram.ko symbols loaded before its init, .init.text at 0x${sections.get('.init.text')!.toString(16)}` });
   }
 
   private async waitForMi(): Promise<void> {
@@ -334,23 +442,30 @@ export class GdbSession {
     this.breakpoints.clear();
     for (const entry of body) {
       const bp = breakpointFrom(entry);
-      if (bp) this.breakpoints.set(bp.id, bp);
+      if (bp && bp.id !== this.hookId) this.breakpoints.set(bp.id, bp);
     }
   }
 
   private onRecord(record: MiRecord): void {
     if (record.kind === '*' && record.klass === 'stopped') {
       this.stops++;
+      // until told otherwise, so no agent call and no interrupt meets a guest held at do_init_module
+      if (this.mayBeHookStop(record)) this.hookHeld = true;
       if (this.internalStop) return this.internalStop(record);
+      if (this.hookHeld) {
+        void this.serialize(() => this.onMaybeHookStop(record));
+        return;
+      }
       return this.stoppedAt(record);
     }
     if (record.kind === '*' && record.klass === 'running' && !this.internalStop) {
+      if (this.current.phase === 'running') return; // the init hook's resume: nothing changed for the student
       this.update({ phase: 'running', stop: undefined, message: 'Running' });
       return;
     }
     if (record.kind === '=' && (record.klass === 'breakpoint-created' || record.klass === 'breakpoint-modified')) {
       const bp = breakpointFrom(record.results.bkpt);
-      if (bp) {
+      if (bp && bp.id !== this.hookId) {
         this.breakpoints.set(bp.id, bp);
         this.update({});
       }

@@ -199,6 +199,8 @@ export class InteractiveGuest {
       this.setStatus({ ...base, phase: 'running', message: `${label} running`, moduleLoaded: false });
       await this.syncTtySize();
       this.gdbSession?.watchModule(vm.agent);
+      // before the boot's insmod, so a breakpoint in kshram_init stops it
+      await this.gdbSession?.armInitHook(vm.agent).catch(() => undefined);
       if (options.loadModule && guest.kshram.ok) await this.loadModule(base, label);
     } catch (err) {
       this.setStatus({ phase: 'stopped', message: 'Could not boot', kit: options.kitName, error: toErrorData(err) });
