@@ -11,6 +11,7 @@ import { resolveEnvironment } from '../boot/environment.js';
 import { formatDiagnostic } from '../build/diagnostics.js';
 import { freeLoopbackPort } from '../debug/free-port.js';
 import { followModule, writeGdbScripts, type GdbScripts } from '../debug/gdb-script.js';
+import { gdbSymbolFile } from '../debug/symbol-file.js';
 import { LabError } from '../errors.js';
 import type { Vm } from '../vm/vm.js';
 import { handleError } from './errors.js';
@@ -62,7 +63,7 @@ export function bootCommand(): Command {
             gdb,
           },
         );
-        const koPath = booted.guest.kshram.koPath;
+        const koPath = booted.guest.kshram.koPath && (await gdbSymbolFile(booted.guest.kshram.koPath));
         const unfollow =
           scripts && koPath
             ? followModule(booted.vm.agent, koPath, scripts, (sections) =>

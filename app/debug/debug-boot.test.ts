@@ -171,7 +171,9 @@ describe.each(['debian-6.1', 'debian-6.12'])('breakpoints in kshram_init (%s)', 
     await until('a shell prompt', () => /kshram:\/root# /.test(guestConsole));
     const before = debugStates().length;
     session.consoleInput('insmod /lib/kshram/kshram.ko\r');
-    const stopped = await until('insmod stopped in kshram_init', () => (lastDebug()!.phase === 'stopped' ? lastDebug() : undefined)).catch((err) => {
+    const stopped = await until('insmod stopped in kshram_init', () => (lastDebug()!.phase === 'stopped' ? lastDebug() : undefined)).catch(async (err) => {
+      session.debugInput('info breakpoints\r');
+      await new Promise((r) => setTimeout(r, 3000));
       console.log('DBG', JSON.stringify(debugStates().slice(before).map((s) => [s.message, s.breakpoints])), gdbText);
       throw err;
     });

@@ -7,6 +7,7 @@ import type { AgentClient } from '../guest/agent.js';
 import { run, withParentDeathSignal } from '../process.js';
 import { GDB_HOST } from './free-port.js';
 import { GDB_BINARY } from './gdb-binary.js';
+import { gdbSymbolFile } from './symbol-file.js';
 import { STEP_ALONE } from './gdb-script.js';
 import { doInitModuleAddress, kshramCondition, probeModuleLayout, readInitSections, type ModuleLayout } from './init-hook.js';
 import { miQuote, miString, type MiRecord, type MiTuple, type MiValue } from './mi.js';
@@ -124,7 +125,8 @@ export class GdbSession {
   }
 
   /** Starts gdb, connects it to QEMU and (unless waiting) lets the guest run. */
-  static async start(options: GdbSessionOptions): Promise<GdbSession> {
+  static async start(given: GdbSessionOptions): Promise<GdbSession> {
+    const options = { ...given, koPath: given.koPath && (await gdbSymbolFile(given.koPath)) };
     await run(GDB_BINARY, ['--version'], { timeoutMs: VERSION_TIMEOUT_MS }).catch(() => {
       throw new LabError('GDB_MISSING', `gdb (${GDB_BINARY}) is not installed.`, 'Install it: apt-get install gdb (Debian/Ubuntu); or run npm run setup.');
     });
@@ -272,7 +274,11 @@ export class GdbSession {
     if (this.ended || this.hookId !== undefined || this.guestStopped) return;
     const layout = await this.layout;
     const address = layout && (await doInitModuleAddress(agent).catch(() => undefined));
-    if (!layout || !address || this.ended) return;
+    if (this.ended) return;
+    if (!layout || !address) {
+      this.update({ message: `Breakpoints in kshram_init will not stop: ${layout ? "do_init_module's address is not in the guest's /proc/kallsyms" : "kshram.ko's debug info has no struct module"}` });
+      return;
+    }
     await this.serialize(() =>
       this.whileStopped(async () => {
         const done = await this.mi.command(`-break-insert -c ${miQuote(kshramCondition(layout))} *0x${address.toString(16)}`);

@@ -7,8 +7,8 @@ import { isWantedSection, type SectionMap } from './sections.js';
 
 /** gdb reads a module's DWARF types in well under a second. */
 const PROBE_TIMEOUT_MS = 20_000;
-/** One grep of /proc/kallsyms in the guest. */
-const KALLSYMS_TIMEOUT_MS = 10_000;
+/** One grep of /proc/kallsyms: the kernel formats ~100 000 lines, slow under TCG on a loaded host. */
+const KALLSYMS_TIMEOUT_MS = 60_000;
 /** A module has a few dozen sections; more means the layout was misread. */
 const MAX_SECTIONS = 200;
 
