@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addSymbolFileCommand, parseSections, removeSymbolFileCommand, sameSections } from './sections.js';
+import { addSymbolFileCommand, isWantedSection, parseSections, removeSymbolFileCommand, sameSections } from './sections.js';
 
 /** What the guest printed for the reference module (Linux 6.1, nokaslr). */
 const SYSFS = [
@@ -41,5 +41,13 @@ describe('module sections to gdb symbols', () => {
     expect(sameSections(a, undefined)).toBe(false);
     expect(sameSections(undefined, undefined)).toBe(true);
     expect(parseSections('grep: /sys/module/kshram/sections: No such file or directory').size).toBe(0);
+  });
+
+  it('maps .init.* only for the init hook, never from a live module\'s sysfs', () => {
+    expect(parseSections(`/sys/module/kshram/initstate:live\n${SYSFS}`).has('.init.text')).toBe(false);
+    expect(isWantedSection('.init.text', true)).toBe(true);
+    expect(isWantedSection('.init.data', true)).toBe(true);
+    expect(isWantedSection('.init.text')).toBe(false);
+    expect(isWantedSection('.symtab', true)).toBe(false);
   });
 });
