@@ -92,6 +92,28 @@ describe('a debug session in the workbench, in Chromium, under TCG', () => {
     await lineNumber(page, line).click();
     await dot.waitFor({ state: 'detached', timeout: UI_MS });
 
+    // a breakpoint on a line of kshram_init (hollow: init's code is not loaded) stops the next insmod there
+    const initLine = source.slice(0, source.indexOf('ret = alloc_chrdev_region(')).split('\n').length;
+    await lines.click();
+    await page.keyboard.press('Control+g');
+    await page.keyboard.type(String(initLine));
+    await page.keyboard.press('Enter');
+    await lineNumber(page, initLine).click();
+    await page.locator('[data-testid=editor] .debug-breakpoint.pending').waitFor({ timeout: UI_MS });
+    await page.getByTestId('terminal').click();
+    // the shell prints RELOADED_2; the typed line holds RELOADED_$((1+1))
+    await page.keyboard.type('rmmod kshram && insmod /lib/kshram/kshram.ko && echo RELOADED_$((1+1))\n');
+    await page.locator('[data-testid=debug-bar][data-phase=stopped]').waitFor({ timeout: STOP_MS });
+    await expect(page.getByTestId('debug-message').innerText()).resolves.toContain(`kshram.c:${initLine} in kshram_init`);
+    const initHighlight = page.locator('[data-testid=editor] .debug-stopped-line');
+    await initHighlight.waitFor({ timeout: UI_MS });
+    const [initHlBox, initLineBox] = await Promise.all([initHighlight.boundingBox(), lineNumber(page, initLine).boundingBox()]);
+    expect(Math.abs(initHlBox!.y - initLineBox!.y)).toBeLessThan(2);
+    await screenshot(page, 'debug-03-stopped-in-kshram-init');
+    await page.getByTestId('debug-continue').click();
+    await waitForTerminal(page, /RELOADED_2/, STOP_MS);
+    await page.locator('[data-testid=debug-bar][data-phase=running]').waitFor({ timeout: UI_MS });
+
     await page.getByTestId('stop-button').click();
     await page.locator('[data-testid=vm-state][data-phase=stopped]').waitFor({ timeout: UI_MS });
     await page.getByTestId('debug-bar').waitFor({ state: 'detached', timeout: UI_MS });
