@@ -66,7 +66,8 @@ describe('a debug boot: gdb on QEMU\'s gdbstub, driven like the workbench does',
 
     await until('a shell prompt', () => /kshram:\/root# /.test(guestConsole));
     session.consoleInput('insmod /lib/kshram/kshram.ko\r');
-    const loaded = await until('symbols at the module\'s addresses', () => debugStates().find((s) => s.symbolsLoaded));
+    // first before its init (a breakpoint waits), then from sysfs once it is live
+    const loaded = await until('symbols at the module\'s addresses', () => debugStates().find((s) => s.symbolsLoaded && /symbols loaded at/.test(s.message)));
     expect(loaded.message).toMatch(/kshram\.ko symbols loaded at \.text 0xffffffffc0/);
     await until('the breakpoint resolved', () => lastDebug()!.breakpoints.some((b) => b.line === line && !b.pending));
 
