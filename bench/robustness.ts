@@ -8,14 +8,12 @@
  *   - a 9 MB .tar.gz of zeros: rejected (goal < 10 s).
  *   npx tsx bench/robustness.ts [runs]
  */
-import { spawn } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { gradeSubmission } from '../app/grade/runner.js';
-import { moduleDir, projectRoot } from '../app/paths.js';
 import { prepareSubmission } from '../app/submissions/index.js';
+import { gradeUntilCompiling, neverEndingBuild, referenceWithInit, TAKES_EVERY_PAGE, zerosTarGz } from '../test/bad-inputs.js';
 import { BUILD_TOOLS, processesMentioning } from '../test/processes.js';
 import { until } from '../test/until.js';
 import { median, printTable, seconds } from './stats.js';
@@ -29,19 +27,9 @@ const row = (what: string, goal: string, values: number[], note: string): void =
   rows.push([what, goal, seconds(median(values)), `${seconds(Math.min(...values))}-${seconds(Math.max(...values))}`, String(values.length), note]);
 };
 
-/** The reference module with `code` first thing in its init. */
-async function referenceWithInit(name: string, code: string): Promise<string> {
-  const dir = join(root, name);
-  await mkdir(dir);
-  const source = await readFile(join(moduleDir, 'kshram.c'), 'utf8');
-  await writeFile(join(dir, 'kshram.c'), source.replace('static int __init kshram_init(void)\n{\n', (init) => `${init}${code}\n`));
-  await copyFile(join(moduleDir, 'kshram.h'), join(dir, 'kshram.h'));
-  return dir;
-}
-
 try {
   // 1. the OOM module
-  const hog = await referenceWithInit('hog', '\twhile (alloc_page(GFP_KERNEL | __GFP_NOWARN))\n\t\t;');
+  const hog = await referenceWithInit(join(root, 'hog'), TAKES_EVERY_PAGE);
   const oom: number[] = [];
   const oomItem: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -53,20 +41,14 @@ try {
   }
   row('OOM module graded, OOM named (whole grade)', '< 20', oom, `item 3 itself ${seconds(median(oomItem))} s`);
 
-  // 2. the CLI stopped mid-build: cc1 reads a terminal nobody writes to, so the build never ends by itself
-  const never = join(root, 'never');
-  await mkdir(never);
-  await copyFile(join(moduleDir, 'kshram.h'), join(never, 'kshram.h'));
-  await writeFile(join(never, 'kshram.c'), `${await readFile(join(moduleDir, 'kshram.c'), 'utf8')}\n#include "/dev/ptmx"\n`);
+  // 2. the CLI stopped mid-build, in a build that never ends by itself
+  const never = await neverEndingBuild(join(root, 'never'));
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     const exits: number[] = [];
     let left = 0;
     for (let i = 0; i < runs; i++) {
       const tmp = join(root, `${signal}-${i}`);
-      await mkdir(tmp);
-      const cli = spawn(process.execPath, [join(projectRoot, 'bin', 'kshram-lab.js'), 'grade', never], { env: { ...process.env, TMPDIR: tmp, NO_COLOR: '1' }, stdio: 'ignore' });
-      const exited = new Promise<void>((resolve) => cli.on('exit', () => resolve()));
-      await until('cc1 compiling kshram.c', () => processesMentioning(tmp).some((p) => / cc1$/.test(p)), 90_000);
+      const { cli, exited } = await gradeUntilCompiling(never, tmp);
       const struck = Date.now();
       cli.kill(signal);
       await exited;
@@ -77,10 +59,8 @@ try {
     row(`grade CLI stopped by ${signal === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM'} mid-build: exit`, signal === 'SIGINT' ? '< 1' : '-', exits, `${left} processes or run folders left`);
   }
 
-  // 3. a 9 MB .tar.gz of zeros: concatenated gzip members, each 64 MiB of zeros (~9 GiB inflated)
-  const member = gzipSync(Buffer.alloc(64 * 1024 * 1024), { level: 9 });
-  const zeros = join(root, 'zeros.tar.gz');
-  await writeFile(zeros, Buffer.concat(Array.from({ length: Math.ceil((9 * 1000 * 1000) / member.length) }, () => member)));
+  // 3. a 9 MB .tar.gz of zeros
+  const zeros = await zerosTarGz(join(root, 'zeros.tar.gz'));
   const rejected: number[] = [];
   for (let i = 0; i < runs; i++) {
     const started = Date.now();

@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { moduleDir, projectRoot } from '../paths.js';
+import { projectRoot } from '../paths.js';
+import { gradeUntilCompiling as startGradeUntilCompiling, neverEndingBuild } from '../../test/bad-inputs.js';
 import { BUILD_TOOLS, processesMentioning } from '../../test/processes.js';
 import { until } from '../../test/until.js';
 
@@ -19,25 +19,16 @@ let workspace: string;
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'kshram-lifecycle-test-'));
-  workspace = join(root, 'workspace');
-  await mkdir(workspace);
-  await copyFile(join(moduleDir, 'kshram.h'), join(workspace, 'kshram.h'));
-  // cc1 reads a new terminal's master end, which nobody ever writes to: a build that is surely running when
-  // we strike and never ends by itself, idle meanwhile (a CLI that waited for it would never exit)
-  await writeFile(join(workspace, 'kshram.c'), `${readFileSync(join(moduleDir, 'kshram.c'), 'utf8')}\n#include "/dev/ptmx"\n`);
+  workspace = await neverEndingBuild(join(root, 'workspace'));
 });
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-/** Starts `grade WORKSPACE` with its own TMPDIR and waits until cc1 compiles kshram.c. */
+/** Starts `grade WORKSPACE` in a TMPDIR of its own, named `name`, and waits until cc1 compiles kshram.c. */
 async function gradeUntilCompiling(name: string): Promise<{ cli: ChildProcess; tmp: string; exited: Promise<number | null> }> {
   const tmp = join(root, name);
-  await mkdir(tmp);
-  const cli = spawn(process.execPath, [join(projectRoot, 'bin', 'kshram-lab.js'), 'grade', workspace], { env: { ...process.env, TMPDIR: tmp, NO_COLOR: '1' }, stdio: 'ignore' });
-  const exited = new Promise<number | null>((resolve) => cli.on('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
-  await until('cc1 compiling kshram.c', () => processesMentioning(tmp).find((p) => / cc1$/.test(p)), 90_000);
-  return { cli, tmp, exited };
+  return { ...(await startGradeUntilCompiling(workspace, tmp)), tmp };
 }
 
 /** Our folders in a TMPDIR (tsx keeps its compile cache there too). */

@@ -1,9 +1,9 @@
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { moduleDir } from '../paths.js';
 import { gradeSubmission } from './runner.js';
+import { referenceWithInit as writeReferenceWithInit, TAKES_EVERY_PAGE } from '../../test/bad-inputs.js';
 
 /**
  * Real QEMU: a module that starves the guest of memory, and one that logs
@@ -21,22 +21,12 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-/** The reference module with `code` run first thing in its init. */
-async function referenceWithInit(name: string, code: string): Promise<string> {
-  const dir = join(root, name);
-  await mkdir(dir);
-  const source = await readFile(join(moduleDir, 'kshram.c'), 'utf8');
-  const init = 'static int __init kshram_init(void)\n{\n';
-  if (!source.includes(init)) throw new Error('the reference module no longer has kshram_init as expected');
-  await writeFile(join(dir, 'kshram.c'), source.replace(init, `${init}${code}\n`));
-  await copyFile(join(moduleDir, 'kshram.h'), join(dir, 'kshram.h'));
-  return dir;
-}
+const referenceWithInit = (name: string, code: string): Promise<string> => writeReferenceWithInit(join(root, name), code);
 
 describe('a starved or flooded guest', () => {
   it('names the OOM when init takes all memory, at once instead of at the time limit', async () => {
     // every page the allocator will give, never freed
-    const dir = await referenceWithInit('hog', '\twhile (alloc_page(GFP_KERNEL | __GFP_NOWARN))\n\t\t;');
+    const dir = await referenceWithInit('hog', TAKES_EVERY_PAGE);
     const started = Date.now();
     const report = await gradeSubmission(dir);
     const elapsed = Date.now() - started;
