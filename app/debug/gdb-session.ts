@@ -364,12 +364,11 @@ export class GdbSession {
     }
   }
 
-  /** After the engine's own work: resumes a guest it stopped, shows a stop that was the student's. */
+  /** After the engine's own work: resumes a guest it stopped (its SIGINT is no hook stop), else as any stop. */
   private async resumeAfter(record: MiRecord): Promise<void> {
-    if (await this.isHookStop(record)) return this.runInitHook();
+    if (miString(record.results, 'signal-name') !== 'SIGINT') return this.onMaybeHookStop(record);
     this.hookHeld = false;
-    if (miString(record.results, 'signal-name') === 'SIGINT') await this.mi.command('-exec-continue');
-    else this.stoppedAt(record);
+    await this.mi.command('-exec-continue');
   }
 
   /**
@@ -390,7 +389,7 @@ export class GdbSession {
     return BigInt(miString(pc?.results, 'value') ?? '0') === this.hookAddress;
   }
 
-  /** A stop that may be the hook's, outside the engine's own work. */
+  /** A stop that may be the hook's: the hook runs and the guest goes on, or the student sees the stop. */
   private async onMaybeHookStop(record: MiRecord): Promise<void> {
     if (await this.isHookStop(record)) return this.runInitHook();
     this.hookHeld = false;

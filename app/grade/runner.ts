@@ -212,7 +212,10 @@ export async function gradeSubmission(workspaceDir: string, options: GradeOption
     // one note per distinct warning (busybox's insmod tries twice, so a failing init warns twice,
     // possibly from the other CPU: the same warning whichever CPU and task it came from)
     const bySite = new Map<string, KernelWarning[]>();
-    for (const warning of warnings) bySite.set(warningSite(warning.title), [...(bySite.get(warningSite(warning.title)) ?? []), warning]);
+    for (const warning of warnings) {
+      const site = warningSite(warning.title);
+      bySite.set(site, [...(bySite.get(site) ?? []), warning]);
+    }
     const symbols = runSymbols(kit, { kshram: guest.kshram }, { hello: guest.hello });
     for (const [first, ...more] of bySite.values()) {
       // where the warning points into the student's code, when it does

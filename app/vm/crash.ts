@@ -34,7 +34,7 @@ const WARNING_START = /WARNING: CPU: \d+ PID: \d+ at /;
 
 /** The place a warning names ("fs/proc/generic.c:381 proc_register+0x..."), whichever CPU and task hit it. */
 export function warningSite(title: string): string {
-  return title.replace(/^WARNING: CPU: \d+ PID: \d+ at /, '');
+  return title.replace(WARNING_START, '');
 }
 const REPORT_END = /---\[ end (trace|Kernel panic)/;
 /** A SLUB hex dump line: "Redzone  ffff88800694b000: cc cc ...", "Object   ffff...: 6b 6b ...". */
