@@ -38,6 +38,8 @@ describe.skipIf(!(await findClangd()))("clangd's navigation, quick fixes and for
     await waitForClangd(page, 'debian-6.1');
     await waitForClangdErrors(page, 0);
     await typeAtEnd(page, [CALLS_OPEN_TWICE]);
+    // valid C: clangd has parsed the new text once it reports no error again
+    await waitForClangdErrors(page, 0);
   }, 180_000);
 
   it("references (Shift+F12) of a function list every line that uses it", { timeout: 120_000 }, async () => {

@@ -38,9 +38,12 @@ export async function clickWord(page: Page, word: string): Promise<void> {
   await editorLines(page).click();
   await page.mouse.move(0, 0); // no mouse hover in the way of the keyboard's
   await page.keyboard.press('Control+f');
-  await page.keyboard.type(word);
-  await page.keyboard.press('Enter');
-  await page.keyboard.press('Escape');
+  // typed into the find widget's own field once it is there: keys sent before it has focus land in kshram.c
+  const find = page.locator('[data-testid=editor] .find-widget.visible textarea').first();
+  await find.waitFor({ timeout: UI_MS });
+  await find.fill(word);
+  await find.press('Enter');
+  await find.press('Escape');
   await page.keyboard.press('ArrowLeft');
   await page.keyboard.press('ArrowRight');
 }
