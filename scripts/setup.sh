@@ -23,6 +23,8 @@ packages=(qemu-system-x86 busybox-static cpio bzip2 xz-utils zstd build-essentia
 packages+=(clangd-19 clang-format-19)
 # the debugger of Debug boots (kshram-lab boot --debug, the Debug button)
 packages+=(gdb)
+# the course service's queue (kshram-lab serve starts a private one unless --redis names another)
+packages+=(redis-server)
 
 if command -v apt-get >/dev/null; then
 	missing=()
