@@ -33,6 +33,24 @@ export type LabErrorCode =
   | 'GDB_ERROR'
   /** The UI lost its connection to the engine (web mode: the server went away, or a newer tab took over). */
   | 'DISCONNECTED'
+  /** The course service (app/service): no token, or one it does not know. */
+  | 'UNAUTHORIZED'
+  /** The service: the token is known but may not do this (a TA route, another student's submission). */
+  | 'FORBIDDEN'
+  /** The service: no such submission (or student). */
+  | 'NOT_FOUND'
+  /** The service: too many submissions from one student in its window; try again later. */
+  | 'RATE_LIMITED'
+  /** The service: an upload over its size limit. */
+  | 'TOO_LARGE'
+  /** A .ko that is not an x86-64 relocatable kernel module (not ELF, another architecture, a program). */
+  | 'MODULE_INVALID'
+  /** A .ko built for another kernel than the one the service grades on (its vermagic differs). */
+  | 'MODULE_WRONG_KERNEL'
+  /** The service cannot reach its queue (Redis). */
+  | 'QUEUE_UNAVAILABLE'
+  /** A submission whose grade ended its worker every time it was tried: not retried again. */
+  | 'WORKER_LOST'
   | 'INTERNAL';
 
 export interface LabErrorData {
