@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildGuest, startGuest } from '../app/boot/boot-guest.js';
 import { resolveEnvironment } from '../app/boot/environment.js';
-import { alwaysChecked, checkedKit } from '../app/checked/checked.js';
 import { DEFAULT_KIT } from '../app/kit/kit.js';
 import { moduleDir } from '../app/paths.js';
+import { bootProfile } from '../app/vm/profile.js';
 import { median, printTable, seconds } from './stats.js';
 
 const BOOT_TIMEOUT_MS = 90_000;
@@ -21,19 +21,19 @@ const rows: string[][] = [];
 
 for (const name of kits) {
   // the boot path's two stages: one build, then boots of it
-  const resolved = await resolveEnvironment({ kit: name });
-  // a debug kit boots as every run on it does: checked (its command line has no_timer_check)
-  const env = alwaysChecked(resolved.kit) ? { ...resolved, kit: checkedKit(resolved.kit) } : resolved;
+  const env = await resolveEnvironment({ kit: name });
   const { kit, accel } = env;
+  // a debug kit boots as every run on it does: checked (bootProfile says so)
+  const profile = bootProfile(kit, { coldBoot: true });
   const runDir = await mkdtemp(join(tmpdir(), 'kshram-bench-'));
   const prepareStarted = Date.now();
-  const guest = await buildGuest(env, { dir: moduleDir }, runDir);
+  const guest = await buildGuest(env, { dir: moduleDir }, runDir, profile);
   const prepareMs = Date.now() - prepareStarted;
   const walls: number[] = [];
   const uptimes: number[] = [];
   for (let i = 0; i < runs; i++) {
     const started = Date.now();
-    const vm = await startGuest(env, guest);
+    const vm = await startGuest(env, guest, { profile });
     try {
       await vm.agent.waitReady(BOOT_TIMEOUT_MS);
       walls.push(Date.now() - started);

@@ -3,8 +3,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LabError } from '../errors.js';
 import { deliverModule } from '../guest/deliver.js';
-import { buildUserModule, checkWorkspace, prepareGuest, prepareGuestBase, type PreparedGuest } from '../guest/prepare.js';
-import type { GdbStubLaunch } from '../vm/qemu.js';
+import { buildUserModule, checkWorkspace, prepareGuest, prepareGuestBase, type PreparedGuest, type PrepareOptions } from '../guest/prepare.js';
+import { decodeCrash as decodeReport, reportSettled, type DecodedCrash } from '../symbols/decode-crash.js';
+import type { RunSymbols } from '../symbols/decode.js';
+import { runSymbols } from '../symbols/run-symbols.js';
+import type { CrashReport } from '../vm/crash.js';
+import { bootProfile, type BootProfile } from '../vm/profile.js';
 import { Vm } from '../vm/vm.js';
 import type { Environment } from './environment.js';
 
@@ -17,8 +21,6 @@ export interface GuestWorkspace {
   kcflags?: readonly string[];
   /** Course-kernel compatibility shims; on unless false. */
   compat?: boolean;
-  /** A checked run (app/checked): the guest logs where modules are loaded. */
-  checked?: boolean;
 }
 
 export interface BootOptions {
@@ -36,14 +38,23 @@ export interface BootOptions {
   waitReadyMs?: number;
   /** Aborting stops the boot and the VM. */
   signal?: AbortSignal;
-  /** A debug boot: QEMU's gdbstub on 127.0.0.1 (app/debug/). */
-  gdb?: GdbStubLaunch;
+  /** Checked, debug (a gdbstub), cold or from the snapshot: bootProfile(); the kit's plain profile by default. */
+  profile?: BootProfile;
 }
 
 export interface BootedGuest {
   /** The running guest (a new one after restart()). */
   readonly vm: Vm;
   guest: PreparedGuest;
+  readonly profile: BootProfile;
+  /** The .ko files this guest was given and the kit's vmlinux: what its reports decode against (until dispose). */
+  readonly symbols: RunSymbols;
+  /**
+   * One of this guest's crash reports decoded to the student's lines, once
+   * the report is whole (or has had its time); the same promise for the
+   * same report. dispose() waits for it before the .ko files go.
+   */
+  decodeCrash(crash: CrashReport): Promise<DecodedCrash>;
   /**
    * Stops this VM and boots a fresh one from the same build, the user's
    * module handed over as before; dispose() then stops the new one.
@@ -54,13 +65,17 @@ export interface BootedGuest {
 }
 
 /** Stage 1: builds the module, ours and the check programs, and the initramfs, into `runDir`. */
-export function buildGuest(env: Environment, workspace: GuestWorkspace, runDir: string): Promise<PreparedGuest> {
-  return prepareGuest({ kit: env.kit, toolchain: env.toolchain, workspaceDir: resolve(workspace.dir), checksDir: workspace.checksDir, kcflags: workspace.kcflags, compat: workspace.compat, runDir, checked: workspace.checked });
+export function buildGuest(env: Environment, workspace: GuestWorkspace, runDir: string, profile: BootProfile = bootProfile(env.kit)): Promise<PreparedGuest> {
+  return prepareGuest(prepareOptions(env, workspace, runDir, profile));
 }
 
 /** Stage 2: starts QEMU on a built guest; the guest is still booting when this returns. */
-export function startGuest(env: Environment, guest: Pick<PreparedGuest, 'initramfs'>, size: { cols?: number; rows?: number; gdb?: GdbStubLaunch } = {}): Promise<Vm> {
-  return Vm.start({ kit: env.kit, accel: env.accel.accel, initramfs: guest.initramfs, cols: size.cols, rows: size.rows, gdb: size.gdb });
+export function startGuest(env: Environment, guest: Pick<PreparedGuest, 'initramfs'>, options: { cols?: number; rows?: number; profile?: BootProfile } = {}): Promise<Vm> {
+  return Vm.start({ kit: env.kit, accel: env.accel.accel, initramfs: guest.initramfs, cols: options.cols, rows: options.rows, profile: options.profile ?? bootProfile(env.kit) });
+}
+
+function prepareOptions(env: Environment, workspace: GuestWorkspace, runDir: string, profile: BootProfile): PrepareOptions {
+  return { kit: env.kit, toolchain: env.toolchain, workspaceDir: resolve(workspace.dir), checksDir: workspace.checksDir, kcflags: workspace.kcflags, compat: workspace.compat, runDir, checked: profile.checked };
 }
 
 export function cancelledError(what: string): LabError {
@@ -88,6 +103,8 @@ export async function bootGuest(env: Environment, workspace: GuestWorkspace, opt
   const dispose = (): Promise<void> =>
     (disposed ??= (async () => {
       await vm?.stop();
+      // the .ko files go with the run folder: every decode started first
+      await Promise.allSettled(decodes.values());
       await rm(runDir, { recursive: true, force: true });
     })());
   const stopOnAbort = (): void => void vm?.stop();
@@ -96,18 +113,20 @@ export async function bootGuest(env: Environment, workspace: GuestWorkspace, opt
     if (options.signal?.aborted) throw cancelledError('The boot');
   };
   let userBuild: Promise<unknown> | undefined;
+  const profile = options.profile ?? bootProfile(env.kit);
+  const decodes = new Map<CrashReport, Promise<DecodedCrash>>();
   try {
-    const prepare = { kit: env.kit, toolchain: env.toolchain, workspaceDir: resolve(workspace.dir), checksDir: workspace.checksDir, kcflags: workspace.kcflags, compat: workspace.compat, runDir, checked: workspace.checked };
+    const prepare = prepareOptions(env, workspace, runDir, profile);
     checkWorkspace(prepare.workspaceDir);
     // a debug boot may hold the CPUs for gdb, so its agent need not answer: build first there too
-    const overlap = !env.kit.baseInitramfsPath && !options.gdb;
+    const overlap = !env.kit.baseInitramfsPath && !profile.debug;
     let guest: PreparedGuest;
     if (overlap) {
       const kshramBuild = buildUserModule(prepare);
       userBuild = kshramBuild.catch(() => undefined);
       const base = await prepareGuestBase(prepare);
       cancelled();
-      vm = await startGuest(env, base, options);
+      vm = await startGuest(env, base, { ...options, profile });
       cancelled();
       options.onVmStarted?.(vm);
       guest = { ...base, kshram: await kshramBuild };
@@ -118,15 +137,25 @@ export async function bootGuest(env: Environment, workspace: GuestWorkspace, opt
       guest = await prepareGuest(prepare);
       cancelled();
       options.onBuilt?.(guest);
-      vm = await startGuest(env, guest, options);
+      vm = await startGuest(env, guest, { ...options, profile });
       cancelled();
       options.onVmStarted?.(vm);
     }
     if (options.waitReadyMs !== undefined) await vm.agent.waitReady(options.waitReadyMs);
     const built = guest;
+    const symbols = runSymbols(env.kit, { kshram: guest.kshram }, { hello: guest.hello });
+    const decodeCrash = (crash: CrashReport): Promise<DecodedCrash> => {
+      let decoded = decodes.get(crash);
+      if (!decoded) {
+        const ofVm = vm!;
+        decoded = reportSettled(crash, () => !ofVm.running).then(() => decodeReport(crash, symbols));
+        decodes.set(crash, decoded);
+      }
+      return decoded;
+    };
     const restart = async (): Promise<Vm> => {
       await vm?.stop();
-      vm = await startGuest(env, built, options);
+      vm = await startGuest(env, built, { ...options, profile });
       options.onVmStarted?.(vm);
       if (overlap && built.kshram.ok) await deliverModule(vm, env.toolchain, built.kshram.koPath!, DELIVERY_READY_TIMEOUT_MS);
       return vm;
@@ -136,6 +165,9 @@ export async function bootGuest(env: Environment, workspace: GuestWorkspace, opt
         return vm!;
       },
       guest,
+      profile,
+      symbols,
+      decodeCrash,
       restart,
       dispose,
     };

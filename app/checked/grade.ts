@@ -1,4 +1,3 @@
-import type { PreparedGuest } from '../guest/prepare.js';
 import type { GraderGuest } from '../grade/grader-guest.js';
 import type { Kit } from '../kit/kit.js';
 import type { RunSymbols } from '../symbols/decode.js';
@@ -13,21 +12,13 @@ export interface CheckedResult {
   findings: CheckedFinding[];
 }
 
-/** The objects a guest loaded, for decoding frames: the built modules and the kit's vmlinux. */
-export function guestSymbols(kit: Kit, guest: PreparedGuest): RunSymbols {
-  const modules: Record<string, { koPath: string; buildDir: string }> = {};
-  if (guest.kshram.ok && guest.kshram.koPath) modules.kshram = { koPath: guest.kshram.koPath, buildDir: guest.kshram.buildDir };
-  // the hello module is ours, built once per kit into the cache: its frames need no line
-  return { modules, ...(kit.vmlinuxPath ? { vmlinux: kit.vmlinuxPath } : {}) };
-}
-
 /**
  * After the checklist: kmemleak's scan (debug kits; the modules are
  * unloaded by now) and every checker report seen on the console, as
- * findings with lines. Call before the run's build directory goes.
+ * findings with lines, decoded against the booted guest's symbols (its
+ * .ko files must still be there).
  */
-export async function checkedResult(session: GraderGuest, kit: Kit, guest: PreparedGuest): Promise<CheckedResult> {
-  const symbols = guestSymbols(kit, guest);
+export async function checkedResult(session: GraderGuest, kit: Kit, symbols: RunSymbols): Promise<CheckedResult> {
   const koPaths = Object.fromEntries(Object.entries(symbols.modules).map(([name, m]) => [name, m.koPath]));
   const leaks = hasKmemleak(kit) ? await scanLeaks(session, koPaths) : [];
   const findings = await checkedFindings(session.vm.crashes.sanitizerReports, leaks, symbols);

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ElfFunctions } from '../symbols/elf-functions.js';
 import { CrashDetector } from '../vm/crash.js';
-import { checkersOf, checkedKit, checkedParameters, defaultTimeLimitMs } from './checked.js';
+import { checkersOf, defaultTimeLimitMs } from './checked.js';
+import { bootProfile, checkedParameters, kernelCommandLine } from '../vm/profile.js';
 import { sameBugTitle } from './findings.js';
 import { describeLeaks, parseKmemleak, parseModuleLoads } from './kmemleak.js';
 import type { Kit } from '../kit/kit.js';
@@ -115,11 +116,14 @@ describe('checked kernels', () => {
   const stock = { name: 'debian-6.12', kernelRelease: '6.12.57+deb13-amd64', qemu: { memory: '256M', cpu: 'qemu64', smp: 2, append: 'foo=1', extraArgs: [] } } as unknown as Kit;
   it('boots a stock kernel with slub_debug and page poisoning (and KFENCE from 6.12), a debug kit as it is', () => {
     expect(checkedParameters(stock)).toEqual(['slub_debug=FZPU', 'page_poison=1', 'kfence.sample_interval=5']);
-    expect(checkedKit(stock).qemu.append).toBe('foo=1 slub_debug=FZPU page_poison=1 kfence.sample_interval=5');
+    expect(kernelCommandLine(stock, bootProfile(stock, { checked: true }))).toMatch(/ foo=1 slub_debug=FZPU page_poison=1 kfence.sample_interval=5$/);
+    expect(kernelCommandLine(stock, bootProfile(stock))).not.toMatch(/slub_debug/);
     expect(checkedParameters({ ...stock, kernelRelease: '6.1.0-57-amd64' })).toEqual(['slub_debug=FZPU', 'page_poison=1']);
     const debug = { ...stock, kernelRelease: '6.1.192-kshram-debug', sanitizers: ['kasan', 'kmemleak'] } as Kit;
     // its CPUs are reported stuck after 24 s, while it boots as after
-    expect(checkedParameters(debug)).toEqual(['watchdog_thresh=12', 'kshram_watchdog_thresh=12']);
+    expect(checkedParameters(debug)).toEqual([]);
+    expect(bootProfile(debug)).toMatchObject({ checked: true, watchdogS: 12 });
+    expect(kernelCommandLine(debug, bootProfile(debug))).toMatch(/ watchdog_thresh=12 kshram_watchdog_thresh=12 foo=1$/);
     expect(checkersOf(debug)).toEqual(['kasan', 'kmemleak']);
     // the course's limit on its own kind of kernel; three times it on a checking kernel that is that much slower
     expect(defaultTimeLimitMs(stock, 120_000)).toBe(120_000);

@@ -9,7 +9,7 @@ import { GraderGuest, type StepOutcome } from '../grade/grader-guest.js';
 import { DEFAULT_KIT, kitDir } from '../kit/kit.js';
 import type { AccelPreference } from '../vm/accel.js';
 import { describeCrash } from '../vm/crash.js';
-import { alwaysChecked, checkedKit } from './checked.js';
+import { bootProfile } from '../vm/profile.js';
 import type { CheckedFinding } from './findings.js';
 import { checkedResult } from './grade.js';
 
@@ -78,16 +78,17 @@ export async function runStress(workspaceDir: string, options: StressOptions = {
   for (const [name, value] of [['seconds', seconds], ['procs', procs], ['seed', seed]] as const) {
     if (!Number.isInteger(value) || value < 1) throw new LabError('BAD_ARGUMENT', `--${name} must be a positive whole number, not ${value}.`);
   }
-  const resolved = await resolveEnvironment({ kit: options.kit ?? defaultStressKit(), accel: options.accel, toolchain: options.toolchain });
-  const checked = options.checked !== false || alwaysChecked(resolved.kit);
-  const env: Environment = checked ? { ...resolved, kit: checkedKit(resolved.kit) } : resolved;
+  const env: Environment = await resolveEnvironment({ kit: options.kit ?? defaultStressKit(), accel: options.accel, toolchain: options.toolchain });
   const { kit, toolchain, accel } = env;
+  const profile = bootProfile(kit, { checked: options.checked !== false });
+  const { checked } = profile;
   let booted: BootedGuest | undefined;
   const base = { kit: kit.name, kernelRelease: kit.kernelRelease, checked, checkers: [] as string[], seconds, procs, seed };
   try {
     options.onStage?.(`building with the ${toolchain.name} toolchain for ${kit.name}`);
-    booted = await bootGuest(env, { dir: workspaceDir, checked }, {
+    booted = await bootGuest(env, { dir: workspaceDir }, {
       signal: options.signal,
+      profile,
       onBuilt: (built) => {
         if (!built.kshram.ok) {
           throw new LabError('BUILD_FAILED', `kshram.c does not compile:\n${built.kshram.log.trim().split('\n').slice(-10).join('\n')}`, 'Fix the build first: kshram-lab grade shows the errors.');
@@ -95,12 +96,12 @@ export async function runStress(workspaceDir: string, options: StressOptions = {
         options.onStage?.(`booting Linux ${kit.kernelRelease} (${accel.accel}${checked ? ', checked' : ''})`);
       },
     });
-    const { vm, guest } = booted;
+    const { vm, symbols } = booted;
     if (options.onConsoleData) vm.onConsoleData(options.onConsoleData);
     const session = new GraderGuest(vm, Date.now() + STRESS_BOOT_TIMEOUT_MS + seconds * 1000 + STRESS_GRACE_MS + 3 * MODULE_STEP_TIMEOUT_MS, {}, { checked });
     const finish = async (summary: string, output: string, outcome?: StepOutcome): Promise<StressReport> => {
       const crash = outcome?.kind === 'crash' ? describeCrash(outcome.crash) : undefined;
-      const result = checked ? await checkedResult(session, kit, guest) : { checkers: [], findings: [] };
+      const result = checked ? await checkedResult(session, kit, symbols) : { checkers: [], findings: [] };
       const clean = !outcome && result.findings.length === 0;
       const found = result.findings.length ? `; ${result.findings.length} checker finding${result.findings.length > 1 ? 's' : ''}` : '';
       return { ...base, checkers: result.checkers, clean, summary: `${crash ?? summary}${found}`, output, findings: result.findings, ...(crash ? { crash } : {}), elapsedMs: Date.now() - started };

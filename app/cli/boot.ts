@@ -4,16 +4,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pc from 'picocolors';
 import { bootGuest, type BootedGuest } from '../boot/boot-guest.js';
-import { decodeCrash, reportSettled } from '../symbols/decode-crash.js';
-import type { RunSymbols } from '../symbols/decode.js';
-import { runSymbols } from '../symbols/run-symbols.js';
 import { resolveEnvironment } from '../boot/environment.js';
 import { formatDiagnostic } from '../build/diagnostics.js';
 import { freeLoopbackPort } from '../debug/free-port.js';
 import { followModule, writeGdbScripts, type GdbScripts } from '../debug/gdb-script.js';
 import { gdbSymbolFile } from '../debug/symbol-file.js';
 import { LabError } from '../errors.js';
-import type { Vm } from '../vm/vm.js';
+import { bootProfile } from '../vm/profile.js';
 import { handleError } from './errors.js';
 import { accelOption, kitOption, noCompatOption, toolchainOption } from './options.js';
 
@@ -60,7 +57,7 @@ export function bootCommand(): Command {
                 process.stderr.write(pc.dim(`     after each insmod, type kshram-symbols in gdb to load kshram.ko's symbols where it was loaded${gdb.wait ? '\n     the guest waits at its first instruction until gdb continues' : ''}\n`));
               }
             },
-            gdb,
+            profile: bootProfile(kit, { debug: gdb }),
           },
         );
         const koPath = booted.guest.kshram.koPath && (await gdbSymbolFile(booted.guest.kshram.koPath));
@@ -70,7 +67,7 @@ export function bootCommand(): Command {
                 process.stderr.write(pc.dim(sections ? `\r\n[kshram-lab: kshram.ko loaded at .text 0x${sections.get('.text')!.toString(16)}: in gdb, type kshram-symbols]\r\n` : '\r\n[kshram-lab: kshram.ko unloaded]\r\n')),
               )
             : undefined;
-        await attach(booted.vm, runSymbols(kit, { kshram: booted.guest.kshram }, { hello: booted.guest.hello }));
+        await attach(booted);
         unfollow?.();
       } catch (err) {
         await booted?.dispose();
@@ -82,15 +79,16 @@ export function bootCommand(): Command {
     });
 }
 
-async function attach(vm: Vm, symbols: RunSymbols): Promise<void> {
+async function attach(booted: BootedGuest): Promise<void> {
+  const { vm } = booted;
   const stdin = process.stdin;
   vm.onConsoleData((text) => process.stdout.write(text));
   let decoding: Promise<void> | undefined;
   vm.onCrash((crash) => {
     process.stderr.write(`\r\n${pc.red(`kshram-lab: kernel ${crash.kind} detected: ${crash.title}`)}\r\n`);
     // once the report is whole: the line of the student's code it ran through
-    decoding ??= reportSettled(crash, () => !vm.running)
-      .then(() => decodeCrash(crash, symbols))
+    decoding ??= booted
+      .decodeCrash(crash)
       .then((decoded) => {
         if (decoded.yourCodeText) process.stderr.write(`\r\n${pc.red(`kshram-lab: ${decoded.yourCodeText}${decoded.task ? ` (while ${decoded.task} was running)` : ''}`)}\r\n`);
       })

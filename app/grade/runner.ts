@@ -7,9 +7,9 @@ import type { ToolchainPreference } from '../build/select.js';
 import { LabError } from '../errors.js';
 import type { Accel, AccelPreference } from '../vm/accel.js';
 import { describeCrash, warningSite, type CrashKind, type KernelWarning } from '../vm/crash.js';
-import { decodeCrash, decodedCrashFields, frameYourCode, warningYourCode, type CrashLocation } from '../symbols/decode-crash.js';
-import { runSymbols } from '../symbols/run-symbols.js';
-import { alwaysChecked, checkedKit, defaultTimeLimitMs, timeScaleOf } from '../checked/checked.js';
+import { decodedCrashFields, frameYourCode, warningYourCode, type CrashLocation } from '../symbols/decode-crash.js';
+import { defaultTimeLimitMs, timeScaleOf } from '../checked/checked.js';
+import { bootProfile } from '../vm/profile.js';
 import { findingNote } from '../checked/findings.js';
 import { checkedResult, type CheckedResult } from '../checked/grade.js';
 import { validateChecksDir } from './checks-dir.js';
@@ -100,11 +100,11 @@ export async function gradeSubmission(workspaceDir: string, options: GradeOption
     throw new LabError('BAD_ARGUMENT', `The time limit must be a positive number of seconds, not ${options.timeLimitMs / 1000}.`, 'Use e.g. --time-limit 120 (the course\'s limit).');
   }
   if (options.checksDir) await validateChecksDir(options.checksDir);
-  const resolved = options.environment ?? (await resolveEnvironment(options));
-  const timeLimitMs = options.timeLimitMs ?? defaultTimeLimitMs(resolved.kit, DEFAULT_TIME_LIMIT_MS);
-  const checked = Boolean(options.checked) || alwaysChecked(resolved.kit);
-  const env: Environment = checked ? { ...resolved, kit: checkedKit(resolved.kit) } : resolved;
+  const env: Environment = options.environment ?? (await resolveEnvironment(options));
   const { kit, toolchain, accel } = env;
+  const timeLimitMs = options.timeLimitMs ?? defaultTimeLimitMs(kit, DEFAULT_TIME_LIMIT_MS);
+  const profile = bootProfile(kit, { checked: options.checked });
+  const { checked } = profile;
   const notes: string[] = [];
   const items: ItemResult[] = [];
   let booted: BootedGuest | undefined;
@@ -116,9 +116,10 @@ export async function gradeSubmission(workspaceDir: string, options: GradeOption
     listener.onStage?.('build', `building with the ${toolchain.name} toolchain for ${kit.name}`);
     booted = await bootGuest(
       env,
-      { dir: workspaceDir, checksDir: options.checksDir, kcflags: options.kcflags, compat: options.compat, checked },
+      { dir: workspaceDir, checksDir: options.checksDir, kcflags: options.kcflags, compat: options.compat },
       {
         signal: options.signal,
+        profile,
         onBuilt: (guest) => {
           // which compatibility shims made the module build, line by line
           notes.push(...guest.kshram.compat.notes);
@@ -179,12 +180,12 @@ export async function gradeSubmission(workspaceDir: string, options: GradeOption
         outcome = { pass: false, summary: err.summary, evidence: err.evidence };
         if (err.crash) {
           // decoded now, while the run's .ko files still exist
-          const decoded = await decodeCrash(err.crash, runSymbols(kit, { kshram: guest.kshram }, { hello: guest.hello }));
+          const decoded = await booted.decodeCrash(err.crash);
           crash = { kind: err.crash.kind, item: item.id, summary: describeCrash(err.crash), ...decodedCrashFields(decoded) };
           // the evidence (and the one-line summary, its first line) starts with the student's line
           if (decoded.yourCodeText) outcome = { ...outcome, summary: `${decoded.yourCodeText} ${YOUR_CODE_SEPARATOR} ${outcome.summary}` };
         } else if (err.stuckAt) {
-          const yourCode = await frameYourCode(err.stuckAt.frame, err.stuckAt.exact, runSymbols(kit, { kshram: guest.kshram }, { hello: guest.hello }));
+          const yourCode = await frameYourCode(err.stuckAt.frame, err.stuckAt.exact, booted.symbols);
           if (yourCode) outcome = { ...outcome, summary: `${yourCode} ${YOUR_CODE_SEPARATOR} ${outcome.summary}` };
         }
       }
@@ -216,14 +217,14 @@ export async function gradeSubmission(workspaceDir: string, options: GradeOption
       const site = warningSite(warning.title);
       bySite.set(site, [...(bySite.get(site) ?? []), warning]);
     }
-    const symbols = runSymbols(kit, { kshram: guest.kshram }, { hello: guest.hello });
+    const { symbols } = booted;
     for (const [first, ...more] of bySite.values()) {
       // where the warning points into the student's code, when it does
       const yourCode = await warningYourCode(first!.text, symbols);
       notes.push(`kernel warning${more.length ? ` (${more.length + 1} times)` : ''}: ${first!.title}${yourCode ? ` (${yourCode})` : ''}`);
     }
     if (!guest.kshram.ok) notes.push('kshram.c did not compile; see item 3');
-    const checkedReport = checked ? await checkedResult(session, kit, guest) : undefined;
+    const checkedReport = checked ? await checkedResult(session, kit, symbols) : undefined;
     if (checkedReport) notes.push(...checkedReport.findings.map(findingNote));
     const total = items.reduce((sum, item) => sum + item.points, 0);
     listener.onStage?.('done', `${total}/${MAX_POINTS}`);

@@ -4,14 +4,12 @@ import { resolveEnvironment } from '../boot/environment.js';
 import { toErrorData } from '../errors.js';
 import { GUEST_MODULE_DIR } from '../guest/initramfs.js';
 import { TIMEOUTS } from '../timeouts.js';
-import { decodeCrash, reportSettled, type DecodedCrash } from '../symbols/decode-crash.js';
-import type { RunSymbols } from '../symbols/decode.js';
-import { runSymbols } from '../symbols/run-symbols.js';
+import type { DecodedCrash } from '../symbols/decode-crash.js';
 import type { CrashReport } from '../vm/crash.js';
 import type { Vm } from '../vm/vm.js';
 import { toBuildOutcome, toCrashInfo, toFindingInfo } from './convert.js';
 import { freeLoopbackPort } from '../debug/free-port.js';
-import { alwaysChecked, checkedKit } from '../checked/checked.js';
+import { bootProfile } from '../vm/profile.js';
 import { LiveFindings } from '../checked/live.js';
 import { GdbSession } from '../debug/gdb-session.js';
 
@@ -56,8 +54,6 @@ export class InteractiveGuest {
   private resizeTimer: NodeJS.Timeout | undefined;
   private size: { cols: number; rows: number };
   private current: VmStatus = { phase: 'building', message: 'Building kshram.ko and the guest' };
-  /** The .ko files this guest loads, kept in the run's folder until the crash (if any) is decoded. */
-  private symbols: RunSymbols | undefined;
   private decoding: Promise<void> | undefined;
   private decoded: DecodedCrash | undefined;
   private crashMessage: string | undefined;
@@ -125,25 +121,24 @@ export class InteractiveGuest {
     this.cancelBoot = () => cancel.abort();
     try {
       this.setStatus({ phase: 'building', message: 'Building kshram.ko and the guest', kit: options.kitName });
-      const resolved = await resolveEnvironment({ kit: options.kitName });
-      const checked = !!options.checked || alwaysChecked(resolved.kit);
-      const env = checked ? { ...resolved, kit: checkedKit(resolved.kit) } : resolved;
+      const env = await resolveEnvironment({ kit: options.kitName });
       const { kit, accel } = env;
-      const base = { kit: kit.name, kernelRelease: kit.kernelRelease, accel: accel.accel, accelReason: accel.reason, ...(checked ? { checked } : {}) };
       const label = `Linux ${kit.kernelRelease} (${accel.accel.toUpperCase()})`;
       if (this.stopped) cancel.abort();
       const gdbStub = options.debug ? { port: await freeLoopbackPort(), wait: options.debug.wait } : undefined;
+      const profile = bootProfile(kit, { checked: options.checked, debug: gdbStub });
+      const { checked } = profile;
+      const base = { kit: kit.name, kernelRelease: kit.kernelRelease, accel: accel.accel, accelReason: accel.reason, ...(checked ? { checked } : {}) };
       const booted = await bootGuest(
         env,
-        { dir: options.workspaceDir, checked },
+        { dir: options.workspaceDir },
         {
+          profile,
           cols: this.size.cols,
           rows: this.size.rows,
           signal: cancel.signal,
-          gdb: gdbStub,
           onBuilt: (guest) => {
             options.onBuilt(toBuildOutcome(guest.kshram, kit.name));
-            this.symbols = runSymbols(kit, { kshram: guest.kshram }, { hello: guest.hello });
             this.setStatus({ ...base, phase: 'booting', message: `Booting ${label}` });
             options.onBanner(`booting ${label}${guest.kshram.ok ? '' : ' without kshram.ko: it did not compile'}`);
           },
@@ -173,7 +168,7 @@ export class InteractiveGuest {
       vm.onConsoleData((text) => options.onConsoleData(text));
       vm.onCrash((crash) => this.crashed(crash, base));
       if (checked) {
-        this.liveFindings = new LiveFindings(vm, () => this.symbols, (findings) => {
+        this.liveFindings = new LiveFindings(vm, () => booted.symbols, (findings) => {
           if (this.stopped) return;
           this.current = { ...this.current, findings: findings.map(toFindingInfo) };
           this.options.onStatus(this.current);
@@ -181,11 +176,11 @@ export class InteractiveGuest {
       }
       void vm.waitExit().then((exit) => {
         this.gdbSession?.dispose();
-        // the crash is decoded from the .ko files in the run's folder: they go once that is done
-        void (this.decoding ?? Promise.resolve()).finally(() => booted.dispose());
         if (this.stopped) this.setStatus({ ...base, phase: 'stopped', message: 'Stopped' });
         else if (vm.crashes.crash) this.crashed(vm.crashes.crash, base, `QEMU exited (status ${exit.exitCode}) after the crash`);
         else this.setStatus({ ...base, phase: 'exited', message: `The guest ended: QEMU exited with status ${exit.exitCode}` });
+        // the run's folder goes once its crash (asked for above) is decoded from the .ko files in it
+        void booted.dispose();
       });
 
       try {
@@ -236,8 +231,7 @@ export class InteractiveGuest {
     };
     show();
     // the report arrives line by line: once it is complete (or has had its time), it is decoded and shown again
-    this.decoding ??= reportSettled(crash, () => !this.vmInstance?.running)
-      .then(() => (this.symbols ? decodeCrash(crash, this.symbols) : undefined))
+    this.decoding ??= (this.booted ? this.booted.decodeCrash(crash) : Promise.resolve(undefined))
       .then((decoded) => {
         this.decoded = decoded;
         show();

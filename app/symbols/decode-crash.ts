@@ -109,7 +109,7 @@ const CRASH_POLL_MS = 100;
  * decode), the VM has ended, or the report has had its settle time.
  */
 export function reportSettled(crash: CrashReport, ended: () => boolean): Promise<void> {
-  const deadline = Date.now() + TIMEOUTS.crashSettleMs;
+  const deadline = (crash.seenAt ?? Date.now()) + TIMEOUTS.crashSettleMs;
   return new Promise((resolve) => {
     const look = (): void => {
       if (crash.complete || ended() || Date.now() >= deadline) resolve();

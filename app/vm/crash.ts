@@ -23,6 +23,8 @@ export interface CrashReport {
   text: string;
   /** True once the kernel printed the end of the report. */
   complete: boolean;
+  /** When its first line was seen (Date.now()): how long the rest may still take counts from here. */
+  seenAt?: number;
 }
 
 export interface KernelWarning {
@@ -108,7 +110,7 @@ export class CrashDetector {
     if (kind) {
       this.warning = undefined;
       this.lines.push(line);
-      this.report = { kind, title: message, frames: [], text: line, complete: false };
+      this.report = { kind, title: message, frames: [], text: line, complete: false, seenAt: Date.now() };
       return true;
     }
     this.trackWarning(line);

@@ -12,7 +12,8 @@ import type { Accel } from './accel.js';
 import { readCpuStates, type CpuState } from './cpu-state.js';
 import { CrashDetector, type CrashReport } from './crash.js';
 import { bootableKernel } from './pvh.js';
-import { QEMU_BINARY, qemuArgs, qemuMissing, type GdbStubLaunch } from './qemu.js';
+import type { BootProfile } from './profile.js';
+import { QEMU_BINARY, qemuArgs, qemuMissing } from './qemu.js';
 
 /**
  * QEMU creates the agent socket before the guest starts: milliseconds, or
@@ -41,8 +42,8 @@ export interface VmOptions {
   initramfs: string;
   cols?: number;
   rows?: number;
-  /** Open QEMU's gdbstub (a debug boot). */
-  gdb?: GdbStubLaunch;
+  /** Checked, debug (QEMU's gdbstub), watchdog: see profile.ts. */
+  profile: BootProfile;
 }
 
 /**
@@ -93,7 +94,7 @@ export class Vm {
     const agentSocket = join(runDir, 'agent.sock');
     const qmpSocket = join(runDir, 'qmp.sock');
     const kernel = await bootableKernel(options.kit);
-    const args = qemuArgs(options.kit, { accel: options.accel, initramfs: options.initramfs, agentSocket, qmpSocket, kernel, gdb: options.gdb });
+    const args = qemuArgs(options.kit, { accel: options.accel, initramfs: options.initramfs, agentSocket, qmpSocket, kernel, profile: options.profile });
     let proc: pty.IPty;
     try {
       // the kernel kills QEMU when we die, even by SIGKILL; our exit handlers kill it on every other way out

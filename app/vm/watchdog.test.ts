@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { moduleDir } from '../paths.js';
 import { bootWorkspace, type BootedGuest } from '../../test/boot.js';
-import { WATCHDOG_THRESH_S } from './qemu.js';
+import { WATCHDOG_THRESH_S } from './profile.js';
 
 const COMMAND_TIMEOUT_MS = 30_000;
 
