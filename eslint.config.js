@@ -2,6 +2,7 @@
 // no Electron, no DOM); renderer/ is the browser side and sees the engine only
 // through the API's types; main/ is glue between Electron and the engine.
 import tseslint from 'typescript-eslint';
+import appFloors from './eslint/app-floors.js';
 
 const BROWSER_GLOBALS = ['window', 'document', 'navigator', 'localStorage', 'sessionStorage', 'location', 'HTMLElement'];
 const UI_PACKAGES = ['electron', 'electron/*', 'react', 'react/*', 'react-dom', 'react-dom/*', 'monaco-editor', 'monaco-editor/*', '@xterm/*', 'react-resizable-panels'];
@@ -44,7 +45,10 @@ export default tseslint.config(
   },
   {
     files: ['app/**/*.ts'],
+    plugins: { local: appFloors },
     rules: {
+      // each app/ folder imports only the floors below it (eslint/app-floors.js)
+      'local/app-floors': 'error',
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SANITIZER_CASES } from '../app/checked/corpus.js';
-import { writeVariant } from '../app/grade/corpus/variants.js';
+import { SANITIZER_CASES } from '../test/corpus/sanitizer-cases.js';
+import { writeVariant } from '../test/corpus/variants.js';
 import { e2eFixture, openPage, screenshot, startWebMode, waitForTerminal } from './harness.js';
 
 /** A checked TCG boot takes ~10 s, far more on a busy host; these are the give-up points. */

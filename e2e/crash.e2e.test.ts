@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { VARIANTS, writeVariant } from '../app/grade/corpus/variants.js';
+import { VARIANTS, writeVariant } from '../test/corpus/variants.js';
 import { e2eFixture, openPage, screenshot, startWebMode, terminalText, VIEWPORT, waitForTerminal } from './harness.js';
 
 /** A TCG boot takes ~5 s, far more on a busy host; these are the give-up points. */

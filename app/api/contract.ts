@@ -2,20 +2,25 @@
  * The one typed API between the workbench UI and the lab engine: every
  * command with its argument schema and result type, every event with its
  * payload. Electron IPC and the WebSocket bridge are two transports of
- * exactly this map. This file imports nothing but zod (and the types of
- * error codes and item statuses), so the renderer's typecheck can read its types without
- * pulling in Node.
+ * exactly this map. The domains' own types come from their folders (the
+ * contract imports them, never the reverse); this file and the files it
+ * imports import nothing but zod and each other, so the renderer's
+ * typecheck can read its types without pulling in Node.
  */
 import { z } from 'zod';
 import type { LabErrorCode } from '../errors.js';
 import type { ItemStatus } from '../grade/checklist.js';
+import type { DebugState } from '../debug/state.js';
+import type { LspFile, LspStartInfo, LspStatus } from '../lsp/status.js';
+import { EDITOR_FILES, MAX_FILE_CHARS, type FileContent, type SavedFile, type WorkspaceInfo } from '../workspace/files.js';
 
 export type { LabErrorCode } from '../errors.js';
+export type { DebugBreakpoint, DebugPhase, DebugState } from '../debug/state.js';
+export type { LspFile, LspStartInfo, LspStatus } from '../lsp/status.js';
+export { EDITOR_FILES, MAX_FILE_CHARS, type EditorFile, type FileContent, type SavedFile, type Template, type WorkspaceInfo } from '../workspace/files.js';
 
 // ---------------------------------------------------------------- limits
 
-/** A module source larger than this is not a student's kshram.c (the engine refuses 1 MiB too). */
-export const MAX_FILE_CHARS = 1024 * 1024;
 /** One language-server message from the editor: a whole kshram.c in a didChange, with JSON's escaping. */
 export const MAX_LSP_MESSAGE_CHARS = 4 * MAX_FILE_CHARS;
 /** One console write: a paste, not a file transfer. */
@@ -55,31 +60,6 @@ export interface BuildOutcome {
   kit: string;
   finishedAt: number;
 }
-
-/** The files the editor shows as tabs, in tab order. */
-export const EDITOR_FILES = ['kshram.c', 'kshram.h', 'Makefile'] as const;
-export type EditorFile = (typeof EDITOR_FILES)[number];
-
-export interface WorkspaceInfo {
-  /** Absolute, symlinks resolved. */
-  dir: string;
-  files: Array<{ path: EditorFile; exists: boolean }>;
-}
-
-export interface FileContent {
-  path: string;
-  /** False when the file is not in the workspace (kshram.h: the build then uses the seed's). */
-  exists: boolean;
-  content: string;
-  mtimeMs: number;
-}
-
-export interface SavedFile {
-  path: string;
-  mtimeMs: number;
-}
-
-export type Template = 'starter' | 'reference';
 
 export type VmPhase = 'stopped' | 'building' | 'booting' | 'running' | 'crashed' | 'exited';
 
@@ -254,32 +234,6 @@ export interface AppInfo {
   timeLimitMs: number;
 }
 
-/** Where gdb says the guest is: running, stopped at a line, or gdb is gone. */
-export type DebugPhase = 'starting' | 'running' | 'stopped' | 'ended';
-
-export interface DebugBreakpoint {
-  /** gdb's breakpoint number. */
-  id: number;
-  /** Workspace file name ("kshram.c") when it is resolved or was asked for by file:line. */
-  file?: string;
-  line?: number;
-  /** Set before kshram.ko's symbols were loaded: it takes effect once they are. */
-  pending: boolean;
-}
-
-/** A debug boot's gdb, for the workbench: what it is doing, where it stopped, its breakpoints. */
-export interface DebugState {
-  phase: DebugPhase;
-  /** QEMU's gdbstub on 127.0.0.1 (for a gdb of the student's own). */
-  port: number;
-  /** Where the guest stopped (phase "stopped"); file is the workspace file name when it is the student's code. */
-  stop?: { file?: string; line?: number; function?: string; reason: string };
-  breakpoints: DebugBreakpoint[];
-  /** kshram.ko's symbols are loaded at the module's addresses. */
-  symbolsLoaded: boolean;
-  message: string;
-}
-
 export interface SessionState {
   workspace?: WorkspaceInfo;
   vm: VmStatus;
@@ -292,38 +246,6 @@ export interface SessionState {
   /** A debug boot's gdb and its console's recent output. */
   debug?: DebugState;
   debugConsoleTail?: string;
-}
-
-/** The editor's language server (clangd) for the open workspace. */
-export interface LspStatus {
-  state: 'off' | 'starting' | 'running' | 'unavailable' | 'failed';
-  /** Each clangd started gets a new number; messages of an older one are dropped. */
-  generation: number;
-  kit?: string;
-  /** One line for the status bar, or what to do when it cannot run. */
-  message?: string;
-  error?: ApiError;
-}
-
-export interface LspStartInfo {
-  /** False when clangd is not installed (status.message says how to get it). */
-  available: boolean;
-  generation: number;
-  /** The workspace, as the language server's root. */
-  rootUri?: string;
-  kit?: string;
-  status: LspStatus;
-}
-
-/** A file opened from go-to-definition: a kit header, shown read-only. */
-export interface LspFile {
-  uri: string;
-  /** Absolute, symlinks resolved. */
-  path: string;
-  /** Short name for a tab: include/linux/slab.h. */
-  label: string;
-  content: string;
-  readOnly: boolean;
 }
 
 // ---------------------------------------------------------------- commands

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BUILTIN_KITS } from '../kit/install.js';
+import { BUILTIN_KITS } from '../kit-store/install.js';
 import { loadKit, type Kit } from '../kit/kit.js';
 import { moduleDir } from '../paths.js';
 import type { Diagnostic } from './diagnostics.js';

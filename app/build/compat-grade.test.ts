@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { GradeReport } from '../grade/runner.js';
 import { gradeSubmission } from '../grade/runner.js';
-import { BUILTIN_KITS } from '../kit/install.js';
+import { BUILTIN_KITS } from '../kit-store/install.js';
 import { DEFAULT_KIT, loadKit, type Kit } from '../kit/kit.js';
 import { moduleDir, projectRoot } from '../paths.js';
 

@@ -3,11 +3,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeVariant } from '../grade/corpus/variants.js';
+import { writeVariant } from '../../test/corpus/variants.js';
 import { gradeSubmission, type GradeReport } from '../grade/runner.js';
 import { DEFAULT_KIT, kitDir } from '../kit/kit.js';
 import { moduleDir } from '../paths.js';
-import { SANITIZER_CASES, type SanitizerCase } from './corpus.js';
+import { SANITIZER_CASES, type SanitizerCase } from '../../test/corpus/sanitizer-cases.js';
 import { CHECKED_NOTE_PREFIX } from './findings.js';
 import { DEBUG_KIT } from './stress.js';
 

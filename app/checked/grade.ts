@@ -1,4 +1,4 @@
-import type { GraderGuest } from '../grade/grader-guest.js';
+import type { GraderGuest } from '../guest-run/grader-guest.js';
 import type { Kit } from '../kit/kit.js';
 import type { RunSymbols } from '../symbols/decode.js';
 import { checkersOf, hasKmemleak } from './checked.js';

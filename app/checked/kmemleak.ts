@@ -1,4 +1,4 @@
-import type { GraderGuest } from '../grade/grader-guest.js';
+import type { GraderGuest } from '../guest-run/grader-guest.js';
 import { readElfFunctions, type ElfFunctions } from '../symbols/elf-functions.js';
 import { resolveAddress, type ModuleLoad } from '../symbols/module-address.js';
 import { kernelText, parseFrame, type KernelFrame } from '../vm/kernel-log.js';

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { VARIANTS, writeVariant } from '../grade/corpus/variants.js';
+import { VARIANTS, writeVariant } from '../../test/corpus/variants.js';
 import { moduleDir } from '../paths.js';
 import { defaultStressKit, runStress } from './stress.js';
 

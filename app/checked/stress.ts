@@ -5,7 +5,7 @@ import { resolveEnvironment, type Environment } from '../boot/environment.js';
 import type { ToolchainPreference } from '../build/select.js';
 import { LabError } from '../errors.js';
 import { GUEST_MODULE_DIR } from '../guest/initramfs.js';
-import { GraderGuest, type StepOutcome } from '../grade/grader-guest.js';
+import { GraderGuest, type StepOutcome } from '../guest-run/grader-guest.js';
 import { DEFAULT_KIT, kitDir } from '../kit/kit.js';
 import type { AccelPreference } from '../vm/accel.js';
 import { describeCrash } from '../vm/crash.js';

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KitInfo } from '../kit/catalog.js';
+import type { KitInfo } from '../kit-store/catalog.js';
 import { projectRoot } from '../paths.js';
 import { run } from '../process.js';
 import { EXIT_ENVIRONMENT, EXIT_USAGE } from './errors.js';

@@ -2,9 +2,9 @@ import { Command } from 'commander';
 import { resolve } from 'node:path';
 import pc from 'picocolors';
 import { DockerToolchain } from '../build/docker.js';
-import { formatSize, listKits, type KitInfo } from '../kit/catalog.js';
-import { importKit } from '../kit/import.js';
-import { BUILTIN_KITS, DEBUG_KITS, installKit, removeKit } from '../kit/install.js';
+import { formatSize, listKits, type KitInfo } from '../kit-store/catalog.js';
+import { importKit } from '../kit-store/import.js';
+import { BUILTIN_KITS, DEBUG_KITS, installKit, removeKit } from '../kit-store/install.js';
 import { buildTreePlace, DEFAULT_KIT, loadKit } from '../kit/kit.js';
 import { handleError } from './errors.js';
 

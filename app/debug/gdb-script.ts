@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AgentClient } from '../guest/agent.js';
+import type { AgentClient } from '../agent/agent.js';
 import { GDB_HOST } from './free-port.js';
-import { addSymbolFileCommand, readModuleSections, removeSymbolFileCommand, sameSections, type SectionMap } from './sections.js';
+import { addSymbolFileCommand, readModuleSections, removeSymbolFileCommand, sameSections, type SectionMap } from '../symbols/sections.js';
 
 /** How often `boot --debug` asks the guest whether kshram.ko was (re)loaded. */
 const MODULE_POLL_MS = 2_000;

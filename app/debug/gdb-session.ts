@@ -1,9 +1,9 @@
 import { basename } from 'node:path';
 import pty from 'node-pty';
-import type { DebugBreakpoint, DebugState } from '../api/contract.js';
+import type { DebugBreakpoint, DebugState } from './state.js';
 import { LabError } from '../errors.js';
 import { Emitter } from '../events.js';
-import type { AgentClient } from '../guest/agent.js';
+import type { AgentClient } from '../agent/agent.js';
 import { run, withParentDeathSignal } from '../process.js';
 import { GDB_HOST } from './free-port.js';
 import { GDB_BINARY } from './gdb-binary.js';
@@ -12,7 +12,7 @@ import { STEP_ALONE } from './gdb-script.js';
 import { doInitModuleAddress, kshramCondition, probeModuleLayout, readInitSections, type ModuleLayout } from './init-hook.js';
 import { miQuote, miString, type MiRecord, type MiTuple, type MiValue } from './mi.js';
 import { MiChannel } from './mi-channel.js';
-import { addSymbolFileCommand, readModuleSections, removeSymbolFileCommand, sameSections, type SectionMap } from './sections.js';
+import { addSymbolFileCommand, readModuleSections, removeSymbolFileCommand, sameSections, type SectionMap } from '../symbols/sections.js';
 
 /** gdb prints its version at once. */
 const VERSION_TIMEOUT_MS = 10_000;

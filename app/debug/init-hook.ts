@@ -1,9 +1,9 @@
-import type { AgentClient } from '../guest/agent.js';
+import type { AgentClient } from '../agent/agent.js';
 import { run } from '../process.js';
 import { GDB_BINARY } from './gdb-binary.js';
 import type { MiChannel } from './mi-channel.js';
 import { miString } from './mi.js';
-import { isWantedSection, type SectionMap } from './sections.js';
+import { isWantedSection, type SectionMap } from '../symbols/sections.js';
 
 /** gdb reads a module's DWARF types in well under a second. */
 const PROBE_TIMEOUT_MS = 20_000;

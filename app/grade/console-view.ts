@@ -5,7 +5,7 @@
  * next ("item 5: ...", the extra checks) are shown as the grader speaking,
  * on a line of their own, without the kernel's timestamp or our prefix.
  */
-import { markerInLine } from './console-markers.js';
+import { markerInLine } from '../guest-run/console-markers.js';
 
 /** A kernel line is written whole in well under this; a held-back fragment is then shown anyway. */
 const HOLD_MS = 100;

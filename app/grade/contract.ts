@@ -1,10 +1,10 @@
 import { GUEST_MODULE_DIR } from '../guest/initramfs.js';
 import { describeCrash } from '../vm/crash.js';
 import { TIMEOUTS } from '../timeouts.js';
-import { EXTRA_CHECKS_MARKER } from './console-markers.js';
+import { EXTRA_CHECKS_MARKER } from '../guest-run/console-markers.js';
 import { lastLines } from './evidence.js';
 import { failedTests, parseTap } from './tap.js';
-import type { GraderGuest, StepOutcome } from './grader-guest.js';
+import type { GraderGuest, StepOutcome } from '../guest-run/grader-guest.js';
 
 /**
  * The module's contract beyond the course's three checks: error codes,

@@ -9,7 +9,7 @@ import { moduleDir, projectRoot } from '../paths.js';
 import type { BatchEntry, BatchResult } from './batch.js';
 import { CHECKLIST } from './items/table.js';
 import { CONTRACT_NOTE_PREFIX } from './contract.js';
-import { VARIANTS, variantSource, type Variant } from './corpus/variants.js';
+import { VARIANTS, variantSource, type Variant } from '../../test/corpus/variants.js';
 import { CSV_COLUMNS } from './report-csv.js';
 import { YOUR_CODE_SEPARATOR } from './runner.js';
 

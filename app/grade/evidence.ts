@@ -1,7 +1,7 @@
-import type { CommandResult } from '../guest/agent.js';
+import type { CommandResult } from '../agent/agent.js';
 import { describeCrash, readableReport, type CrashReport } from '../vm/crash.js';
 import { consoleLines, isDumpLine, kernelPart, parseFrame } from '../vm/kernel-log.js';
-import { isSyncLine, itemStartIndex } from './console-markers.js';
+import { isSyncLine, itemStartIndex } from '../guest-run/console-markers.js';
 
 /** Lines of a command's output kept in an item's evidence. */
 const OUTPUT_LINES = 40;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LabError } from '../errors.js';
 import { moduleDir } from '../paths.js';
-import { writeVariant, type Variant } from './corpus/variants.js';
+import { writeVariant, type Variant } from '../../test/corpus/variants.js';
 import { gradeSubmission } from './runner.js';
 import { TIMEOUTS } from '../timeouts.js';
 

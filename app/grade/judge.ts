@@ -1,4 +1,4 @@
-import type { CommandResult } from '../guest/agent.js';
+import type { CommandResult } from '../agent/agent.js';
 import { KSHRAM_SLOTS } from '../lab.js';
 import { parseTap, tapFailure } from './tap.js';
 

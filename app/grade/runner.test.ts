@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { moduleDir } from '../paths.js';
-import { VARIANTS, writeVariant } from './corpus/variants.js';
+import { VARIANTS, writeVariant } from '../../test/corpus/variants.js';
 import { gradeSubmission, YOUR_CODE_SEPARATOR, type GradeReport } from './runner.js';
 
 /** This file's VMs keep their sockets here, so leftovers are ours alone. */

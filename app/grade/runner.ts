@@ -20,9 +20,9 @@ import { lastLines } from './evidence.js';
 import { BootFailed, RunEnded, type ItemOutcome } from './items/outcome.js';
 import { ItemRecorder } from './items/recorder.js';
 import { newRunState } from './items/run-state.js';
-import { itemMarker } from './console-markers.js';
+import { itemMarker } from '../guest-run/console-markers.js';
 import { withoutSyncMarkers } from './console-view.js';
-import { GraderGuest } from './grader-guest.js';
+import { GraderGuest } from '../guest-run/grader-guest.js';
 
 /** Between "your code: kshram.c:183 ..." and the kernel's report in a crashed item's summary. */
 export const YOUR_CODE_SEPARATOR = '—';

@@ -4,7 +4,7 @@ import type { Toolchain } from '../build/toolchain.js';
 import { LabError } from '../errors.js';
 import type { Vm } from '../vm/vm.js';
 import { GUEST_MODULE_DIR } from './initramfs.js';
-import { MAX_REQUEST_PAYLOAD } from './protocol.js';
+import { MAX_REQUEST_PAYLOAD } from '../agent/protocol.js';
 
 /** Bytes of module per agent command: base64 of this plus the shell around it fits one request. */
 const CHUNK_BYTES = Math.floor(((MAX_REQUEST_PAYLOAD - 256) * 3) / 4);

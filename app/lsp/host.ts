@@ -2,7 +2,7 @@ import { readFile, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Message, RequestMessage } from 'vscode-jsonrpc/node';
-import type { LspFile, LspStartInfo, LspStatus } from '../api/contract.js';
+import type { LspFile, LspStartInfo, LspStatus } from './status.js';
 import { LabError, toErrorData } from '../errors.js';
 import { loadKit } from '../kit/kit.js';
 import { cacheDir } from '../paths.js';

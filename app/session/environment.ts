@@ -1,6 +1,6 @@
 import type { EnvStatus, KitInfo } from '../api/contract.js';
 import { toErrorData } from '../errors.js';
-import { BUILTIN_KITS } from '../kit/install.js';
+import { BUILTIN_KITS } from '../kit-store/install.js';
 import { listKitNames, loadKit, type Kit } from '../kit/kit.js';
 import { chooseAccel } from '../vm/accel.js';
 import { qemuVersion } from '../vm/qemu.js';

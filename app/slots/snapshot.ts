@@ -1,4 +1,4 @@
-import type { AgentClient } from '../guest/agent.js';
+import type { AgentClient } from '../agent/agent.js';
 import { CONSOLE_BUSY_STATUS, CONSOLE_IDLE_TEST } from './console-idle.js';
 import { parsePeek, parseProcKshram } from './proc.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildModule, type ModuleBuildResult } from '../build/module.js';
 import { NativeToolchain } from '../build/toolchain.js';
-import { VARIANTS, writeVariant } from '../grade/corpus/variants.js';
+import { VARIANTS, writeVariant } from '../../test/corpus/variants.js';
 import { DEFAULT_KIT, loadKit } from '../kit/kit.js';
 import { moduleDir } from '../paths.js';
 import { run } from '../process.js';

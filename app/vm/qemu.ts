@@ -24,7 +24,7 @@ export function qemuArgs(kit: Kit, launch: QemuLaunch): string[] {
   const { debug } = launch.profile;
   return [
     '-accel', launch.accel,
-    // an imported kit boots the machine its qemu.sh names (parsed in kit/qemu-script.ts)
+    // an imported kit boots the machine its qemu.sh names (parsed in kit-store/qemu-script.ts)
     ...(kit.qemu.machine ? ['-M', kit.qemu.machine] : []),
     '-cpu', launch.accel === 'kvm' ? 'host' : kit.qemu.cpu,
     '-smp', String(kit.qemu.smp),

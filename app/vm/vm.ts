@@ -6,7 +6,7 @@ import pty from 'node-pty';
 import { LabError } from '../errors.js';
 import { Emitter } from '../events.js';
 import { trackChild, withParentDeathSignal } from '../process.js';
-import { AgentClient } from '../guest/agent.js';
+import { AgentClient } from '../agent/agent.js';
 import type { Kit } from '../kit/kit.js';
 import type { Accel } from './accel.js';
 import { readCpuStates, type CpuState } from './cpu-state.js';

@@ -1,6 +1,6 @@
 import { copyFile, mkdir, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { EDITOR_FILES, type Template } from '../api/contract.js';
+import { EDITOR_FILES, type Template } from './files.js';
 import { LabError } from '../errors.js';
 import { moduleDir, projectRoot } from '../paths.js';
 import { refuseSystemFolder } from './system-folders.js';

@@ -1,7 +1,7 @@
 import { mkdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import { EDITOR_FILES, MAX_FILE_CHARS, type FileContent, type SavedFile, type WorkspaceInfo } from '../api/contract.js';
+import { EDITOR_FILES, MAX_FILE_CHARS, type FileContent, type SavedFile, type WorkspaceInfo } from './files.js';
 import { LabError } from '../errors.js';
 import { resolveInside } from './confine.js';
 import { refuseSystemFolder } from './system-folders.js';

@@ -1,4 +1,4 @@
-import type { GraderGuest } from '../grader-guest.js';
+import type { GraderGuest } from '../../guest-run/grader-guest.js';
 import type { ItemRecorder } from './recorder.js';
 import type { RunState } from './run-state.js';
 

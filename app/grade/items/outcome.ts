@@ -1,5 +1,5 @@
 import type { CrashReport } from '../../vm/crash.js';
-import type { StuckAt } from '../stuck.js';
+import type { StuckAt } from '../../guest-run/stuck.js';
 
 /** What one item concluded. */
 export interface ItemOutcome {

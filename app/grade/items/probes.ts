@@ -1,4 +1,4 @@
-import type { CommandResult } from '../../guest/agent.js';
+import type { CommandResult } from '../../agent/agent.js';
 import { lastLines } from '../evidence.js';
 import type { ItemRecorder } from './recorder.js';
 import { TIMEOUTS } from '../../timeouts.js';

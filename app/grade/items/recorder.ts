@@ -1,12 +1,12 @@
-import type { CommandResult } from '../../guest/agent.js';
+import type { CommandResult } from '../../agent/agent.js';
 import { describeCrash } from '../../vm/crash.js';
 import { kernelText } from '../../vm/kernel-log.js';
 import { reportKind } from '../../vm/report-kinds.js';
 import type { VmExit } from '../../vm/vm.js';
 import { consoleTail, crashEvidence, interrupted, itemKernelLog, transcript } from '../evidence.js';
-import type { GraderGuest, StepOutcome } from '../grader-guest.js';
-import { formatFrozenCpus } from '../frozen.js';
-import { formatStuckTasks, stuckStep } from '../stuck.js';
+import type { GraderGuest, StepOutcome } from '../../guest-run/grader-guest.js';
+import { formatFrozenCpus } from '../../guest-run/frozen.js';
+import { formatStuckTasks, stuckStep } from '../../guest-run/stuck.js';
 import { CONSOLE_TAIL_LINES } from './limits.js';
 import { BootFailed, RunEnded, type ItemOutcome } from './outcome.js';
 import { TIMEOUTS } from '../../timeouts.js';

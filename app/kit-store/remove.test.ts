@@ -8,7 +8,7 @@ import { projectRoot } from '../paths.js';
 import { run } from '../process.js';
 import { listKits } from './catalog.js';
 import { privateAptDir, removeKit } from './install.js';
-import { buildTreePlace, kitDir, loadKit } from './kit.js';
+import { buildTreePlace, kitDir, loadKit } from '../kit/kit.js';
 
 /**
  * A kit installed the old way (headers installed with apt under /usr/src,

@@ -6,7 +6,7 @@ import { LabError } from '../errors.js';
 import { cacheDir, kitRecipesDir, kitsDir } from '../paths.js';
 import { dockerBinary, ensureImage, MOUNTED_IMAGE, removeKitImages } from '../build/docker.js';
 import { hasCommand, run, type RunResult } from '../process.js';
-import { kitDir, listKitNames, loadKit, type Kit } from './kit.js';
+import { kitDir, listKitNames, loadKit, type Kit } from '../kit/kit.js';
 
 /**
  * Built-in kits: the newest Debian kernel of a series, from the host's apt

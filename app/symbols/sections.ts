@@ -1,4 +1,4 @@
-import type { AgentClient } from '../guest/agent.js';
+import type { AgentClient } from '../agent/agent.js';
 
 /** Reading a few sysfs files takes milliseconds; the guest may be slow under TCG. */
 const SECTIONS_TIMEOUT_MS = 10_000;

@@ -1,5 +1,5 @@
-import type { Variant } from '../grade/corpus/variants.js';
-import type { SanitizerKind } from '../vm/report-kinds.js';
+import type { Variant } from './variants.js';
+import type { SanitizerKind } from '../../app/vm/report-kinds.js';
 
 /**
  * Bugs that do not crash: each is the reference module with a small

@@ -1,8 +1,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { moduleDir } from '../../paths.js';
-import type { CrashKind } from '../../vm/crash.js';
-import type { ItemStatus } from '../checklist.js';
+import { moduleDir } from '../../app/paths.js';
+import type { CrashKind } from '../../app/vm/crash.js';
+import type { ItemStatus } from '../../app/grade/checklist.js';
 
 /**
  * Broken modules for the grader's tests: each is the reference module with

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { gradeSubmission } from '../grade/runner.js';
 import { moduleDir } from '../paths.js';
 import { BUILTIN_KITS } from './install.js';
-import { loadKit } from './kit.js';
+import { loadKit } from '../kit/kit.js';
 
 describe('the Debian Linux 6.12 kit', () => {
   it('is a built-in kit beside the default 6.1', () => {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gradeSubmission } from '../grade/runner.js';
 import { helloModuleDir, moduleDir, projectRoot } from '../paths.js';
 import { run } from '../process.js';
-import { buildTreePlace, loadKit } from './kit.js';
+import { buildTreePlace, loadKit } from '../kit/kit.js';
 import { installKit, privateAptDir } from './install.js';
 
 /**

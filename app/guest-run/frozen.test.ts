@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { moduleDir } from '../paths.js';
-import { readModuleSections } from '../debug/sections.js';
+import { readModuleSections } from '../symbols/sections.js';
 import { readElfFunctions } from '../symbols/elf-functions.js';
 import { bootWorkspace, type BootedGuest } from '../../test/boot.js';
 import { formatFrozenCpus, nameCpus } from './frozen.js';

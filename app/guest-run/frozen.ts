@@ -1,4 +1,4 @@
-import type { SectionMap } from '../debug/sections.js';
+import type { SectionMap } from '../symbols/sections.js';
 import { readElfFunctions, type ElfFunctions } from '../symbols/elf-functions.js';
 import { resolveAddress, type ModuleLoad } from '../symbols/module-address.js';
 import type { CpuState } from '../vm/cpu-state.js';

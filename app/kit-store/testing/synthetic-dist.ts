@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeCpio, type CpioEntry } from '../../guest/cpio.js';
 import { run } from '../../process.js';
-import type { Kit } from '../kit.js';
+import type { Kit } from '../../kit/kit.js';
 
 export interface DistVariant {
   kernel?: 'ok' | 'missing' | 'not-bzimage';

@@ -9,7 +9,7 @@ import { kitsDir, moduleDir } from '../paths.js';
 import { run } from '../process.js';
 import { importKit } from './import.js';
 import { removeKit } from './install.js';
-import { DEFAULT_KIT, DEFAULT_MEMORY, kitDir, loadKit, type Kit } from './kit.js';
+import { DEFAULT_KIT, DEFAULT_MEMORY, kitDir, loadKit, type Kit } from '../kit/kit.js';
 import { makeSyntheticDist, type DistVariant } from './testing/synthetic-dist.js';
 
 let debian: Kit;

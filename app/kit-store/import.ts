@@ -8,7 +8,7 @@ import { isDistributionKernel, readBzImage } from './bzimage.js';
 import { buildModule } from '../build/module.js';
 import { selectToolchain } from '../build/select.js';
 import { helloModuleDir } from '../paths.js';
-import { DEFAULT_KIT, DEFAULT_MEMORY, kitDir, loadKitAt, type Kit, type KitManifest } from './kit.js';
+import { DEFAULT_KIT, DEFAULT_MEMORY, kitDir, loadKitAt, type Kit, type KitManifest } from '../kit/kit.js';
 import { memoryMiB, parseMemory, parseQemuScript, type QemuScriptSettings } from './qemu-script.js';
 import { detectCompression, listCpio, readMaybeCompressed, RootfsError } from './rootfs.js';
 

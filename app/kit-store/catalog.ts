@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { chooseToolchain, type ToolchainChoice } from '../build/select.js';
 import { toErrorData, type LabErrorData } from '../errors.js';
 import { BUILTIN_KITS, DEBUG_KITS, debugKitBuildEstimate } from './install.js';
-import { buildTreePlace, DEFAULT_KIT, listKitNames, loadKit, type BuildTreePlace } from './kit.js';
+import { buildTreePlace, DEFAULT_KIT, listKitNames, loadKit, type BuildTreePlace } from '../kit/kit.js';
 
 /** One kit as the CLI's `kits` and the UI's kit picker show it. */
 export interface KitInfo {

@@ -1,9 +1,9 @@
-import type { CommandResult } from '../guest/agent.js';
+import type { CommandResult } from '../agent/agent.js';
 import { TIMEOUTS } from '../timeouts.js';
 import type { CrashReport } from '../vm/crash.js';
 import type { Vm, VmExit } from '../vm/vm.js';
 import { kernelLogLine, markerOnConsole, syncMarker } from './console-markers.js';
-import { readModuleSections } from '../debug/sections.js';
+import { readModuleSections } from '../symbols/sections.js';
 import { nameCpus, type FrozenCpu, type LoadedModule } from './frozen.js';
 import { CPU_BACKTRACE, parseCpuBacktraces, parseStuckScan, STUCK_SCAN, type StuckTask } from './stuck.js';
 
