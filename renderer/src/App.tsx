@@ -11,7 +11,7 @@ import { errorData } from './client/errors';
 import { CrashBanner } from './crash/CrashBanner';
 import { DebugBar } from './debug/DebugBar';
 import { EditorPane, type EditorHandle } from './editor/EditorPane';
-import { GradePane } from './grade/GradePane';
+import { GradePane } from '../shared/grade/GradePane';
 import { useStaleGrade } from './grade/staleGrade';
 import { ProblemsPane } from './problems/ProblemsPane';
 import { SlotsPane } from './slots/SlotsPane';

@@ -2,6 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { createClient } from './client';
+import '../shared/base.css';
 import './styles.css';
 
 const client = createClient();
