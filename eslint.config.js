@@ -68,7 +68,7 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { regex: '(^|/)app/(?!api(\\.js)?$|api/|service/contract(\\.js)?$)', message: 'The renderer talks to the engine only through the API (app/api) or the course service\'s contract (app/service/contract), never their internals (STYLE 1).' },
+            { regex: '(^|/)app/(?!api(\\.js)?$|api/|service/(contract|http-client)(\\.js)?$)', message: 'The renderer talks to the engine only through the API (app/api) or the course service\'s contract and its fetch client (app/service/contract, http-client), never their internals (STYLE 1).' },
             { regex: '(^|/)app/api(\\.js)?$|(^|/)app/api/(?!channels)', allowTypeImports: true, message: 'Import only types from app/api; values travel through the LabClient (STYLE 3).' },
             { regex: '(^|/)main/(?!preload/index$)', message: 'The renderer never imports Electron main code.' },
             { regex: '(^|/)main/preload/index$', allowTypeImports: true, message: 'The preload bridge is a type here; at run time it is window.kshramLab.' },
