@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tarOf } from './testing/tar-of.js';
 import { zipOf } from './testing/zip-of.js';
 import { LabError } from '../errors.js';
 import { prepareSubmission, submissionName } from './index.js';
@@ -163,6 +164,18 @@ describe('turning submissions into workspaces', () => {
     const bombArchive = join(root, 'walter.tar.gz');
     execFileSync('tar', ['-czf', bombArchive, '-C', bomb, ...names]);
     expect((await rejected(bombArchive)).message).toBe('walter.tar.gz: unpacks to more than 32.0 MiB');
+  });
+
+  it('refuses an entry whose name no file system can hold (300 bytes), naming it shortened and the limit', async () => {
+    const long = `${'a'.repeat(296)}.c`;
+    const archive = join(root, 'longname.tar');
+    await writeFile(archive, tarOf({ 'kshram.c': SOURCE, [long]: SOURCE }));
+    const err = await rejected(archive);
+    expect(err.message).toBe(`longname.tar: the entry "${'a'.repeat(39)}…${'a'.repeat(18)}.c" has a name of 298 bytes, longer than any file name can be (at most 255 bytes); nothing was unpacked`);
+    expect(err.suggestion).toBe('Give every file and folder a name of at most 255 bytes, or leave it out of the submission.');
+    const zipPath = join(root, 'longname.zip');
+    await writeFile(zipPath, await zipOf({ 'kshram.c': SOURCE, [`lab/${long}`]: SOURCE }));
+    expect((await rejected(zipPath)).message).toMatch(/^longname\.zip: the entry "lab\/a+…a+\.c" has a name of 298 bytes/);
   });
 
   it('names what is missing or ambiguous', async () => {

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import { invalid, type Collector } from './collect.js';
-import { checkEntryPath, linkInside } from './entry-path.js';
+import { checkEntryPath, linkInside, quotedName } from './entry-path.js';
 import { MAX_TAR_STREAM_BYTES, MAX_UNPACK_MS } from './limits.js';
 import { TarGuard, TarStreamLimit } from './tar-stream.js';
 
@@ -98,12 +98,12 @@ async function startsWithGzipMagic(file: string): Promise<boolean> {
 /** Checks one entry; returns the path to keep its content under, or undefined to skip it. */
 function inspect(entry: ReadEntry, label: string, collector: Collector): string | undefined {
   const checked = checkEntryPath(entry.path);
-  if (!checked.ok) throw invalid(label, `the entry "${entry.path}" ${checked.reason}; nothing was unpacked`, 'Archive the module folder with relative paths, e.g. tar czf alice.tar.gz kshram.c kshram.h Makefile.');
+  if (!checked.ok) throw invalid(label, `the entry "${quotedName(entry.path)}" ${checked.reason}; nothing was unpacked`, checked.suggestion ?? 'Archive the module folder with relative paths, e.g. tar czf alice.tar.gz kshram.c kshram.h Makefile.');
   const path = checked.path;
   if (entry.type === 'SymbolicLink' || entry.type === 'Link') {
     const target = entry.linkpath ?? '';
     const inside = entry.type === 'Link' ? checkEntryPath(target).ok : linkInside(path, target) !== undefined;
-    if (!inside) throw invalid(label, `the entry "${path}" is a link to ${target}, outside the submission`, 'Submit real files, not links.');
+    if (!inside) throw invalid(label, `the entry "${quotedName(path)}" is a link to ${quotedName(target)}, outside the submission`, 'Submit real files, not links.');
     collector.notes.push(`${path} is a link; links are not followed`);
     return undefined;
   }

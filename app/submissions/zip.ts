@@ -1,6 +1,6 @@
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { invalid, type Collector } from './collect.js';
-import { checkEntryPath, linkInside } from './entry-path.js';
+import { checkEntryPath, linkInside, quotedName } from './entry-path.js';
 import { MAX_LINK_BYTES } from './limits.js';
 
 const S_IFMT = 0o170000;
@@ -39,14 +39,14 @@ export function readZip(file: string, label: string, collector: Collector): Prom
 
 async function onEntry(zip: ZipFile, entry: Entry, label: string, collector: Collector): Promise<void> {
   const checked = checkEntryPath(entry.fileName);
-  if (!checked.ok) throw traversal(label, entry.fileName, checked.reason);
+  if (!checked.ok) throw traversal(label, entry.fileName, checked.reason, checked.suggestion);
   const path = checked.path;
   if (entry.fileName.endsWith('/')) return;
   const mode = entry.versionMadeBy >> 8 === UNIX_HOST ? (entry.externalFileAttributes >>> 16) & S_IFMT : S_IFREG;
   if (mode === S_IFLNK) {
     if (entry.uncompressedSize > MAX_LINK_BYTES) throw invalid(label, `the link "${path}" has an implausible target`);
     const target = (await read(zip, entry)).toString('utf8');
-    if (linkInside(path, target) === undefined) throw invalid(label, `the entry "${path}" is a link to ${target}, outside the submission`, 'Submit real files, not links.');
+    if (linkInside(path, target) === undefined) throw invalid(label, `the entry "${quotedName(path)}" is a link to ${quotedName(target)}, outside the submission`, 'Submit real files, not links.');
     collector.notes.push(`${path} is a link; links are not followed`);
     return;
   }
@@ -72,8 +72,8 @@ function read(zip: ZipFile, entry: Entry): Promise<Buffer> {
   });
 }
 
-function traversal(label: string, name: string, reason: string): Error {
-  return invalid(label, `the entry "${name}" ${reason}; nothing was unpacked`, 'Zip the module folder with relative paths.');
+function traversal(label: string, name: string, reason: string, suggestion = 'Zip the module folder with relative paths.'): Error {
+  return invalid(label, `the entry "${quotedName(name)}" ${reason}; nothing was unpacked`, suggestion);
 }
 
 /** yauzl's own refusals, in our words. */
