@@ -69,6 +69,18 @@ MODULE_LICENSE("GPL");
     expect(JSON.stringify(result)).not.toContain(SECRET);
   }, 120_000);
 
+  it('answers a host file and a missing path alike (no existence oracle): one message, decided by the sandbox\'s view', async () => {
+    const missing = join(scratch, 'private', 'no-such-file.txt');
+    const said = async (path: string): Promise<string[]> => {
+      const result = await build(await workspace(`oracle-${path.length}-${Date.now()}`, `#include "${path}"\n#include <linux/module.h>\nMODULE_LICENSE("GPL");\n`));
+      expect(result.ok).toBe(false);
+      return result.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message.split(path).join('PATH'));
+    };
+    const [present, absent] = [await said(secretPath), await said(missing)];
+    expect(present).toEqual(absent);
+    expect(present).toContain("PATH is outside the build sandbox: a build sees only your module's folder, the kit's build tree and the compiler");
+  }, 120_000);
+
   it('refuses a kshram.h that links outside the folder', async () => {
     const dir = await workspace('link', '#include "kshram.h"\n#include <linux/module.h>\nMODULE_LICENSE("GPL");\n');
     await symlink(secretPath, join(dir, 'kshram.h'));

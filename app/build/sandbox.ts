@@ -172,17 +172,17 @@ async function chownTree(path: string, uid: number, gid: number): Promise<void> 
 const NOT_FOUND = /(?:fatal error: |file not found: |can't open |cannot open )['"]?(\/[^'":\s]+)['"]?(?:: No such file or directory)?/g;
 
 /**
- * The absolute paths a failed build looked for that exist on the host but
- * lie outside what the sandbox shows (`#include "/etc/shadow"`), so the
- * student learns why instead of seeing "No such file" for a file that is
- * plainly there.
+ * The absolute paths a failed build looked for outside what the sandbox
+ * shows (`#include "/etc/shadow"`), so the student learns why the file is
+ * not there. Decided by the sandbox's view alone, never by looking on the
+ * host: a path that exists there and one that does not get the same
+ * message, or a submission could map the grader's files by trying names.
  */
 export function refusedPaths(log: string, visible: readonly string[]): string[] {
   const found = new Set<string>();
   for (const match of log.matchAll(NOT_FOUND)) {
     const path = match[1]!;
-    if (visible.some((dir) => path === dir || path.startsWith(`${dir.replace(/\/$/, '')}/`))) continue;
-    if (lstatOrUndefined(path)) found.add(path);
+    if (!visible.some((dir) => path === dir || path.startsWith(`${dir.replace(/\/$/, '')}/`))) found.add(path);
   }
   return [...found];
 }
