@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { SlotsSnapshot } from '../api/contract.js';
 import { MinRefreshIntervalMs, QuietAfterCommandMs, SlotsRefresher, type SlotsRequest } from './slots-refresher.js';
 
-/** The refresher's rules on its own: when it may map slots (the guest side is tested in session.test.ts). */
+/** The refresher's rules on its own: when it may map slots (the guest side is tested in session.vm.test.ts). */
 describe('when the slot view maps slots', () => {
   const requests: SlotsRequest[] = [];
   let report = false;
