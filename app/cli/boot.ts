@@ -82,6 +82,8 @@ export function bootCommand(): Command {
 async function attach(booted: BootedGuest): Promise<void> {
   const { vm } = booted;
   const stdin = process.stdin;
+  // the guest booted (and printed its prompt) while bootGuest waited for its agent: show that first, then follow
+  process.stdout.write(vm.console);
   vm.onConsoleData((text) => process.stdout.write(text));
   let decoding: Promise<void> | undefined;
   vm.onCrash((crash) => {

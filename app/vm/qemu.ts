@@ -19,6 +19,14 @@ export interface QemuLaunch {
   profile: BootProfile;
 }
 
+/**
+ * The console's chardev: stdio (the pty node-pty gives QEMU) with
+ * signal=off. QEMU's default for stdio (signal=on) keeps the terminal's
+ * ISIG, so a ^C typed into the console was SIGINT for QEMU itself and
+ * ended the VM ("terminating on signal 2") instead of the guest's program.
+ */
+const CONSOLE_CHARDEV = 'console';
+
 /** Arguments in the spirit of the course's qemu.sh, with a second serial port for the agent. */
 export function qemuArgs(kit: Kit, launch: QemuLaunch): string[] {
   const { debug } = launch.profile;
@@ -30,7 +38,9 @@ export function qemuArgs(kit: Kit, launch: QemuLaunch): string[] {
     '-smp', String(kit.qemu.smp),
     '-m', kit.qemu.memory,
     '-nodefaults', '-no-user-config', '-display', 'none',
-    '-serial', 'stdio',
+    // the console's pty is the guest's serial line: ^C, ^Z, ^\\ reach the guest's foreground program, not QEMU
+    '-chardev', `stdio,id=${CONSOLE_CHARDEV},signal=off`,
+    '-serial', `chardev:${CONSOLE_CHARDEV}`,
     '-serial', `unix:${launch.agentSocket},server=on,wait=off`,
     ...(launch.qmpSocket ? ['-qmp', `unix:${launch.qmpSocket},server=on,wait=off`] : []),
     '-nic', 'none',
