@@ -39,3 +39,21 @@ export const TIMEOUTS = {
   /** QEMU's exit status follows its serial port closing within milliseconds. */
   exitWaitMs: 2_000,
 } as const;
+
+/**
+ * `work`'s result, or `late()`'s once `ms` have passed, whichever comes
+ * first; the timer never outlives the race. An infinite `ms` waits for
+ * `work` alone (a timer cannot hold Infinity: Node would fire it at once).
+ */
+export async function withTimeout<T>(work: Promise<T>, ms: number, late: () => T): Promise<T> {
+  if (!Number.isFinite(ms)) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(late()), ms);
+  });
+  try {
+    return await Promise.race([work, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

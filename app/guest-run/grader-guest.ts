@@ -1,5 +1,5 @@
 import type { CommandResult } from '../agent/agent.js';
-import { TIMEOUTS } from '../timeouts.js';
+import { TIMEOUTS, withTimeout } from '../timeouts.js';
 import type { CrashReport } from '../vm/crash.js';
 import type { Vm, VmExit } from '../vm/vm.js';
 import { kernelLogLine, markerOnConsole, syncMarker } from './console-markers.js';
@@ -144,14 +144,8 @@ export class GraderGuest {
   }
 
   /** QEMU's exit, once it is known; a port that closed under a running QEMU counts as an exit too. */
-  private async exitInfo(): Promise<VmExit> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<VmExit>((resolve) => {
-      timer = setTimeout(() => resolve({ reason: 'exited', exitCode: -1 }), TIMEOUTS.exitWaitMs);
-    });
-    const exit = await Promise.race([this.exited, late]);
-    clearTimeout(timer);
-    return exit;
+  private exitInfo(): Promise<VmExit> {
+    return withTimeout(this.exited, TIMEOUTS.exitWaitMs, (): VmExit => ({ reason: 'exited', exitCode: -1 }));
   }
 
   /** Writes a line to the kernel log, which shows on the console: "kshram-lab: item 5: check_msg". */
@@ -166,13 +160,7 @@ export class GraderGuest {
    */
   async stuckTasks(budgetMs = Number.POSITIVE_INFINITY): Promise<StuckTask[]> {
     if (!this.vm.running) return [];
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<StuckTask[]>((resolve) => {
-      if (Number.isFinite(budgetMs)) timer = setTimeout(() => resolve([]), budgetMs);
-    });
-    const tasks = await Promise.race([this.scanStuck(), late]);
-    clearTimeout(timer);
-    return tasks;
+    return withTimeout(this.scanStuck(), budgetMs, (): StuckTask[] => []);
   }
 
   private async scanStuck(): Promise<StuckTask[]> {
@@ -197,33 +185,24 @@ export class GraderGuest {
     const marker = markerOnConsole(text);
     let seen = '';
     let listener: { dispose(): void } | undefined;
-    let timer: NodeJS.Timeout | undefined;
     const arrived = new Promise<void>((resolve) => {
       listener = this.vm.onConsoleData((text) => {
         seen = (seen + text).slice(-(marker.length + 256));
         if (seen.includes(marker)) resolve();
       });
     });
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, TIMEOUTS.barrierMs);
-    });
     void this.vm.agent.writeKernelLog(kernelLogLine(text), { timeoutMs: TIMEOUTS.barrierMs }).catch(() => undefined);
-    await Promise.race([arrived, timeout, this.exited]);
-    clearTimeout(timer);
+    await withTimeout(Promise.race([arrived, this.exited.then(() => undefined)]), TIMEOUTS.barrierMs, () => undefined);
     listener?.dispose();
   }
 
   private race(step: Promise<StepOutcome>, output: () => string): Promise<StepOutcome> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<StepOutcome>((resolve) => {
-      timer = setTimeout(() => resolve({ kind: 'deadline', output: output() }), Math.max(0, this.remainingMs()));
-    });
-    return Promise.race([
+    const ended = Promise.race([
       step,
       this.crashed.then((crash): StepOutcome => ({ kind: 'crash', crash, output: output() })),
       this.exited.then((exit): StepOutcome => ({ kind: 'exit', exit, output: output() })),
-      deadline,
-    ]).finally(() => clearTimeout(timer));
+    ]);
+    return withTimeout(ended, Math.max(0, this.remainingMs()), (): StepOutcome => ({ kind: 'deadline', output: output() }));
   }
 
   /**
