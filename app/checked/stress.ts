@@ -4,6 +4,7 @@ import { bootGuest, type BootedGuest } from '../boot/boot-guest.js';
 import { resolveEnvironment, type Environment } from '../boot/environment.js';
 import type { ToolchainPreference } from '../build/select.js';
 import { LabError } from '../errors.js';
+import { DisposableStore } from '../events.js';
 import { GUEST_MODULE_DIR } from '../guest/initramfs.js';
 import { GraderGuest, type StepOutcome } from '../guest-run/grader-guest.js';
 import { DEFAULT_KIT, kitDir } from '../kit/kit.js';
@@ -83,6 +84,7 @@ export async function runStress(workspaceDir: string, options: StressOptions = {
   const profile = bootProfile(kit, { checked: options.checked !== false });
   const { checked } = profile;
   let booted: BootedGuest | undefined;
+  const disposables = new DisposableStore();
   const base = { kit: kit.name, kernelRelease: kit.kernelRelease, checked, checkers: [] as string[], seconds, procs, seed };
   try {
     options.onStage?.(`building with the ${toolchain.name} toolchain for ${kit.name}`);
@@ -97,8 +99,8 @@ export async function runStress(workspaceDir: string, options: StressOptions = {
       },
     });
     const { vm, symbols } = booted;
-    if (options.onConsoleData) vm.onConsoleData(options.onConsoleData);
-    const session = new GraderGuest(vm, Date.now() + STRESS_BOOT_TIMEOUT_MS + seconds * 1000 + STRESS_GRACE_MS + 3 * MODULE_STEP_TIMEOUT_MS, {}, { checked });
+    if (options.onConsoleData) disposables.add(vm.onConsoleData(options.onConsoleData));
+    const session = disposables.add(new GraderGuest(vm, Date.now() + STRESS_BOOT_TIMEOUT_MS + seconds * 1000 + STRESS_GRACE_MS + 3 * MODULE_STEP_TIMEOUT_MS, {}, { checked }));
     const finish = async (summary: string, output: string, outcome?: StepOutcome): Promise<StressReport> => {
       const crash = outcome?.kind === 'crash' ? describeCrash(outcome.crash) : undefined;
       const result = checked ? await checkedResult(session, kit, symbols) : { checkers: [], findings: [] };
@@ -122,6 +124,7 @@ export async function runStress(workspaceDir: string, options: StressOptions = {
     if (rmmod.kind !== 'done' || rmmod.result.status !== 0) return await finish(failed('rmmod kshram', rmmod), output, rmmod);
     return await finish(output.split('\n').at(-1) ?? 'kshram_stress passed', output);
   } finally {
+    disposables.dispose();
     await booted?.dispose();
   }
 }

@@ -10,6 +10,7 @@ import { freeLoopbackPort } from '../debug/free-port.js';
 import { followModule, writeGdbScripts, type GdbScripts } from '../debug/gdb-script.js';
 import { gdbSymbolFile } from '../debug/symbol-file.js';
 import { LabError } from '../errors.js';
+import { DisposableStore, toDisposable } from '../events.js';
 import { bootProfile } from '../vm/profile.js';
 import { handleError } from './errors.js';
 import { accelOption, kitOption, noCompatOption, toolchainOption } from './options.js';
@@ -84,9 +85,10 @@ async function attach(booted: BootedGuest): Promise<void> {
   const stdin = process.stdin;
   // the guest booted (and printed its prompt) while bootGuest waited for its agent: show that first, then follow
   process.stdout.write(vm.console);
-  vm.onConsoleData((text) => process.stdout.write(text));
+  const disposables = new DisposableStore();
+  disposables.add(vm.onConsoleData((text) => process.stdout.write(text)));
   let decoding: Promise<void> | undefined;
-  vm.onCrash((crash) => {
+  disposables.add(vm.onCrash((crash) => {
     process.stderr.write(`\r\n${pc.red(`kshram-lab: kernel ${crash.kind} detected: ${crash.title}`)}\r\n`);
     // once the report is whole: the line of the student's code it ran through
     decoding ??= booted
@@ -95,7 +97,7 @@ async function attach(booted: BootedGuest): Promise<void> {
         if (decoded.yourCodeText) process.stderr.write(`\r\n${pc.red(`kshram-lab: ${decoded.yourCodeText}${decoded.task ? ` (while ${decoded.task} was running)` : ''}`)}\r\n`);
       })
       .catch(() => undefined);
-  });
+  }));
   if (stdin.isTTY) stdin.setRawMode(true);
   stdin.resume();
   const onInput = (data: Buffer): void => {
@@ -104,10 +106,11 @@ async function attach(booted: BootedGuest): Promise<void> {
     else vm.write(text);
   };
   stdin.on('data', onInput);
+  disposables.add(toDisposable(() => stdin.off('data', onInput)));
   const exit = await vm.waitExit();
   // the .ko files go with the run: decode first
   await decoding;
-  stdin.off('data', onInput);
+  disposables.dispose();
   if (stdin.isTTY) stdin.setRawMode(false);
   stdin.pause();
   process.stderr.write(pc.dim(`\r\nVM ${exit.reason === 'stopped' ? 'stopped' : `exited (status ${exit.exitCode})`}.\n`));

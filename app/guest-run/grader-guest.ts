@@ -1,4 +1,5 @@
 import type { CommandResult } from '../agent/agent.js';
+import { DisposableStore, type Disposable } from '../events.js';
 import { TIMEOUTS, withTimeout } from '../timeouts.js';
 import type { CrashReport } from '../vm/crash.js';
 import type { Vm, VmExit } from '../vm/vm.js';
@@ -44,7 +45,8 @@ export function checkedCommand(command: string): string {
  * crash, QEMU exiting and the overall deadline, so a broken module ends
  * the run at once instead of at a timeout.
  */
-export class GraderGuest {
+export class GraderGuest implements Disposable {
+  private readonly subscriptions = new DisposableStore();
   private readonly crashed: Promise<CrashReport>;
   private readonly exited: Promise<VmExit>;
   private markers = 0;
@@ -64,9 +66,14 @@ export class GraderGuest {
   ) {
     this.crashed = new Promise((resolve) => {
       if (vm.crashes.crash) resolve(vm.crashes.crash);
-      vm.onCrash(resolve);
+      this.subscriptions.add(vm.onCrash(resolve));
     });
     this.exited = vm.waitExit();
+  }
+
+  /** Stops listening to the VM (which lives on: its owner ends it). */
+  dispose(): void {
+    this.subscriptions.dispose();
   }
 
   private get timeScale(): number {
@@ -184,7 +191,7 @@ export class GraderGuest {
     const text = syncMarker(++this.markers);
     const marker = markerOnConsole(text);
     let seen = '';
-    let listener: { dispose(): void } | undefined;
+    let listener: Disposable | undefined;
     const arrived = new Promise<void>((resolve) => {
       listener = this.vm.onConsoleData((text) => {
         seen = (seen + text).slice(-(marker.length + 256));
