@@ -1,0 +1,71 @@
+/** What a grade is given (GradeOptions, a GradeListener) and what it gives back (GradeReport). */
+import type { Environment } from '../boot/environment.js';
+import type { CompatReport } from '../build/compat.js';
+import type { Diagnostic } from '../build/diagnostics.js';
+import type { ToolchainPreference } from '../build/select.js';
+import type { CheckedResult } from '../checked/grade.js';
+import type { CrashLocation } from '../symbols/decode-crash.js';
+import type { Accel, AccelPreference } from '../vm/accel.js';
+import type { CrashKind } from '../vm/crash.js';
+import type { ItemResult } from './checklist.js';
+
+/** Between "your code: kshram.c:183 ..." and the kernel's report in a crashed item's summary. */
+export const YOUR_CODE_SEPARATOR = '—';
+
+export interface GradeListener {
+  onStage?(stage: 'build' | 'boot' | 'items' | 'done', detail: string): void;
+  onItemStart?(id: number): void;
+  onItemEnd?(item: ItemResult): void;
+  onConsoleData?(text: string): void;
+}
+
+export interface GradeOptions {
+  kit?: string;
+  accel?: AccelPreference;
+  toolchain?: ToolchainPreference;
+  /** Boot and all items must finish within this (the course's 120 s by default). */
+  timeLimitMs?: number;
+  /** The course's check programs (check_*.c, kshram.h) instead of ours. */
+  checksDir?: string;
+  kcflags?: readonly string[];
+  /** Course-kernel compatibility shims (build/compat.ts); on unless false (--no-compat). */
+  compat?: boolean;
+  /**
+   * A checked run (app/checked): a stock kernel boots with slub_debug and
+   * page poisoning; checker reports and leaks become notes, never points.
+   * A debug kit always checks.
+   */
+  checked?: boolean;
+  signal?: AbortSignal;
+  listener?: GradeListener;
+  /** Kit, toolchain and accelerator resolved already (a batch resolves them once); else from kit/accel/toolchain. */
+  environment?: Environment;
+}
+
+export interface GradeReport {
+  submission: string;
+  total: number;
+  max: number;
+  /** Build, boot and all items. */
+  elapsedMs: number;
+  /** From QEMU's start to the last item: what the course's time limit covers. */
+  vmElapsedMs: number;
+  timeLimitMs: number;
+  kit: string;
+  kernelRelease: string;
+  accel: Accel;
+  accelReason: string;
+  toolchain: string;
+  checks: 'builtin' | 'custom';
+  items: ItemResult[];
+  /** Observations that did not change a verdict (kernel warnings, leftovers). */
+  notes: string[];
+  build: { ok: boolean; elapsedMs: number; diagnostics: Diagnostic[]; compat: CompatReport };
+  /**
+   * The kernel crash that ended the run, if one did: "Kernel Oops in kshram_exit+0x55/0xca9 [kshram]: BUG: ...",
+   * its frames decoded from the .ko that was loaded, and the first line of the student's code among them.
+   */
+  crash?: { kind: CrashKind; item: number; summary: string } & CrashLocation;
+  /** A checked run's checkers and what they found (also in notes). */
+  checked?: CheckedResult;
+}
