@@ -7,7 +7,7 @@ import { defineConfig } from 'vitest/config';
  * (`npm run bundle`) or Chromium; every other `*.test.ts` is a unit test
  * (vitest.unit.config.ts). `npm test` runs them all.
  */
-export const TEST_FILES = ['app/**/*.test.ts', 'module/**/*.test.ts', 'main/**/*.test.ts', 'renderer/**/*.test.ts', 'e2e/**/*.test.ts'];
+export const TEST_FILES = ['app/**/*.test.ts', 'module/**/*.test.ts', 'main/**/*.test.ts', 'renderer/**/*.test.ts', 'e2e/**/*.test.ts', 'test/**/*.test.ts'];
 export const SLOW_TEST_FILES = ['**/*.vm.test.ts', '**/*.e2e.test.ts'];
 
 export default defineConfig({
@@ -17,6 +17,8 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 180_000,
     hookTimeout: 180_000,
-    globalSetup: ['test/no-leftover-vms.ts', 'test/private-state.ts'],
+    globalSetup: ['test/no-leftovers.ts', 'test/private-state.ts'],
+    // every process a test starts ends with it (test/owned.ts), checked after each file
+    setupFiles: ['test/each-file.ts'],
   },
 });

@@ -14,6 +14,8 @@ export default defineConfig({
     maxWorkers: base.test?.maxWorkers,
     testTimeout: base.test?.testTimeout,
     hookTimeout: base.test?.hookTimeout,
-    globalSetup: ['test/private-state.ts', 'test/private-cache.ts'],
+    // the leftover guard too: a unit test leaves nothing running either
+    globalSetup: ['test/no-leftovers.ts', 'test/private-state.ts', 'test/private-cache.ts'],
+    setupFiles: base.test?.setupFiles,
   },
 });

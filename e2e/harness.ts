@@ -2,13 +2,14 @@
  * What the end-to-end tests stand on: `kshram-lab web` started as a user
  * would start it, and Debian's Chromium driven by playwright-core.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import { projectRoot } from '../app/paths.js';
+import { spawnOwned } from '../test/owned.js';
+import { until } from '../test/until.js';
 
 /** Debian's package; playwright's own browser download is not possible here. */
 const CHROMIUM = process.env.KSHRAM_LAB_CHROMIUM ?? '/usr/bin/chromium';
@@ -16,6 +17,8 @@ const CHROMIUM = process.env.KSHRAM_LAB_CHROMIUM ?? '/usr/bin/chromium';
 const SERVER_START_MS = 60_000;
 /** SIGINT stops the VM and the server; QEMU dies at once. */
 const SERVER_STOP_MS = 15_000;
+/** What `kshram-lab web` prints once it listens. */
+const URL_PRINTED = /http:\/\/127\.0\.0\.1:\d+\/[\w-]+\//;
 /** A window as big as a laptop screen, so screenshots show the whole workbench. */
 export const VIEWPORT = { width: 1440, height: 900 };
 export const resultsDir = join(projectRoot, 'test-results', 'e2e');
@@ -26,42 +29,28 @@ export interface WebMode {
   stop(): Promise<void>;
 }
 
-/** Starts `kshram-lab web ARGS` and waits for the URL it prints. */
+/**
+ * Starts `kshram-lab web ARGS` and waits for the URL it prints. The server
+ * is the running test's (or, started in a hook, the file's): it is
+ * stopped afterwards whatever happens, also when it printed no URL.
+ */
 export async function startWebMode(args: string[], env: NodeJS.ProcessEnv = {}): Promise<WebMode> {
-  const child: ChildProcess = spawn(process.execPath, [join(projectRoot, 'bin', 'kshram-lab.js'), 'web', ...args], {
+  const server = spawnOwned(process.execPath, [join(projectRoot, 'bin', 'kshram-lab.js'), 'web', ...args], {
     cwd: projectRoot,
     env: { ...process.env, NO_COLOR: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stopSignal: 'SIGINT',
+    graceMs: SERVER_STOP_MS,
   });
-  let output = '';
-  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`kshram-lab web printed no URL within ${SERVER_START_MS / 1000} s:\n${output}`)), SERVER_START_MS);
-    const poll = setInterval(() => {
-      const match = /http:\/\/127\.0\.0\.1:\d+\/[\w-]+\//.exec(output);
-      if (match) done(undefined, match[0]);
-    }, 50);
-    void exited.then((code) => done(new Error(`kshram-lab web exited (${code}):\n${output}`)));
-    const done = (err?: Error, value?: string): void => {
-      clearTimeout(timer);
-      clearInterval(poll);
-      if (err) reject(err);
-      else resolve(value!);
-    };
-  });
-  return {
-    url,
-    output: () => output,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      child.kill('SIGINT');
-      const timer = setTimeout(() => child.kill('SIGKILL'), SERVER_STOP_MS);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+  try {
+    const url = await until('kshram-lab web to print its URL', async () => {
+      if (server.child.exitCode !== null || server.child.signalCode !== null) throw new Error(`kshram-lab web exited (${server.child.exitCode ?? server.child.signalCode})`);
+      return URL_PRINTED.exec(server.output())?.[0];
+    }, SERVER_START_MS);
+    return { url, output: () => server.output(), stop: async () => void (await server.stop()) };
+  } catch (err) {
+    await server.stop();
+    throw new Error(`${(err as Error).message}:\n${server.output()}`);
+  }
 }
 
 export async function launchBrowser(): Promise<Browser> {
@@ -148,7 +137,8 @@ export interface E2eFixture {
 /**
  * Registers, for the calling describe block, a browser and a scratch
  * folder before its tests and, after them, closes the browser, stops the
- * web server the tests started and removes the folder.
+ * web server the tests started and removes the folder. (The server is
+ * also the test's own, see startWebMode: stopped however the test ends.)
  */
 export function e2eFixture(tmpPrefix: string): E2eFixture {
   const fixture = {} as E2eFixture;
@@ -157,9 +147,10 @@ export function e2eFixture(tmpPrefix: string): E2eFixture {
     fixture.browser = await launchBrowser();
   });
   afterAll(async () => {
-    await fixture.browser?.close();
-    await fixture.web?.stop();
+    // each whatever the other does: a browser that will not close must not keep the server running
+    const ended = await Promise.allSettled([fixture.browser?.close(), fixture.web?.stop()]);
     if (fixture.tmp) await rm(fixture.tmp, { recursive: true, force: true });
+    for (const end of ended) if (end.status === 'rejected') throw end.reason;
   });
   return fixture;
 }

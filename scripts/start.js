@@ -34,6 +34,11 @@ if (electron) {
   command = process.execPath;
   commandArgs = [join(root, 'bin', 'kshram-lab.js'), 'web', ...args];
 }
-const child = spawn(command, commandArgs, { stdio: 'inherit', cwd: root });
+// util-linux's setpriv sets PR_SET_PDEATHSIG, which survives exec: the kernel ends the workbench when
+// this wrapper dies, even by SIGKILL, where the handlers below never run (as app/process.ts does for QEMU)
+const SETPRIV = '/usr/bin/setpriv';
+const [spawned, spawnedArgs] =
+  process.platform === 'linux' && existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'KILL', '--', command, ...commandArgs]] : [command, commandArgs];
+const child = spawn(spawned, spawnedArgs, { stdio: 'inherit', cwd: root });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

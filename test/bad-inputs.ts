@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { moduleDir, projectRoot } from '../app/paths.js';
+import { spawnOwned } from './owned.js';
 import { processesMentioning } from './processes.js';
 import { until } from './until.js';
 
@@ -39,11 +40,11 @@ export async function neverEndingBuild(dir: string): Promise<string> {
   return dir;
 }
 
-/** Starts `kshram-lab grade workspace` with TMPDIR `tmp` and waits until cc1 compiles kshram.c. */
+/** Starts `kshram-lab grade workspace` with TMPDIR `tmp` (owned: test/owned.ts) and waits until cc1 compiles kshram.c. */
 export async function gradeUntilCompiling(workspace: string, tmp: string): Promise<{ cli: ChildProcess; exited: Promise<number | null> }> {
   await mkdir(tmp, { recursive: true });
-  const cli = spawn(process.execPath, [join(projectRoot, 'bin', 'kshram-lab.js'), 'grade', workspace], { env: { ...process.env, TMPDIR: tmp, NO_COLOR: '1' }, stdio: 'ignore' });
-  const exited = new Promise<number | null>((resolve) => cli.on('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
+  const { child: cli, exited: exit } = spawnOwned(process.execPath, [join(projectRoot, 'bin', 'kshram-lab.js'), 'grade', workspace], { env: { ...process.env, TMPDIR: tmp, NO_COLOR: '1' } });
+  const exited = exit.then(({ code, signal }) => code ?? (signal ? -1 : null));
   await until('cc1 compiling kshram.c', () => processesMentioning(tmp).find((p) => / cc1$/.test(p)), 90_000);
   return { cli, exited };
 }

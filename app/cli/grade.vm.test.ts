@@ -1,20 +1,15 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { runOwned } from '../../test/owned.js';
 import type { BatchResult } from '../grade/batch.js';
 import { projectRoot } from '../paths.js';
 import { tarOf } from '../submissions/testing/tar-of.js';
 
-const execFileAsync = promisify(execFile);
-
-function grade(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return execFileAsync(process.execPath, [join(projectRoot, 'bin', 'kshram-lab.js'), 'grade', ...args], { env: { ...process.env, NO_COLOR: '1' } }).then(
-    (r) => ({ ...r, code: 0 }),
-    (err: { code: number; stdout: string; stderr: string }) => err,
-  );
+/** `kshram-lab grade ARGS`, owned by the test (test/owned.ts). */
+async function grade(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return runOwned(process.execPath, [join(projectRoot, 'bin', 'kshram-lab.js'), 'grade', ...args], { env: { ...process.env, NO_COLOR: '1' } });
 }
 
 describe('kshram-lab grade: bad input is refused with exit status 2 and a reason, before any VM starts', () => {

@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../paths.js';
 import { gradeUntilCompiling as startGradeUntilCompiling, neverEndingBuild } from '../../test/bad-inputs.js';
+import { runOwned } from '../../test/owned.js';
 import { BUILD_TOOLS, processesMentioning } from '../../test/processes.js';
 import { until } from '../../test/until.js';
 
@@ -72,8 +73,7 @@ describe('a grading CLI killed mid-build', () => {
     await until('the build to die with the CLI', () => (processesMentioning(tmp).some((p) => BUILD_TOOLS.test(p)) ? undefined : true), REAP_MS);
     expect(await runFolders(tmp)).toHaveLength(1);
     // any later run removes the folder of a process that is gone
-    const next = spawn(process.execPath, [join(projectRoot, 'bin', 'kshram-lab.js'), 'kits', '--json'], { env: { ...process.env, TMPDIR: tmp }, stdio: 'ignore' });
-    await new Promise((r) => next.on('exit', r));
+    await runOwned(process.execPath, [join(projectRoot, 'bin', 'kshram-lab.js'), 'kits', '--json'], { env: { ...process.env, TMPDIR: tmp } });
     expect(await runFolders(tmp)).toEqual([]);
   }, 120_000);
 });

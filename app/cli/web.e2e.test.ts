@@ -1,12 +1,11 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pty from 'node-pty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runOwned, spawnOwned } from '../../test/owned.js';
+import { spawnOwnedPty } from '../../test/owned-pty.js';
 import { projectRoot } from '../paths.js';
-import { run } from '../process.js';
 import { templateSources } from '../workspace/templates.js';
 import { EXIT_USAGE } from './errors.js';
 
@@ -22,18 +21,13 @@ beforeAll(async () => {
 });
 afterAll(() => rm(work, { recursive: true, force: true }));
 
-/** Runs `kshram-lab web ARGS` without a terminal until it prints its URL, then stops it. */
+/** Runs `kshram-lab web ARGS` without a terminal until it prints its URL, then stops it (Ctrl-C: SIGINT). */
 async function serveOnce(args: string[]): Promise<string> {
-  const child = spawn(process.execPath, [bin, 'web', '--port', '0', ...args], { cwd: projectRoot, env });
-  let output = '';
-  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const server = spawnOwned(process.execPath, [bin, 'web', '--port', '0', ...args], { cwd: projectRoot, env, stopSignal: 'SIGINT' });
   const deadline = Date.now() + START_MS;
-  while (!URL.test(output) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  child.kill('SIGINT');
-  await exited;
-  return output;
+  while (!URL.test(server.output()) && server.child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  await server.stop();
+  return server.output();
 }
 
 const sameFiles = async (dir: string, template: 'starter' | 'reference'): Promise<void> => {
@@ -51,7 +45,7 @@ describe('kshram-lab web DIR, when DIR is not a workspace yet', () => {
 
   it('without a terminal and without --template, says what to add and creates nothing', async () => {
     const dir = join(work, 'not-there');
-    const result = await run(process.execPath, [bin, 'web', dir, '--port', '0'], { env, timeoutMs: START_MS });
+    const result = await runOwned(process.execPath, [bin, 'web', dir, '--port', '0'], { env, timeoutMs: START_MS });
     expect(result.code).toBe(EXIT_USAGE);
     expect(result.output).toContain(`error: ${dir} does not exist.`);
     expect(result.output).toContain('Add --template starter');
@@ -59,7 +53,7 @@ describe('kshram-lab web DIR, when DIR is not a workspace yet', () => {
   });
 
   it('refuses an unknown template', async () => {
-    const result = await run(process.execPath, [bin, 'web', join(work, 'x'), '--template', 'solution'], { env, timeoutMs: START_MS });
+    const result = await runOwned(process.execPath, [bin, 'web', join(work, 'x'), '--template', 'solution'], { env, timeoutMs: START_MS });
     expect(result.code).not.toBe(0);
     expect(result.output).toMatch(/Allowed choices are starter, reference/);
     expect(existsSync(join(work, 'x'))).toBe(false);
@@ -67,40 +61,30 @@ describe('kshram-lab web DIR, when DIR is not a workspace yet', () => {
 
   it('on a terminal, asks, and creates it from the starter on Enter', async () => {
     const dir = join(work, 'asked');
-    const term = pty.spawn(process.execPath, [bin, 'web', dir, '--port', '0'], { cwd: projectRoot, env, cols: 200, rows: 30 });
-    let output = '';
-    term.onData((d) => (output += d));
-    const exited = new Promise((resolve) => term.onExit(resolve));
-    try {
-      const until = async (pattern: RegExp): Promise<void> => {
-        const deadline = Date.now() + START_MS;
-        while (!pattern.test(output)) {
-          if (Date.now() > deadline) throw new Error(`no ${pattern} in:\n${output}`);
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      };
-      await until(/does not exist\. Create a workspace there from the starter skeleton\? \[Y\/n, r: the reference module\]/);
-      expect(existsSync(dir)).toBe(false);
-      term.write('\r');
-      await until(URL);
-      await sameFiles(dir, 'starter');
-    } finally {
-      term.kill('SIGINT');
-      await exited;
-    }
+    const server = spawnOwnedPty(process.execPath, [bin, 'web', dir, '--port', '0'], { cwd: projectRoot, env, cols: 200, rows: 30, stopSignal: 'SIGINT' });
+    const until = async (pattern: RegExp): Promise<void> => {
+      const deadline = Date.now() + START_MS;
+      while (!pattern.test(server.output())) {
+        if (Date.now() > deadline) throw new Error(`no ${pattern} in:\n${server.output()}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    await until(/does not exist\. Create a workspace there from the starter skeleton\? \[Y\/n, r: the reference module\]/);
+    expect(existsSync(dir)).toBe(false);
+    server.term.write('\r');
+    await until(URL);
+    await sameFiles(dir, 'starter');
+    await server.stop();
   });
 
   it('on a terminal, creates nothing when the answer is no', async () => {
     const dir = join(work, 'declined');
-    const term = pty.spawn(process.execPath, [bin, 'web', dir, '--port', '0'], { cwd: projectRoot, env, cols: 200, rows: 30 });
-    let output = '';
-    term.onData((d) => (output += d));
-    const code = new Promise<number>((resolve) => term.onExit(({ exitCode }) => resolve(exitCode)));
+    const prompt = spawnOwnedPty(process.execPath, [bin, 'web', dir, '--port', '0'], { cwd: projectRoot, env, cols: 200, rows: 30 });
     const deadline = Date.now() + START_MS;
-    while (!/\[Y\/n/.test(output) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    term.write('n\r');
-    expect(await code).toBe(EXIT_USAGE);
-    expect(output).toContain('Nothing created');
+    while (!/\[Y\/n/.test(prompt.output()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    prompt.term.write('n\r');
+    expect((await prompt.exited).exitCode).toBe(EXIT_USAGE);
+    expect(prompt.output()).toContain('Nothing created');
     expect(existsSync(dir)).toBe(false);
   });
 });

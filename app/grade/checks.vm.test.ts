@@ -1,10 +1,9 @@
-import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runOwned } from '../../test/owned.js';
 import { CHECK_PROGRAMS } from '../build/programs.js';
 import { checksDir, moduleDir, projectRoot } from '../paths.js';
 import type { GradeReport } from './runner.js';
@@ -16,7 +15,6 @@ import type { GradeReport } from './runner.js';
  * failure and still exit 0, which proves the folder's programs are the
  * ones built, run and judged by their output.
  */
-const execFileAsync = promisify(execFile);
 /** Checks in the held-out style: every line "ok - ...", the last "0 failed". */
 const TAP_CHECKS = fileURLToPath(new URL('./fixtures/tap-checks', import.meta.url));
 
@@ -30,11 +28,9 @@ async function copyChecks(name: string): Promise<string> {
   return dir;
 }
 
-async function grade(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return execFileAsync(process.execPath, [join(projectRoot, 'bin', 'kshram-lab.js'), 'grade', ...args], { env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 16 * 1024 * 1024 }).then(
-    (r) => ({ ...r, code: 0 }),
-    (err: { code: number; stdout: string; stderr: string }) => err,
-  );
+/** `kshram-lab grade ARGS`, owned by the test (test/owned.ts). */
+async function grade(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return runOwned(process.execPath, [join(projectRoot, 'bin', 'kshram-lab.js'), 'grade', ...args], { env: { ...process.env, NO_COLOR: '1' } });
 }
 
 describe('grading with a folder of check programs (--checks)', () => {
