@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import { afterAll, afterEach, beforeEach, expect } from 'vitest';
 import { projectRoot } from '../app/paths.js';
-import { describeLeftovers, endLeftovers, FILE_MARKER, leftoversAfter, WORKER_MARKER } from './leftovers.js';
+import { describeLeftovers, endLeftovers, FILE_MARKER, leftoversAfter, processCount, WORKER_MARKER } from './leftovers.js';
 import { endFileProcesses, endTestProcesses, enterTest } from './owned.js';
 
 /**
@@ -29,5 +29,5 @@ afterAll(async () => {
   const left = await leftoversAfter({ marker: { name: WORKER_MARKER, value: String(process.pid) }, root: process.pid }, GRACE_MS);
   if (!left.length) return;
   await endLeftovers(left);
-  throw new Error(`${process.env[FILE_MARKER]} left ${left.length} process(es) running after its tests (now killed):\n${describeLeftovers(left)}`);
+  throw new Error(`${process.env[FILE_MARKER]} left ${processCount(left.length)} running after its tests (now killed):\n${describeLeftovers(left)}`);
 }, GRACE_MS + 30_000);

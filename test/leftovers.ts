@@ -104,6 +104,9 @@ function isAlive(pid: number): boolean {
   return state !== undefined && state !== 'Z';
 }
 
+/** "1 process", "3 processes". */
+export const processCount = (n: number): string => `${n} process${n === 1 ? '' : 'es'}`;
+
 /** One line per leftover: pid, command line, and the test file that started it when known. */
 export function describeLeftovers(leftovers: readonly Leftover[]): string {
   return leftovers

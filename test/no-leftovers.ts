@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { HostProcess } from './processes.js';
-import { describeLeftovers, endLeftovers, graceMs, leftoversAfter, RUN_MARKER, type RunScope } from './leftovers.js';
+import { describeLeftovers, endLeftovers, graceMs, leftoversAfter, processCount, RUN_MARKER, type RunScope } from './leftovers.js';
 
 /**
  * Nothing a test starts may outlive the run (globalSetup): no web server,
@@ -54,5 +54,5 @@ export async function teardown(): Promise<void> {
   // vitest prints an error thrown here but would still exit 0
   process.exitCode = 1;
   const still = unkillable.length ? `\nStill alive after SIGKILL: ${unkillable.join(', ')}` : '';
-  throw new Error(`${left.length} process(es) of this test run were still running after the tests (now killed):\n${describeLeftovers(left)}${still}`);
+  throw new Error(`${processCount(left.length)} of this test run still running after the tests (now killed):\n${describeLeftovers(left)}${still}`);
 }

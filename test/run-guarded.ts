@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
-import { describeLeftovers, endLeftovers, graceMs, leftoversAfter, RUN_MARKER } from './leftovers.js';
+import { describeLeftovers, endLeftovers, graceMs, leftoversAfter, processCount, RUN_MARKER } from './leftovers.js';
 
 /** What the command started may still be going away as it exits. */
 const GRACE_MS = 3_000;
@@ -38,7 +38,7 @@ const status = await new Promise<number>((resolve) => {
 const left = await leftoversAfter({ marker, root: process.pid, isRunner: (p) => p.ppid === process.pid && p.pid !== child.pid }, graceMs(GRACE_MS));
 if (left.length) {
   const unkillable = await endLeftovers(left);
-  console.error(`\n${command} ${args.join(' ')} left ${left.length} process(es) running (now killed):\n${describeLeftovers(left)}`);
+  console.error(`\n${command} ${args.join(' ')} left ${processCount(left.length)} running (now killed):\n${describeLeftovers(left)}`);
   if (unkillable.length) console.error(`Still alive after SIGKILL: ${unkillable.join(', ')}`);
   process.exit(1);
 }
