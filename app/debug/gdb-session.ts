@@ -1,21 +1,20 @@
-import { basename } from 'node:path';
 import pty from 'node-pty';
 import type { DebugBreakpoint, DebugState } from './state.js';
 import { LabError } from '../errors.js';
 import { Emitter } from '../events.js';
 import type { AgentClient } from '../agent/agent.js';
-import { run, withParentDeathSignal } from '../process.js';
 import { GDB_HOST } from './free-port.js';
-import { GDB_BINARY } from './gdb-binary.js';
-import { gdbSymbolFile } from './symbol-file.js';
+import { spawnGdb } from './gdb-process.js';
+import { breakpointFrom, breakpointTable, workspaceFile } from './gdb-breakpoints.js';
 import { STEP_ALONE } from './gdb-script.js';
-import { doInitModuleAddress, kshramCondition, probeModuleLayout, readInitSections, type ModuleLayout } from './init-hook.js';
-import { miQuote, miString, type MiRecord, type MiTuple, type MiValue } from './mi.js';
-import { MiChannel } from './mi-channel.js';
-import { addSymbolFileCommand, readModuleSections, removeSymbolFileCommand, sameSections, type SectionMap } from '../symbols/sections.js';
+import { InitHook } from './init-hook.js';
+import { miString, type MiRecord } from './mi.js';
+import type { MiChannel } from './mi-channel.js';
+import { readModuleSections, type SectionMap } from '../symbols/sections.js';
+import { gdbSymbolFile } from './symbol-file.js';
+import { SymbolLoader } from './symbol-loader.js';
+import { VISIBLE_PHASE, type DebugStop, type Hold } from './hold.js';
 
-/** gdb prints its version at once. */
-const VERSION_TIMEOUT_MS = 10_000;
 /** gdb starts and opens the MI terminal within a second; a busy host may take longer. */
 const GDB_START_MS = 20_000;
 /** Connecting to QEMU's gdbstub on the loopback is immediate once QEMU listens. */
@@ -41,29 +40,8 @@ export interface GdbSessionOptions {
   rows: number;
 }
 
-/** The workspace file name for a source path gdb reports (the build used a private copy). */
-function workspaceFile(path: string | undefined): string | undefined {
-  if (!path) return undefined;
-  const name = basename(path);
-  return ['kshram.c', 'kshram.h'].includes(name) ? name : undefined;
-}
+type Action = 'continue' | 'step' | 'next' | 'finish';
 
-function breakpointFrom(bkpt: MiValue | undefined): DebugBreakpoint | undefined {
-  if (!bkpt || typeof bkpt === 'string' || Array.isArray(bkpt)) return undefined;
-  const id = Number(miString(bkpt, 'number'));
-  if (!Number.isInteger(id)) return undefined; // a location of a multi-location breakpoint ("1.2")
-  // several locations (an inlined function): the first tells the line
-  const first = Array.isArray(bkpt.locations) ? (bkpt.locations[0] as MiTuple | undefined) : undefined;
-  const file = workspaceFile(miString(bkpt, 'fullname') ?? miString(bkpt, 'file') ?? miString(first, 'fullname'));
-  const line = Number(miString(bkpt, 'line') ?? miString(first, 'line'));
-  const pending = miString(bkpt, 'pending');
-  if (pending) {
-    // "kshram.c:131" as it was asked for
-    const match = /^(?:.*\/)?([^/:]+):(\d+)$/.exec(pending);
-    return { id, file: workspaceFile(match?.[1]), line: match ? Number(match[2]) : undefined, pending: true };
-  }
-  return { id, file, line: Number.isInteger(line) && line > 0 ? line : undefined, pending: false };
-}
 
 /**
  * The debug boot's gdb: Debian's gdb attached to QEMU's gdbstub, its
@@ -80,46 +58,35 @@ export class GdbSession {
   /** gdb's console output. */
   readonly onConsoleData = this.dataEmitter.event;
   readonly onState = this.stateEmitter.event;
-  private current: DebugState;
+  private hold: Hold = { kind: 'starting' };
+  private message = 'Starting gdb';
   private readonly breakpoints = new Map<number, DebugBreakpoint>();
-  private sections: SectionMap | undefined;
-  /** Set while the engine stopped the guest for its own work (symbols, a breakpoint while running). */
-  private internalStop: ((record: MiRecord) => void) | undefined;
+  private readonly symbols: SymbolLoader | undefined;
+  private readonly hook: InitHook | undefined;
   private busy: Promise<unknown> = Promise.resolve();
-  private ended = false;
   private pollTimer: NodeJS.Timeout | undefined;
-  /**
-   * A step, next or finish from a button is running: gdb prints where it
-   * ended only on the UI that asked (MI), so the console gets a line.
-   */
-  private stepByButton = false;
   /** Console output until the owner first takes it (gdb prints before anyone listens). */
   private startup: string | undefined = '';
   /** Stops seen so far, of any kind: tells whether the guest stopped during an agent call. */
   private stops = 0;
-  /** struct module's layout from kshram.ko's DWARF, read once gdb starts (host only). */
-  private layout: Promise<ModuleLayout | undefined> = Promise.resolve(undefined);
-  /** The hidden breakpoint at do_init_module (init-hook.ts), once set. */
-  private hookId: number | undefined;
-  private hookAddress = 0n;
-  /** The guest is stopped at that breakpoint: the engine resumes it, the student never sees the stop. */
-  private hookHeld = false;
 
   private constructor(
     private readonly proc: pty.IPty,
     private readonly mi: MiChannel,
     private readonly options: GdbSessionOptions,
   ) {
-    this.current = { phase: 'starting', port: options.port, breakpoints: [], symbolsLoaded: false, message: 'Starting gdb' };
+    if (options.koPath) {
+      this.symbols = new SymbolLoader(mi, options.koPath);
+      this.hook = new InitHook(mi, options.koPath);
+    }
     proc.onData((data) => {
       if (this.startup !== undefined) this.startup += data;
       this.dataEmitter.fire(data);
     });
     proc.onExit(({ exitCode }) => {
-      this.ended = true;
       clearInterval(this.pollTimer);
       this.mi.close();
-      this.update({ phase: 'ended', stop: undefined, message: `gdb ended (status ${exitCode}); the VM keeps running` });
+      this.end(`gdb ended (status ${exitCode}); the VM keeps running`);
     });
     mi.onAsync((record) => this.onRecord(record));
   }
@@ -127,32 +94,14 @@ export class GdbSession {
   /** Starts gdb, connects it to QEMU and (unless waiting) lets the guest run. */
   static async start(given: GdbSessionOptions): Promise<GdbSession> {
     const options = { ...given, koPath: given.koPath && (await gdbSymbolFile(given.koPath)) };
-    await run(GDB_BINARY, ['--version'], { timeoutMs: VERSION_TIMEOUT_MS }).catch(() => {
-      throw new LabError('GDB_MISSING', `gdb (${GDB_BINARY}) is not installed.`, 'Install it: apt-get install gdb (Debian/Ubuntu); or run npm run setup.');
-    });
-    const mi = await MiChannel.open();
-    const tty = await mi.tty;
-    let proc: pty.IPty;
-    try {
-      // -nx: no ~/.gdbinit of the user's changes what the buttons rely on; the kernel kills gdb when we die
-      const [command, args] = withParentDeathSignal(GDB_BINARY, ['-q', '-nx', '-iex', 'set pagination off', '-iex', 'set confirm off', '-iex', 'set breakpoint pending on', '-iex', 'set mi-async on', '-ex', `new-ui mi3 ${tty}`]);
-      proc = pty.spawn(
-        command,
-        args,
-        { name: 'xterm-256color', cols: options.cols, rows: options.rows, cwd: process.cwd(), env: process.env },
-      );
-    } catch {
-      mi.close();
-      throw new LabError('GDB_MISSING', `gdb (${GDB_BINARY}) could not be started.`, 'Install it: apt-get install gdb; or run npm run setup.');
-    }
+    const { proc, mi } = await spawnGdb(options.cols, options.rows);
     const session = new GdbSession(proc, mi, options);
-    if (options.koPath) session.layout = probeModuleLayout(options.koPath).catch(() => undefined);
     try {
       await session.waitForMi();
       await mi.command(`-target-select remote ${GDB_HOST}:${options.port}`, CONNECT_TIMEOUT_MS);
       await mi.command(`-gdb-set ${STEP_ALONE}`);
       // QEMU stops the guest when gdb attaches; a plain debug boot goes on at once
-      if (options.wait) session.update({ phase: 'stopped', stop: { reason: 'waiting at the first instruction (--wait): press Continue' }, message: 'Stopped at the first instruction' });
+      if (options.wait) session.stopAt({ reason: 'waiting at the first instruction (--wait): press Continue' }, 'Stopped at the first instruction');
       else await session.go('continue');
     } catch (err) {
       session.dispose();
@@ -169,40 +118,47 @@ export class GdbSession {
   }
 
   get state(): DebugState {
-    return this.current;
+    return {
+      phase: VISIBLE_PHASE[this.hold.kind],
+      port: this.options.port,
+      stop: this.hold.kind === 'stopped' ? this.hold.stop : undefined,
+      breakpoints: [...this.breakpoints.values()].sort((a, b) => a.id - b.id),
+      symbolsLoaded: !!this.symbols?.sections,
+      message: this.message,
+    };
   }
 
   /** True while gdb holds the guest stopped: the agent cannot answer then. */
   get guestStopped(): boolean {
-    return this.current.phase === 'stopped' || this.current.phase === 'starting' || !!this.internalStop || this.hookHeld;
+    return this.hold.kind !== 'running' && this.hold.kind !== 'ended';
   }
 
   write(data: string): void {
-    if (!this.ended) this.proc.write(data);
+    if (this.live) this.proc.write(data);
   }
 
   resize(cols: number, rows: number): void {
-    if (!this.ended) this.proc.resize(cols, rows);
+    if (this.live) this.proc.resize(cols, rows);
   }
 
   pause(): void {
-    if (!this.ended) this.proc.pause();
+    if (this.live) this.proc.pause();
   }
 
   resume(): void {
-    if (!this.ended) this.proc.resume();
+    if (this.live) this.proc.resume();
   }
 
   /** Continue / Step / Next / Finish from the buttons, or Interrupt. */
-  async control(action: 'continue' | 'step' | 'next' | 'finish' | 'interrupt'): Promise<DebugState> {
+  async control(action: Action | 'interrupt'): Promise<DebugState> {
     this.requireLive();
     if (action === 'interrupt') {
-      if (this.current.phase === 'running') await this.mi.command('-exec-interrupt');
-      return this.current;
+      if (this.state.phase === 'running') await this.mi.command('-exec-interrupt');
+      return this.state;
     }
-    if (this.current.phase !== 'stopped') throw new LabError('BAD_ARGUMENT', 'The guest is running.', 'Set a breakpoint and let the guest reach it, or interrupt it first.');
+    if (this.hold.kind !== 'stopped') throw new LabError('BAD_ARGUMENT', 'The guest is running.', 'Set a breakpoint and let the guest reach it, or interrupt it first.');
     await this.go(action);
-    return this.current;
+    return this.state;
   }
 
   /** Sets a breakpoint at file:line, or deletes the one the student set there. */
@@ -221,8 +177,8 @@ export class GdbSession {
           if (bp) this.breakpoints.set(bp.id, { ...bp, file: bp.file ?? file, line: bp.line ?? line });
         }
       });
-      this.update({});
-      return this.current;
+      this.publish();
+      return this.state;
     });
   }
 
@@ -235,7 +191,8 @@ export class GdbSession {
    * too).
    */
   async syncModule(agent: AgentClient): Promise<void> {
-    if (this.ended || !this.options.koPath || this.guestStopped) return;
+    const symbols = this.symbols;
+    if (!this.live || !symbols || this.guestStopped) return;
     const stopsBefore = this.stops;
     // read outside the queue: a read that stalls (the guest stopped meanwhile) must not hold up the gutter
     let sections: SectionMap | undefined;
@@ -246,49 +203,30 @@ export class GdbSession {
     }
     if (this.stops !== stopsBefore) return; // the guest stopped while we read: the answer may be stale
     await this.serialize(async () => {
-      if (this.ended || sameSections(sections, this.sections)) return;
-      const old = this.sections;
-      this.sections = sections;
-      await this.whileStopped(async () => {
-        if (old) await this.mi.command(`-interpreter-exec console ${miQuote(removeSymbolFileCommand(old))}`).catch(() => undefined);
-        if (sections) await this.mi.command(`-interpreter-exec console ${miQuote(addSymbolFileCommand(this.options.koPath!, sections))}`);
-      });
+      if (!this.live || symbols.holds(sections)) return;
+      await this.whileStopped(() => symbols.swap(sections));
       await this.refreshBreakpoints();
-      this.update({ symbolsLoaded: !!sections, message: sections ? `kshram.ko symbols loaded at .text 0x${sections.get('.text')!.toString(16)}` : 'kshram.ko is not loaded' });
+      this.publish(sections ? `kshram.ko symbols loaded at .text 0x${sections.get('.text')!.toString(16)}` : 'kshram.ko is not loaded');
     });
   }
 
   /**
-   * Makes breakpoints in kshram_init work: a hidden breakpoint at
-   * do_init_module, which the kernel calls once the module's sections are in
-   * place and before its init runs. When kshram is the module (the
-   * condition, evaluated by gdb: other modules resume without a reported
-   * stop) and a breakpoint waits for symbols, they are loaded at the
-   * addresses load_module chose, .init.text included, so the breakpoint
-   * resolves before kshram_init runs; then the guest goes on. Called once
-   * the agent is up (do_init_module's address is read from /proc/kallsyms)
-   * and before the boot's insmod. Without a layout or an address, init
-   * breakpoints stay pending as before: the rest of debugging works.
+   * Arms the init hook (init-hook.ts) so breakpoints in kshram_init stop
+   * it. Called once the agent is up (do_init_module's address is read from
+   * /proc/kallsyms) and before the boot's insmod.
    */
   async armInitHook(agent: AgentClient): Promise<void> {
-    if (this.ended || this.hookId !== undefined || this.guestStopped) return;
-    const layout = await this.layout;
-    const address = layout && (await doInitModuleAddress(agent).catch(() => undefined));
-    if (this.ended) return;
-    if (!layout || !address) {
-      this.update({ message: `Breakpoints in kshram_init will not stop: ${layout ? "do_init_module's address is not in the guest's /proc/kallsyms" : "kshram.ko's debug info has no struct module"}` });
-      return;
-    }
+    const hook = this.hook;
+    if (!this.live || this.guestStopped || hook?.armed) return;
+    if (!hook) return this.publish('Breakpoints in kshram_init will not stop: kshram.ko did not build');
+    const site = await hook.locate(agent);
+    if (!this.live) return;
+    if ('why' in site) return this.publish(`Breakpoints in kshram_init will not stop: ${site.why}`);
     await this.serialize(() =>
       this.whileStopped(async () => {
-        const done = await this.mi.command(`-break-insert -c ${miQuote(kshramCondition(layout))} *0x${address.toString(16)}`);
-        const id = Number(miString(done.results.bkpt, 'number'));
-        if (!Number.isInteger(id)) return;
-        this.hookId = id;
-        this.hookAddress = address;
-        // no "Breakpoint N, 0x… in ?? ()" in the student's console for a stop they never see
-        await this.mi.command(`-break-commands ${id} "silent"`);
-        this.breakpoints.delete(id);
+        await hook.insert(site);
+        // the student's list never shows it, even if gdb announced it before the insert returned
+        for (const id of this.breakpoints.keys()) if (hook.isHookBreakpoint(id)) this.breakpoints.delete(id);
       }),
     );
   }
@@ -304,9 +242,8 @@ export class GdbSession {
   dispose(): void {
     clearInterval(this.pollTimer);
     this.mi.close();
-    if (!this.ended) {
-      this.ended = true;
-      this.update({ phase: 'ended', stop: undefined, message: 'The VM ended; gdb with it' });
+    if (this.live) {
+      this.end('The VM ended; gdb with it');
       try {
         this.proc.kill('SIGKILL');
       } catch {
@@ -317,13 +254,17 @@ export class GdbSession {
     this.stateEmitter.dispose();
   }
 
-  private requireLive(): void {
-    if (this.ended) throw new LabError('GDB_FAILED', 'gdb is not running.', 'Stop the VM and start a new debug boot.');
+  private get live(): boolean {
+    return this.hold.kind !== 'ended';
   }
 
-  private async go(action: 'continue' | 'step' | 'next' | 'finish'): Promise<void> {
-    this.stepByButton = action !== 'continue';
-    this.update({ phase: 'running', stop: undefined, message: 'Running' });
+  private requireLive(): void {
+    if (!this.live) throw new LabError('GDB_FAILED', 'gdb is not running.', 'Stop the VM and start a new debug boot.');
+  }
+
+  private async go(action: Action): Promise<void> {
+    this.hold = { kind: 'running', stepping: action !== 'continue' };
+    this.publish('Running');
     await this.mi.command(`-exec-${action}`);
   }
 
@@ -341,58 +282,42 @@ export class GdbSession {
    * stopped for a reason of its own meanwhile (a breakpoint was hit).
    */
   private async whileStopped(work: () => Promise<void>): Promise<void> {
-    // held by the init hook: stopped already, and the hook resumes it
-    if (this.current.phase !== 'running' || this.hookHeld) return work();
+    const before = this.hold;
+    if (before.kind !== 'running') return work(); // stopped already (the student's stop, the hook's, --wait)
     let record: MiRecord | undefined;
     const stopped = new Promise<MiRecord>((resolve, reject) => {
       const timer = setTimeout(() => reject(new LabError('GDB_FAILED', 'The guest did not stop for gdb.')), INTERRUPT_WAIT_MS);
-      this.internalStop = (record) => {
-        clearTimeout(timer);
-        resolve(record);
+      this.hold = {
+        kind: 'interrupting',
+        stopped: (record) => {
+          clearTimeout(timer);
+          resolve(record);
+        },
       };
     });
     try {
       // fails when the guest stopped on its own just before (the stop is in `stopped` then)
       await this.mi.command('-exec-interrupt').catch(() => undefined);
       record = await stopped;
-      this.internalStop = undefined;
+      this.hold = { kind: 'engine' };
       await work();
     } finally {
-      this.internalStop = undefined;
       // whether or not the work succeeded: a guest the engine stopped must not stay stopped
       if (record) await this.resumeAfter(record);
+      else if (this.hold.kind === 'interrupting') this.hold = before;
     }
   }
 
-  /** After the engine's own work: resumes a guest it stopped (its SIGINT is no hook stop), else as any stop. */
+  /** After the engine's own work: resumes a guest it stopped (its SIGINT), else the stop is any other stop. */
   private async resumeAfter(record: MiRecord): Promise<void> {
     if (miString(record.results, 'signal-name') !== 'SIGINT') return this.onMaybeHookStop(record);
-    this.hookHeld = false;
+    this.hold = { kind: 'running', stepping: false };
     await this.mi.command('-exec-continue');
-  }
-
-  /**
-   * Could `record` be the hook's stop? Its breakpoint is `silent` (nothing
-   * in the student's console), and gdb then reports the stop without a
-   * reason, frame or breakpoint number: any reasonless stop is a candidate.
-   */
-  private mayBeHookStop(record: MiRecord): boolean {
-    if (this.hookId === undefined) return false;
-    const bkptno = miString(record.results, 'bkptno');
-    return bkptno === String(this.hookId) || (!bkptno && !miString(record.results, 'reason'));
-  }
-
-  /** A candidate is the hook's stop when the guest stands at do_init_module. */
-  private async isHookStop(record: MiRecord): Promise<boolean> {
-    if (!this.mayBeHookStop(record)) return false;
-    const pc = await this.mi.command('-data-evaluate-expression "(unsigned long)$pc"').catch(() => undefined);
-    return BigInt(miString(pc?.results, 'value') ?? '0') === this.hookAddress;
   }
 
   /** A stop that may be the hook's: the hook runs and the guest goes on, or the student sees the stop. */
   private async onMaybeHookStop(record: MiRecord): Promise<void> {
-    if (await this.isHookStop(record)) return this.runInitHook();
-    this.hookHeld = false;
+    if (this.hook && (await this.hook.isStop(record))) return this.runInitHook(this.hook);
     this.stoppedAt(record);
   }
 
@@ -402,30 +327,26 @@ export class GdbSession {
    * leaves the guest stopped unseen: if gdb refuses to continue, the
    * student gets a stop and the Continue button.
    */
-  private async runInitHook(): Promise<void> {
+  private async runInitHook(hook: InitHook): Promise<void> {
+    this.hold = { kind: 'hook' };
     try {
       // not only pending ones: after init, a breakpoint in kshram_init stays resolved at gdb's placeholder address
-      if (this.breakpoints.size > 0) await this.loadInitSymbols();
+      if (this.breakpoints.size > 0) {
+        const sections = await hook.initSections();
+        // a quick rmmod + insmod: the poll may not have dropped the previous load yet
+        await this.symbols!.swap(sections);
+        await this.refreshBreakpoints();
+        this.publish(`kshram.ko symbols loaded before its init, .init.text at 0x${sections.get('.init.text')!.toString(16)}`);
+      }
     } catch (err) {
-      this.update({ message: `kshram.ko's symbols could not be loaded before its init: ${(err as Error).message}` });
+      this.publish(`kshram.ko's symbols could not be loaded before its init: ${(err as Error).message}`);
     }
-    this.hookHeld = false;
+    this.hold = { kind: 'running', stepping: false };
     try {
       await this.mi.command('-exec-continue');
     } catch (err) {
-      this.update({ phase: 'stopped', stop: { reason: `stopped before kshram's init (${(err as Error).message}): press Continue` }, message: 'Stopped before kshram_init' });
+      this.stopAt({ reason: `stopped before kshram's init (${(err as Error).message}): press Continue` }, 'Stopped before kshram_init');
     }
-  }
-
-  private async loadInitSymbols(): Promise<void> {
-    const sections = await readInitSections(this.mi, await this.layout.then((l) => l!));
-    const old = this.sections;
-    // a quick rmmod + insmod: the poll may not have dropped the previous load yet
-    if (old) await this.mi.command(`-interpreter-exec console ${miQuote(removeSymbolFileCommand(old))}`).catch(() => undefined);
-    this.sections = sections;
-    await this.mi.command(`-interpreter-exec console ${miQuote(addSymbolFileCommand(this.options.koPath!, sections))}`);
-    await this.refreshBreakpoints();
-    this.update({ symbolsLoaded: true, message: `kshram.ko symbols loaded before its init, .init.text at 0x${sections.get('.init.text')!.toString(16)}` });
   }
 
   private async waitForMi(): Promise<void> {
@@ -435,66 +356,80 @@ export class GdbSession {
         await this.mi.command('-gdb-version', 2_000);
         return;
       } catch (err) {
-        if (this.ended || Date.now() > deadline) throw new LabError('GDB_FAILED', `gdb did not start: ${(err as Error).message}`);
+        if (!this.live || Date.now() > deadline) throw new LabError('GDB_FAILED', `gdb did not start: ${(err as Error).message}`);
       }
     }
   }
 
   private async refreshBreakpoints(): Promise<void> {
     const table = await this.mi.command('-break-list').catch(() => undefined);
-    const body = table && typeof table.results.BreakpointTable === 'object' && !Array.isArray(table.results.BreakpointTable) ? table.results.BreakpointTable.body : undefined;
-    if (!Array.isArray(body)) return;
+    const body = breakpointTable(table?.results);
+    if (!body) return;
     this.breakpoints.clear();
     for (const entry of body) {
       const bp = breakpointFrom(entry);
-      if (bp && bp.id !== this.hookId) this.breakpoints.set(bp.id, bp);
+      if (bp && !this.hook?.isHookBreakpoint(bp.id)) this.breakpoints.set(bp.id, bp);
     }
   }
 
   private onRecord(record: MiRecord): void {
     if (record.kind === '*' && record.klass === 'stopped') {
       this.stops++;
-      // until told otherwise, so no agent call and no interrupt meets a guest held at do_init_module
-      if (this.mayBeHookStop(record)) this.hookHeld = true;
-      if (this.internalStop) return this.internalStop(record);
-      if (this.hookHeld) {
+      if (this.hold.kind === 'interrupting') return this.hold.stopped(record);
+      // held until told otherwise, so no agent call and no interrupt meets a guest stopped at do_init_module
+      if (this.hook?.mayBeStop(record)) {
+        this.hold = { kind: 'hook' };
         void this.serialize(() => this.onMaybeHookStop(record));
         return;
       }
       return this.stoppedAt(record);
     }
-    if (record.kind === '*' && record.klass === 'running' && !this.internalStop) {
-      if (this.current.phase === 'running') return; // the init hook's resume: nothing changed for the student
-      this.update({ phase: 'running', stop: undefined, message: 'Running' });
+    if (record.kind === '*' && record.klass === 'running') {
+      // a `continue` typed in the console; the engine's own resumes set the hold themselves
+      if (this.hold.kind === 'stopped' || this.hold.kind === 'starting') {
+        this.hold = { kind: 'running', stepping: false };
+        this.publish('Running');
+      }
       return;
     }
     if (record.kind === '=' && (record.klass === 'breakpoint-created' || record.klass === 'breakpoint-modified')) {
       const bp = breakpointFrom(record.results.bkpt);
-      if (bp && bp.id !== this.hookId) {
+      if (bp && !this.hook?.isHookBreakpoint(bp.id)) {
         this.breakpoints.set(bp.id, bp);
-        this.update({});
+        this.publish();
       }
     } else if (record.kind === '=' && record.klass === 'breakpoint-deleted') {
       this.breakpoints.delete(Number(miString(record.results, 'id')));
-      this.update({});
+      this.publish();
     }
   }
 
   private stoppedAt(record: MiRecord): void {
+    const stepped = this.hold.kind === 'running' && this.hold.stepping;
     const frame = record.results.frame;
     const file = workspaceFile(miString(frame, 'fullname') ?? miString(frame, 'file'));
     const line = Number(miString(frame, 'line'));
     const fn = miString(frame, 'func');
     const reason = (miString(record.results, 'reason') ?? 'stopped').replace(/-/g, ' ');
+    if (reason === 'exited' || reason === 'exited normally') return this.end('The VM ended');
     const where = file ? `${file}:${line} in ${fn}` : fn && fn !== '??' ? fn : `0x${(miString(frame, 'addr') ?? '?').replace(/^0x/, '')} (kernel code)`;
-    if (reason === 'exited' || reason === 'exited normally') return this.update({ phase: 'ended', stop: undefined, message: 'The VM ended' });
-    this.update({ phase: 'stopped', stop: { file, line: Number.isInteger(line) && line > 0 ? line : undefined, function: fn, reason }, message: `Stopped (${reason}) at ${where}` });
-    if (this.stepByButton) this.dataEmitter.fire(`\r\n\x1b[2m── stopped (${reason}) at ${where} ──\x1b[0m\r\n(gdb) `);
-    this.stepByButton = false;
+    this.stopAt({ file, line: Number.isInteger(line) && line > 0 ? line : undefined, function: fn, reason }, `Stopped (${reason}) at ${where}`);
+    // gdb prints where a step ended only on the UI that asked (MI): the console gets a line
+    if (stepped) this.dataEmitter.fire(`\r\n\x1b[2m── stopped (${reason}) at ${where} ──\x1b[0m\r\n(gdb) `);
   }
 
-  private update(change: Partial<DebugState>): void {
-    this.current = { ...this.current, ...change, breakpoints: [...this.breakpoints.values()].sort((a, b) => a.id - b.id) };
-    this.stateEmitter.fire(this.current);
+  private stopAt(stop: DebugStop, message: string): void {
+    this.hold = { kind: 'stopped', stop };
+    this.publish(message);
+  }
+
+  private end(message: string): void {
+    this.hold = { kind: 'ended' };
+    this.publish(message);
+  }
+
+  private publish(message?: string): void {
+    if (message !== undefined) this.message = message;
+    this.stateEmitter.fire(this.state);
   }
 }

@@ -2,7 +2,7 @@ import type { AgentClient } from '../agent/agent.js';
 import { run } from '../process.js';
 import { GDB_BINARY } from './gdb-binary.js';
 import type { MiChannel } from './mi-channel.js';
-import { miString } from './mi.js';
+import { miQuote, miString, type MiRecord } from './mi.js';
 import { isWantedSection, type SectionMap } from '../symbols/sections.js';
 
 /** gdb reads a module's DWARF types in well under a second. */
@@ -109,4 +109,88 @@ export async function readInitSections(mi: MiChannel, layout: ModuleLayout): Pro
   }
   if (!sections.has('.text') || !sections.has('.init.text')) throw new Error('no .text or .init.text in the section list');
   return sections;
+}
+
+/** Where the hook goes: do_init_module, and how to read kshram's struct module there. */
+interface HookSite {
+  layout: ModuleLayout;
+  address: bigint;
+}
+
+/**
+ * Makes breakpoints in kshram_init work: a hidden breakpoint at
+ * do_init_module, which the kernel calls once the module's sections are in
+ * place and before its init runs. When kshram is the module (the
+ * condition, evaluated by gdb: other modules resume without a reported
+ * stop), the session loads the symbols at the addresses load_module chose,
+ * .init.text included, so a breakpoint in kshram_init resolves before
+ * kshram_init runs; then the guest goes on. The student never sees the
+ * hook's stop. Without a layout or an address, init breakpoints stay
+ * pending as before: the rest of debugging works.
+ */
+export class InitHook {
+  /** struct module's layout from kshram.ko's DWARF, read once gdb starts (host only). */
+  private readonly layout: Promise<ModuleLayout | undefined>;
+  private placed: { id: number; site: HookSite } | undefined;
+
+  constructor(
+    private readonly mi: MiChannel,
+    koPath: string,
+  ) {
+    this.layout = probeModuleLayout(koPath).catch(() => undefined);
+  }
+
+  get armed(): boolean {
+    return this.placed !== undefined;
+  }
+
+  /** The hook's own breakpoint, which the student's list leaves out. */
+  isHookBreakpoint(id: number): boolean {
+    return this.placed?.id === id;
+  }
+
+  /**
+   * Where the hook goes, or why it cannot: do_init_module's address is read
+   * from the guest's /proc/kallsyms, so the agent must answer (the guest runs).
+   */
+  async locate(agent: AgentClient): Promise<HookSite | { why: string }> {
+    const layout = await this.layout;
+    if (!layout) return { why: "kshram.ko's debug info has no struct module" };
+    const address = await doInitModuleAddress(agent).catch(() => undefined);
+    return address ? { layout, address } : { why: "do_init_module's address is not in the guest's /proc/kallsyms" };
+  }
+
+  /** Sets the hidden breakpoint at `site`; the guest must be stopped. */
+  async insert(site: HookSite): Promise<void> {
+    const done = await this.mi.command(`-break-insert -c ${miQuote(kshramCondition(site.layout))} *0x${site.address.toString(16)}`);
+    const id = Number(miString(done.results.bkpt, 'number'));
+    if (!Number.isInteger(id)) return;
+    this.placed = { id, site };
+    // no "Breakpoint N, 0x… in ?? ()" in the student's console for a stop they never see
+    await this.mi.command(`-break-commands ${id} "silent"`);
+  }
+
+  /**
+   * Could `record` be the hook's stop? Its breakpoint is `silent` (nothing
+   * in the student's console), and gdb then reports the stop without a
+   * reason, frame or breakpoint number: any reasonless stop is a candidate.
+   */
+  mayBeStop(record: MiRecord): boolean {
+    if (!this.placed) return false;
+    const bkptno = miString(record.results, 'bkptno');
+    return bkptno === String(this.placed.id) || (!bkptno && !miString(record.results, 'reason'));
+  }
+
+  /** A candidate is the hook's stop when the guest stands at do_init_module. */
+  async isStop(record: MiRecord): Promise<boolean> {
+    if (!this.placed || !this.mayBeStop(record)) return false;
+    const pc = await this.mi.command('-data-evaluate-expression "(unsigned long)$pc"').catch(() => undefined);
+    return BigInt(miString(pc?.results, 'value') ?? '0') === this.placed.site.address;
+  }
+
+  /** At the hook's stop: kshram's sections as load_module placed them, .init.* included. */
+  initSections(): Promise<SectionMap> {
+    if (!this.placed) return Promise.reject(new Error('the init hook is not set'));
+    return readInitSections(this.mi, this.placed.site.layout);
+  }
 }

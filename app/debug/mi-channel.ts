@@ -2,7 +2,7 @@ import pty from 'node-pty';
 import { LabError } from '../errors.js';
 import { withParentDeathSignal } from '../process.js';
 import { Emitter } from '../events.js';
-import { parseMiLine, type MiRecord } from './mi.js';
+import { miQuote, parseMiLine, type MiRecord } from './mi.js';
 
 /** The placeholder prints its tty's name at once. */
 const TTY_NAME_WAIT_MS = 5_000;
@@ -83,6 +83,11 @@ export class MiChannel {
       this.waiting.set(token, { resolve, reject, timer });
       this.holder.write(`${token}${text}\n`);
     });
+  }
+
+  /** Runs a CLI command (add-symbol-file, …) through MI: its output stays on this channel. */
+  console(command: string): Promise<MiRecord> {
+    return this.command(`-interpreter-exec console ${miQuote(command)}`);
   }
 
   close(): void {
