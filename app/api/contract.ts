@@ -10,12 +10,12 @@
 import { z } from 'zod';
 import type { LabErrorCode } from '../errors.js';
 import type { ItemStatus } from '../grade/checklist.js';
-import type { DebugState } from '../debug/state.js';
+import type { DebugMemory, DebugState, DebugVariable } from '../debug/state.js';
 import type { LspFile, LspStartInfo, LspStatus } from '../lsp/status.js';
 import { EDITOR_FILES, MAX_FILE_CHARS, type FileContent, type SavedFile, type WorkspaceInfo } from '../workspace/files.js';
 
 export type { LabErrorCode } from '../errors.js';
-export type { DebugBreakpoint, DebugPhase, DebugState } from '../debug/state.js';
+export type { DebugBreakpoint, DebugFrame, DebugMemory, DebugPhase, DebugStack, DebugState, DebugVariable } from '../debug/state.js';
 export type { LspFile, LspStartInfo, LspStatus } from '../lsp/status.js';
 export { EDITOR_FILES, MAX_FILE_CHARS, type EditorFile, type FileContent, type SavedFile, type Template, type WorkspaceInfo } from '../workspace/files.js';
 
@@ -25,6 +25,16 @@ export { EDITOR_FILES, MAX_FILE_CHARS, type EditorFile, type FileContent, type S
 export const MAX_LSP_MESSAGE_CHARS = 4 * MAX_FILE_CHARS;
 /** One console write: a paste, not a file transfer. */
 export const MAX_CONSOLE_INPUT_CHARS = 64 * 1024;
+/** A watch or hover expression, or a variable's name in gdb: a line of C, never a paste. */
+const MAX_DEBUG_EXPRESSION_CHARS = 500;
+/** Watch expressions at once: a panel's worth. */
+const MAX_DEBUG_WATCHES = 32;
+/** One read of the guest's memory: a page, as a slot's first page. */
+const MAX_DEBUG_MEMORY_BYTES = 4096;
+/** gdb lists at most 32 frames (app/debug/inspector.ts). */
+const debugFrameLevel = z.number().int().min(0).max(31);
+/** One line of C: a newline would end the MI command it travels in. */
+const debugExpression = z.string().min(1).max(MAX_DEBUG_EXPRESSION_CHARS).regex(/^[^\r\n]*$/, 'one line');
 /** Workspace paths: long enough for any real folder, short enough to refuse garbage early. */
 const MAX_PATH_CHARS = 4096;
 /** Terminal sizes xterm can sensibly report; the guest's tty takes 16-bit values. */
@@ -287,6 +297,15 @@ export const COMMANDS = {
   'debug.control': z.object({ action: z.enum(['continue', 'step', 'next', 'finish', 'interrupt']) }).strict(),
   /** Sets a breakpoint at file:line, or clears the one there. */
   'debug.toggleBreakpoint': z.object({ file: z.enum(EDITOR_FILES), line: z.number().int().min(1).max(1_000_000) }).strict(),
+  /** The arguments and locals of a frame of the stopped guest (0: where it stopped). */
+  'debug.variables': z.object({ frame: debugFrameLevel }).strict(),
+  /** The parts of a value: a struct's fields, what a pointer points at. */
+  'debug.children': z.object({ ref: z.string().regex(/^var\d+[^\s"\\]*$/, 'not a variable of gdb\'s').max(MAX_DEBUG_EXPRESSION_CHARS) }).strict(),
+  'debug.memory': z.object({ address: z.string().regex(/^0x[0-9a-f]{1,16}$/, 'not an address'), length: z.number().int().min(1).max(MAX_DEBUG_MEMORY_BYTES) }).strict(),
+  /** One expression's value in a frame (the editor's hover). */
+  'debug.evaluate': z.object({ frame: debugFrameLevel, expression: debugExpression }).strict(),
+  /** The watch expressions' values in a frame, each marked when it changed since the last stop. */
+  'debug.watch': z.object({ frame: debugFrameLevel, expressions: z.array(debugExpression).max(MAX_DEBUG_WATCHES) }).strict(),
   'lsp.start': empty,
   'lsp.send': z.object({ generation: z.number().int().min(0), message: z.string().max(MAX_LSP_MESSAGE_CHARS, 'language-server message too large') }).strict(),
   'lsp.readFile': z.object({ uri: z.string().min(1).max(MAX_PATH_CHARS) }).strict(),
@@ -328,6 +347,11 @@ export interface CommandResults {
   'debug.ack': void;
   'debug.control': DebugState;
   'debug.toggleBreakpoint': DebugState;
+  'debug.variables': DebugVariable[];
+  'debug.children': DebugVariable[];
+  'debug.memory': DebugMemory;
+  'debug.evaluate': DebugVariable;
+  'debug.watch': DebugVariable[];
   'lsp.start': LspStartInfo;
   'lsp.send': void;
   'lsp.readFile': LspFile;

@@ -8,6 +8,8 @@ import { spawnGdb } from './gdb-process.js';
 import { breakpointFrom, breakpointTable, workspaceFile } from './gdb-breakpoints.js';
 import { STEP_ALONE } from './gdb-script.js';
 import { InitHook } from './init-hook.js';
+import type { DebugMemory, DebugVariable } from './state.js';
+import { Inspector } from './inspector.js';
 import { miString, type MiRecord } from './mi.js';
 import type { MiChannel } from './mi-channel.js';
 import { readModuleSections, type SectionMap } from '../symbols/sections.js';
@@ -63,6 +65,7 @@ export class GdbSession {
   private readonly breakpoints = new Map<number, DebugBreakpoint>();
   private readonly symbols: SymbolLoader | undefined;
   private readonly hook: InitHook | undefined;
+  private readonly inspector: Inspector;
   private busy: Promise<unknown> = Promise.resolve();
   private pollTimer: NodeJS.Timeout | undefined;
   /** Console output until the owner first takes it (gdb prints before anyone listens). */
@@ -75,6 +78,7 @@ export class GdbSession {
     private readonly mi: MiChannel,
     private readonly options: GdbSessionOptions,
   ) {
+    this.inspector = new Inspector(mi);
     if (options.koPath) {
       this.symbols = new SymbolLoader(mi, options.koPath);
       this.hook = new InitHook(mi, options.koPath);
@@ -182,6 +186,30 @@ export class GdbSession {
     });
   }
 
+  /** The arguments and locals of frame `level` (0: where the guest stopped). */
+  variables(level: number): Promise<DebugVariable[]> {
+    return this.inspect((inspector, thread) => inspector.variables(thread, level));
+  }
+
+  /** A value's parts: a struct's fields, what a pointer points at. */
+  children(ref: string): Promise<DebugVariable[]> {
+    return this.inspect((inspector) => inspector.children(ref));
+  }
+
+  memory(address: string, length: number): Promise<DebugMemory> {
+    return this.inspect((inspector) => inspector.memory(address, length));
+  }
+
+  /** One expression in frame `level` (the editor's hover). */
+  evaluate(level: number, expression: string): Promise<DebugVariable> {
+    return this.inspect((inspector, thread) => inspector.evaluate(thread, level, expression));
+  }
+
+  /** The watch expressions in frame `level`. */
+  watch(level: number, expressions: string[]): Promise<DebugVariable[]> {
+    return this.inspect((inspector, thread) => inspector.watch(thread, level, expressions));
+  }
+
   /**
    * Loads kshram.ko's symbols where the guest put the module (read from
    * /sys/module/kshram/sections through the agent), again after every
@@ -252,6 +280,16 @@ export class GdbSession {
     }
     this.dataEmitter.dispose();
     this.stateEmitter.dispose();
+  }
+
+  /** Reads the stopped guest, in turn with the engine's other work on gdb. */
+  private inspect<T>(read: (inspector: Inspector, thread: number) => Promise<T>): Promise<T> {
+    this.requireLive();
+    return this.serialize(async () => {
+      const hold = this.hold;
+      if (hold.kind !== 'stopped') throw new LabError('BAD_ARGUMENT', 'The guest is running.', 'Values can be read while it is stopped: at a breakpoint, or after Pause.');
+      return read(this.inspector, hold.thread ?? 1);
+    });
   }
 
   private get live(): boolean {
@@ -413,14 +451,28 @@ export class GdbSession {
     const reason = (miString(record.results, 'reason') ?? 'stopped').replace(/-/g, ' ');
     if (reason === 'exited' || reason === 'exited normally') return this.end('The VM ended');
     const where = file ? `${file}:${line} in ${fn}` : fn && fn !== '??' ? fn : `0x${(miString(frame, 'addr') ?? '?').replace(/^0x/, '')} (kernel code)`;
-    this.stopAt({ file, line: Number.isInteger(line) && line > 0 ? line : undefined, function: fn, reason }, `Stopped (${reason}) at ${where}`);
+    const thread = Number(miString(record.results, 'thread-id') ?? '1');
+    this.stopAt({ file, line: Number.isInteger(line) && line > 0 ? line : undefined, function: fn, reason, seq: this.stops }, `Stopped (${reason}) at ${where}`, thread);
+    void this.serialize(() => this.listStack());
     // gdb prints where a step ended only on the UI that asked (MI): the console gets a line
     if (stepped) this.dataEmitter.fire(`\r\n\x1b[2m── stopped (${reason}) at ${where} ──\x1b[0m\r\n(gdb) `);
   }
 
-  private stopAt(stop: DebugStop, message: string): void {
-    this.hold = { kind: 'stopped', stop };
+  private stopAt(stop: DebugStop, message: string, thread?: number): void {
+    this.hold = { kind: 'stopped', stop, thread };
     this.publish(message);
+  }
+
+  /** Once stopped: what changed since the last stop (for the Variables panel), and the stack. */
+  private async listStack(): Promise<void> {
+    const hold = this.hold;
+    if (hold.kind !== 'stopped') return;
+    const stack = await this.inspector.atStop(hold.thread ?? 1).catch(() => undefined);
+    // still the same stop: the student may have pressed Continue meanwhile
+    if (stack && this.hold === hold) {
+      this.hold = { ...hold, stop: { ...hold.stop, stack } };
+      this.publish();
+    }
   }
 
   private end(message: string): void {

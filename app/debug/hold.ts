@@ -16,7 +16,7 @@ export type Hold =
   /** The guest runs; `stepping`: a button's step, next or finish, whose end gets a line in the console. */
   | { kind: 'running'; stepping: boolean }
   /** Stopped where the student sees it: a breakpoint, a step's end, --wait. */
-  | { kind: 'stopped'; stop: DebugStop }
+  | { kind: 'stopped'; stop: DebugStop; thread?: number }
   /** The engine interrupted the guest for work of its own and waits for the stop. */
   | { kind: 'interrupting'; stopped(record: MiRecord): void }
   /** Stopped for the engine's work; resumed when it is done. */

@@ -1,5 +1,7 @@
 /**
- * A debug boot's state as the workbench shows it. The API contract takes
+ * A debug boot's state as the workbench shows it: where gdb holds the
+ * guest, and what the panels show of a stop (the stack, variables, memory
+ * read through gdb's MI by inspector.ts). The API contract takes
  * these types from here; this file imports nothing, so the renderer's
  * typecheck can read it.
  */
@@ -22,9 +24,67 @@ export interface DebugState {
   /** QEMU's gdbstub on 127.0.0.1 (for a gdb of the student's own). */
   port: number;
   /** Where the guest stopped (phase "stopped"); file is the workspace file name when it is the student's code. */
-  stop?: { file?: string; line?: number; function?: string; reason: string };
+  stop?: {
+    file?: string;
+    line?: number;
+    function?: string;
+    reason: string;
+    /** Counts the stops the student saw: a new one asks the panels to read the guest again. */
+    seq?: number;
+    /** The stack, once gdb listed it (a moment after the stop). */
+    stack?: DebugStack;
+  };
   breakpoints: DebugBreakpoint[];
   /** kshram.ko's symbols are loaded at the module's addresses. */
   symbolsLoaded: boolean;
   message: string;
+}
+
+/** One frame of the stopped CPU's stack, innermost first. */
+export interface DebugFrame {
+  level: number;
+  /** The code address ("0xffffffffc0201225"). */
+  address: string;
+  /** Undefined where gdb has no symbol for the address (the kit's kernel has no debug info). */
+  function?: string;
+  /** The workspace file ("kshram.c") and line: frames in the student's code. */
+  file?: string;
+  line?: number;
+  /** The student's module (source lines, variables) or the kernel (an address only). */
+  origin: 'module' | 'kernel';
+}
+
+/** The stack at a stop. */
+export interface DebugStack {
+  /** gdb's thread: the CPU that stopped. */
+  thread: number;
+  frames: DebugFrame[];
+  /** gdb could not unwind past the last frame: without the kernel's debug info it guesses, and its guesses are left out. */
+  cut: boolean;
+}
+
+/** A row of the Variables or Watch panel, or the value under the mouse. */
+export interface DebugVariable {
+  /** A variable, a field, an index ("[2]"), or a watch's expression. */
+  name: string;
+  value: string;
+  type?: string;
+  /** An argument of the frame's function (else a local, a field or a watch). */
+  argument?: boolean;
+  /** gdb's variable object when the value has parts (a struct's fields, what a pointer points at): debug.children lists them. */
+  ref?: string;
+  /** A byte pointer (void *, char *, u8 *): the bytes it points at, through debug.memory. */
+  bytes?: { address: string; length: number };
+  /** Differs from its value at the previous stop (what the last Next changed). */
+  changed?: boolean;
+  /** gdb could not evaluate it. */
+  error?: string;
+}
+
+/** Bytes of the guest's memory. */
+export interface DebugMemory {
+  address: string;
+  /** Two hex digits a byte; shorter than asked where the memory ends or cannot be read. */
+  hex: string;
+  error?: string;
 }

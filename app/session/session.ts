@@ -356,6 +356,11 @@ export class LabSession {
     this.emit('debug.state', gdb.state);
   }
 
+  /** The debug boot's gdb: what the Variables, Watch and Call Stack panels read through. */
+  gdb(): GdbSession {
+    return this.requireDebugger();
+  }
+
   private requireDebugger(): GdbSession {
     const gdb = this.guest?.gdb;
     if (!gdb) throw new LabError('VM_NOT_RUNNING', 'No debug boot is running.', 'Start one with Debug.');
