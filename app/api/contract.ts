@@ -10,12 +10,12 @@
 import { z } from 'zod';
 import type { LabErrorCode } from '../errors.js';
 import type { ItemStatus } from '../grade/checklist.js';
-import type { DebugMemory, DebugState, DebugVariable } from '../debug/state.js';
+import type { BreakpointToggle, DebugMemory, DebugState, DebugVariable, SavedBreakpoint } from '../debug/state.js';
 import type { LspFile, LspStartInfo, LspStatus } from '../lsp/status.js';
 import { EDITOR_FILES, MAX_FILE_CHARS, type FileContent, type SavedFile, type WorkspaceInfo } from '../workspace/files.js';
 
 export type { LabErrorCode } from '../errors.js';
-export type { DebugBreakpoint, DebugFrame, DebugMemory, DebugPhase, DebugStack, DebugState, DebugVariable } from '../debug/state.js';
+export type { BreakpointToggle, SavedBreakpoint, DebugBreakpoint, DebugFrame, DebugMemory, DebugPhase, DebugStack, DebugState, DebugVariable } from '../debug/state.js';
 export type { LspFile, LspStartInfo, LspStatus } from '../lsp/status.js';
 export { EDITOR_FILES, MAX_FILE_CHARS, type EditorFile, type FileContent, type SavedFile, type Template, type WorkspaceInfo } from '../workspace/files.js';
 
@@ -253,6 +253,8 @@ export interface SessionState {
   grade?: GradeProgress;
   /** The console's recent output, to repaint a terminal after a reload. */
   consoleTail: string;
+  /** The open workspace's breakpoints (hollow in the gutter until a debug boot). */
+  breakpoints?: SavedBreakpoint[];
   /** A debug boot's gdb and its console's recent output. */
   debug?: DebugState;
   debugConsoleTail?: string;
@@ -295,7 +297,7 @@ export const COMMANDS = {
   'debug.resize': z.object({ cols: z.number().int().min(2).max(MAX_COLS), rows: z.number().int().min(2).max(MAX_ROWS) }).strict(),
   'debug.ack': z.object({ chars: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }).strict(),
   'debug.control': z.object({ action: z.enum(['continue', 'step', 'next', 'finish', 'interrupt']) }).strict(),
-  /** Sets a breakpoint at file:line, or clears the one there. */
+  /** Sets a breakpoint at file:line, or clears the one there: kept for the workspace, and in gdb when a debug boot runs. */
   'debug.toggleBreakpoint': z.object({ file: z.enum(EDITOR_FILES), line: z.number().int().min(1).max(1_000_000) }).strict(),
   /** The arguments and locals of a frame of the stopped guest (0: where it stopped). */
   'debug.variables': z.object({ frame: debugFrameLevel }).strict(),
@@ -346,7 +348,7 @@ export interface CommandResults {
   'debug.resize': void;
   'debug.ack': void;
   'debug.control': DebugState;
-  'debug.toggleBreakpoint': DebugState;
+  'debug.toggleBreakpoint': BreakpointToggle;
   'debug.variables': DebugVariable[];
   'debug.children': DebugVariable[];
   'debug.memory': DebugMemory;
@@ -378,6 +380,8 @@ export interface EventPayloads {
   'workspace.changed': WorkspaceInfo;
   'env.changed': EnvStatus;
   'debug.state': DebugState;
+  /** The workspace's breakpoints changed (a gutter click, or gdb's list during a debug boot). */
+  'debug.breakpoints': { breakpoints: SavedBreakpoint[] };
   /** Output of gdb's console (the debug boot's second terminal). */
   'debug.console': { data: string };
   /** One JSON-RPC message from clangd, for the editor. */

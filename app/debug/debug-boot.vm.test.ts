@@ -62,7 +62,7 @@ describe('a debug boot: gdb on QEMU\'s gdbstub, driven like the workbench does',
     expect(execFileSync('ss', ['-ltnH'], { encoding: 'utf8' })).not.toMatch(new RegExp(`(0\\.0\\.0\\.0|\\*|\\[::\\]):${lastDebug()!.port}\\b`));
 
     const set = await session.debugToggleBreakpoint('kshram.c', line);
-    expect(set.breakpoints).toEqual([{ id: expect.any(Number), file: 'kshram.c', line, pending: true }]);
+    expect(set.debug!.breakpoints).toEqual([{ id: expect.any(Number), file: 'kshram.c', line, pending: true }]);
 
     await until('a shell prompt', () => /kshram:\/root# /.test(guestConsole));
     session.consoleInput('insmod /lib/kshram/kshram.ko\r');
@@ -132,7 +132,7 @@ describe('a debug boot: gdb on QEMU\'s gdbstub, driven like the workbench does',
   it('clears a breakpoint from the gutter, and re-adds symbols after the module is reloaded', async () => {
     const bp = lastDebug()!.breakpoints[0]!;
     const cleared = await session.debugToggleBreakpoint('kshram.c', bp.line!);
-    expect(cleared.breakpoints).toEqual([]);
+    expect(cleared).toMatchObject({ breakpoints: [], debug: { breakpoints: [] } });
     const before = debugStates().filter((s) => s.symbolsLoaded && /symbols loaded/.test(s.message)).length;
     session.consoleInput('rmmod kshram\r');
     await until('symbols dropped', () => !lastDebug()!.symbolsLoaded);
@@ -158,6 +158,32 @@ describe('a debug boot: gdb on QEMU\'s gdbstub, driven like the workbench does',
     await session.stop();
     expect(lastDebug()!.phase).toBe('ended');
     await until('QEMU and gdb gone', () => ourProcesses('qemu-system').length === 0 && ourProcesses('gdb -q -nx').length === 0 && ourProcesses('sleep 2147483647').length === 0, 10_000);
+  }, 180_000);
+
+  it('keeps a breakpoint set with no VM for the workspace; Debug sets it before the guest runs, so Boot\'s own insmod stops in kshram_init', async () => {
+    const initLine = lineOf(source, 'ret = alloc_chrdev_region(');
+    // no VM: the click is kept (the gutter shows it hollow), nothing else happens
+    expect(await session.debugToggleBreakpoint('kshram.c', initLine)).toEqual({ breakpoints: [{ file: 'kshram.c', line: initLine }] });
+    expect(events.filter((e) => e.name === 'debug.breakpoints').at(-1)!.payload).toEqual({ breakpoints: [{ file: 'kshram.c', line: initLine }] });
+    // kept in the user's state folder, not in the workspace: another session on the folder has it
+    const other = new LabSession();
+    try {
+      await other.openWorkspace(dir);
+      expect((await other.state()).breakpoints).toEqual([{ file: 'kshram.c', line: initLine }]);
+    } finally {
+      await other.dispose();
+    }
+
+    const before = debugStates().length;
+    const booting = session.debugBoot(100, 30, true, { wait: false, cols: 100, rows: 30 });
+    const stopped = await until('the boot\'s insmod stopped in kshram_init', () => (lastDebug()?.phase === 'stopped' && debugStates().length > before ? lastDebug() : undefined));
+    expect(stopped.stop).toMatchObject({ file: 'kshram.c', line: initLine, function: 'kshram_init', reason: 'breakpoint hit' });
+    await session.debugControl('continue');
+    expect(await booting).toMatchObject({ phase: 'running', moduleLoaded: true });
+    await session.stop();
+    // the VM is gone, the breakpoint stays with the workspace
+    expect((await session.state()).breakpoints).toEqual([{ file: 'kshram.c', line: initLine }]);
+    expect((await session.debugToggleBreakpoint('kshram.c', initLine)).breakpoints).toEqual([]);
   }, 180_000);
 });
 
@@ -192,7 +218,7 @@ describe.each(['debian-6.1', 'debian-6.12'])('breakpoints in kshram_init (%s)', 
     const line = lineOf(source, 'ret = alloc_chrdev_region(');
     await session.debugBoot(100, 30, false, { wait: false, cols: 100, rows: 30 });
     const set = await session.debugToggleBreakpoint('kshram.c', line);
-    expect(set.breakpoints).toEqual([{ id: expect.any(Number), file: 'kshram.c', line, pending: true }]);
+    expect(set.debug!.breakpoints).toEqual([{ id: expect.any(Number), file: 'kshram.c', line, pending: true }]);
 
     await until('a shell prompt', () => /kshram:\/root# /.test(guestConsole));
     const before = debugStates().length;
@@ -231,7 +257,7 @@ describe.each(['debian-6.1', 'debian-6.12'])('breakpoints in kshram_init (%s)', 
 
   it('a load with no breakpoint in kshram_init does not stop at all', async () => {
     const bp = lastDebug()!.breakpoints[0]!;
-    expect((await session.debugToggleBreakpoint('kshram.c', bp.line!)).breakpoints).toEqual([]);
+    expect((await session.debugToggleBreakpoint('kshram.c', bp.line!)).debug!.breakpoints).toEqual([]);
     session.consoleInput('rmmod kshram\r');
     await until('symbols dropped', () => !lastDebug()!.symbolsLoaded);
     const before = debugStates().length;

@@ -1,5 +1,5 @@
 import pty from 'node-pty';
-import type { DebugBreakpoint, DebugState } from './state.js';
+import type { DebugBreakpoint, DebugState, SavedBreakpoint } from './state.js';
 import { LabError } from '../errors.js';
 import { Emitter } from '../events.js';
 import type { AgentClient } from '../agent/agent.js';
@@ -38,6 +38,8 @@ export interface GdbSessionOptions {
   koPath?: string;
   /** Stay stopped at the first instruction (QEMU -S) until the student continues. */
   wait: boolean;
+  /** The workspace's breakpoints, set (pending) before the guest runs: one in kshram_init stops the boot's insmod. */
+  breakpoints?: SavedBreakpoint[];
   cols: number;
   rows: number;
 }
@@ -104,6 +106,8 @@ export class GdbSession {
       await session.waitForMi();
       await mi.command(`-target-select remote ${GDB_HOST}:${options.port}`, CONNECT_TIMEOUT_MS);
       await mi.command(`-gdb-set ${STEP_ALONE}`);
+      // the guest is stopped at attach: no interrupt needed; one gdb refuses (a line past the end) is left out
+      for (const b of options.breakpoints ?? []) await session.insertBreakpoint(b.file, b.line).catch(() => undefined);
       // QEMU stops the guest when gdb attaches; a plain debug boot goes on at once
       if (options.wait) session.stopAt({ reason: 'waiting at the first instruction (--wait): press Continue' }, 'Stopped at the first instruction');
       else await session.go('continue');
@@ -174,12 +178,7 @@ export class GdbSession {
         if (existing) {
           await this.mi.command(`-break-delete ${existing.id}`);
           this.breakpoints.delete(existing.id);
-        } else {
-          // -f: pending until kshram.ko's symbols are loaded
-          const done = await this.mi.command(`-break-insert -f ${file}:${line}`);
-          const bp = breakpointFrom(done.results.bkpt);
-          if (bp) this.breakpoints.set(bp.id, { ...bp, file: bp.file ?? file, line: bp.line ?? line });
-        }
+        } else await this.insertBreakpoint(file, line);
       });
       this.publish();
       return this.state;
@@ -208,6 +207,14 @@ export class GdbSession {
   /** The watch expressions in frame `level`. */
   watch(level: number, expressions: string[]): Promise<DebugVariable[]> {
     return this.inspect((inspector, thread) => inspector.watch(thread, level, expressions));
+  }
+
+  /** The guest must be stopped. */
+  private async insertBreakpoint(file: string, line: number): Promise<void> {
+    // -f: pending until kshram.ko's symbols are loaded
+    const done = await this.mi.command(`-break-insert -f ${file}:${line}`);
+    const bp = breakpointFrom(done.results.bkpt);
+    if (bp) this.breakpoints.set(bp.id, { ...bp, file: bp.file ?? file, line: bp.line ?? line });
   }
 
   /**

@@ -88,3 +88,19 @@ export interface DebugMemory {
   hex: string;
   error?: string;
 }
+
+/**
+ * A breakpoint the workspace keeps between debug boots (the editor's gutter
+ * shows it hollow until a debug boot sets it in gdb).
+ */
+export interface SavedBreakpoint {
+  /** A workspace file: "kshram.c" or "kshram.h". */
+  file: string;
+  line: number;
+}
+
+/** After a gutter click: the workspace's breakpoints, and gdb's state when a debug boot runs. */
+export interface BreakpointToggle {
+  breakpoints: SavedBreakpoint[];
+  debug?: DebugState;
+}

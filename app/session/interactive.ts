@@ -12,6 +12,7 @@ import { freeLoopbackPort } from '../debug/free-port.js';
 import { bootProfile } from '../vm/profile.js';
 import { LiveFindings } from '../checked/live.js';
 import { GdbSession } from '../debug/gdb-session.js';
+import type { SavedBreakpoint } from '../debug/state.js';
 
 /** Resizes come in bursts while a pane is dragged; the guest hears the last. */
 const RESIZE_DEBOUNCE_MS = 150;
@@ -35,7 +36,7 @@ export interface InteractiveOptions {
   /** A host-side line for the terminal (not typed into the guest). */
   onBanner(text: string): void;
   /** A debug boot: QEMU's gdbstub and gdb attached (app/debug/). */
-  debug?: { wait: boolean; cols: number; rows: number; onDebugger(gdb: GdbSession): void };
+  debug?: { wait: boolean; cols: number; rows: number; breakpoints: SavedBreakpoint[]; onDebugger(gdb: GdbSession): void };
 }
 
 /**
@@ -156,7 +157,7 @@ export class InteractiveGuest {
       const { vm, guest } = booted;
       if (gdbStub && options.debug) {
         try {
-          this.gdbSession = await GdbSession.start({ port: gdbStub.port, wait: gdbStub.wait, koPath: guest.kshram.koPath, cols: options.debug.cols, rows: options.debug.rows });
+          this.gdbSession = await GdbSession.start({ port: gdbStub.port, wait: gdbStub.wait, koPath: guest.kshram.koPath, cols: options.debug.cols, rows: options.debug.rows, breakpoints: options.debug.breakpoints });
         } catch (err) {
           await booted.dispose();
           throw err;
@@ -204,7 +205,9 @@ export class InteractiveGuest {
 
   private async loadModule(base: Partial<VmStatus>, label: string): Promise<void> {
     const vm = this.vmInstance!;
-    const result = await vm.agent.run(`insmod ${GUEST_MODULE_DIR}/kshram.ko`, { timeoutMs: TIMEOUTS.interactiveInsmodMs }).catch(() => undefined);
+    // in a debug boot, a breakpoint in kshram_init holds this insmod for as long as the student reads
+    const timeoutMs = this.options.debug ? DEBUG_BOOT_TIMEOUT_MS : TIMEOUTS.interactiveInsmodMs;
+    const result = await vm.agent.run(`insmod ${GUEST_MODULE_DIR}/kshram.ko`, { timeoutMs }).catch(() => undefined);
     if (!result || vm.crashes.crash || !vm.running) return;
     if (result.status === 0) {
       await this.gdbSession?.syncModule(vm.agent).catch(() => undefined);

@@ -22,6 +22,8 @@ import { WorkbenchGrade } from './workbench-grade.js';
 import { InteractiveGuest } from './interactive.js';
 import { QuietAfterCommandMs, SlotsRefresher } from './slots-refresher.js';
 import type { GdbSession } from '../debug/gdb-session.js';
+import { BreakpointStore, savedFrom } from '../debug/breakpoint-store.js';
+import type { BreakpointToggle, DebugBreakpoint } from '../debug/state.js';
 
 /** Host-side lines in the terminal are dim, so nobody takes them for guest output. */
 const banner = (text: string): string => `\r\n\x1b[2m── kshram lab: ${text} ──\x1b[0m\r\n`;
@@ -49,6 +51,8 @@ export class LabSession {
   private debugState: DebugState | undefined;
   private moduleSyncTimer: NodeJS.Timeout | undefined;
   private workspace: Workspace | undefined;
+  /** The open workspace's breakpoints, kept between debug boots (app/debug/breakpoint-store.ts). */
+  private breakpoints: BreakpointStore | undefined;
   private kitName: string;
   private guest: InteractiveGuest | undefined;
   private refresher: SlotsRefresher | undefined;
@@ -101,6 +105,7 @@ export class LabSession {
       slots: this.lastSlots,
       grade: this.workbenchGrade?.progress,
       consoleTail: this.flow.replay,
+      breakpoints: this.breakpoints?.breakpoints,
       debug: this.debugState,
       debugConsoleTail: this.debugState ? this.debugFlow.replay : undefined,
     };
@@ -157,12 +162,14 @@ export class LabSession {
     await this.stop();
     await this.lsp.setWorkspace(workspace.dir);
     this.workspace = workspace;
+    this.breakpoints = await BreakpointStore.open(workspace.dir);
     this.lastBuild = undefined;
     this.lastSlots = undefined;
     this.workbenchGrade = undefined;
     await rememberWorkspace(workspace.dir).catch(() => undefined);
     const info = await workspace.info();
     this.emit('workspace.changed', info);
+    this.emit('debug.breakpoints', { breakpoints: this.breakpoints.breakpoints });
     return info;
   }
 
@@ -258,7 +265,7 @@ export class LabSession {
       onVmStarted: (vm) => this.flow.attach(vm),
       onConsoleData: (text) => this.flow.push(text),
       onBanner: (text) => this.flow.push(banner(text)),
-      debug: debug && { ...debug, onDebugger: (gdb) => this.attachDebugger(guest, gdb) },
+      debug: debug && { ...debug, breakpoints: this.breakpoints?.breakpoints ?? [], onDebugger: (gdb) => this.attachDebugger(guest, gdb) },
     });
     this.guest = guest;
     await guest.start();
@@ -348,6 +355,8 @@ export class LabSession {
     this.debugFlow.push(gdb.takeStartupOutput());
     gdb.onConsoleData((text) => this.debugFlow.push(text));
     gdb.onState((state) => {
+      // gdb's list is the workspace's while it runs: a `break` or `delete` typed in its console counts too
+      if (state.phase !== 'ended') void this.keepBreakpoints(state.breakpoints);
       if (guest !== this.guest) return;
       this.debugState = state;
       this.emit('debug.state', state);
@@ -404,8 +413,26 @@ export class LabSession {
     return this.requireDebugger().control(action);
   }
 
-  debugToggleBreakpoint(file: string, line: number): Promise<DebugState> {
-    return this.requireDebugger().toggleBreakpoint(file, line);
+  /** Any time: kept for the workspace, and set in gdb when a debug boot runs. */
+  async debugToggleBreakpoint(file: string, line: number): Promise<BreakpointToggle> {
+    const gdb = this.guest?.gdb;
+    if (gdb && gdb.state.phase !== 'ended') {
+      const debug = await gdb.toggleBreakpoint(file, line);
+      return { breakpoints: await this.keepBreakpoints(debug.breakpoints), debug };
+    }
+    if (!this.breakpoints) throw new LabError('WORKSPACE_INVALID', 'No workspace is open.', 'Open a folder with your kshram.c first.');
+    const breakpoints = await this.breakpoints.toggle(file, line);
+    this.emit('debug.breakpoints', { breakpoints });
+    return { breakpoints };
+  }
+
+  private async keepBreakpoints(list: DebugBreakpoint[]): Promise<BreakpointToggle['breakpoints']> {
+    const store = this.breakpoints;
+    if (!store) return [];
+    const before = store.breakpoints;
+    const after = await store.replace(savedFrom(list));
+    if (after !== before) this.emit('debug.breakpoints', { breakpoints: after });
+    return after;
   }
 
   // ------------------------------------------------------------ grading
