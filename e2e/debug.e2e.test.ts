@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { moduleDir } from '../app/paths.js';
-import { e2eFixture, openPage, screenshot, startWebMode, terminalText, waitForTerminal } from './harness.js';
+import { e2eFixture, openPage, screenshot, startWebMode, terminalText, VIEWPORT, waitForTerminal } from './harness.js';
 
 /** A TCG debug boot: build ~3 s, boot ~5 s, gdb attach and symbols ~2 s, all slower on a busy host. */
 const BOOT_MS = 150_000;
@@ -19,7 +19,7 @@ const lineNumber = (page: Page, line: number) => page.locator('[data-testid=edit
 describe('a debug session in the workbench, in Chromium, under TCG', () => {
   const fx = e2eFixture('kshram-e2e-debug-');
 
-  it('breaks in kshram_ioctl from the gutter, stops check_msg there with the line highlighted, and Continue lets it finish', { timeout: 420_000 }, async () => {
+  it('keeps a breakpoint set before any boot, offers Debug on Boot, stops check_msg in kshram_ioctl with its variables and stack, marks what Next changed', { timeout: 420_000 }, async () => {
     const dir = join(fx.tmp, 'lab05');
     await mkdir(dir);
     for (const file of ['kshram.c', 'kshram.h', 'Makefile']) await cp(join(moduleDir, file), join(dir, file));
@@ -32,21 +32,30 @@ describe('a debug session in the workbench, in Chromium, under TCG', () => {
     const lines = page.locator('[data-testid=editor] .view-lines');
     await lines.getByText('SPDX-License-Identifier').waitFor({ timeout: UI_MS });
 
-    // Debug boots with gdb attached; Boot's "load kshram.ko" loads the module and gdb its symbols
-    await page.getByTestId('debug-button').click();
-    await page.locator('[data-testid=vm-state][data-phase=running]').waitFor({ timeout: BOOT_MS });
-    await page.getByTestId('debug-message').getByText('kshram.ko symbols loaded').waitFor({ timeout: BOOT_MS });
-    await waitForTerminal(page, /kshram:\/root# /, BOOT_MS);
-
-    // a click in the gutter at kshram_ioctl's first line sets a breakpoint there
+    // a breakpoint can be set before any boot: the workspace keeps it, hollow until a debug boot sets it in gdb
     await lines.click();
     await page.keyboard.press('Control+g');
     await page.keyboard.type(String(line));
     await page.keyboard.press('Enter');
     await lineNumber(page, line).click();
+    const hollow = page.locator('[data-testid=editor] .debug-breakpoint.pending');
+    await hollow.waitFor({ timeout: UI_MS });
+    // Boot with a breakpoint set offers Debug instead
+    await page.getByTestId('boot-button').click();
+    await page.getByTestId('debug-offer').waitFor({ timeout: UI_MS });
+    await expect(page.getByTestId('debug-offer').innerText()).resolves.toMatch(/A breakpoint is set: it stops the guest only in a Debug boot/);
+    await screenshot(page, 'debug-00-boot-offers-debug');
+    await page.getByTestId('debug-offer-debug').click();
+    await page.getByTestId('debug-offer').waitFor({ state: 'detached', timeout: UI_MS });
+
+    // Debug boots with gdb attached; Boot's "load kshram.ko" loads the module and gdb its symbols
+    await page.locator('[data-testid=vm-state][data-phase=running]').waitFor({ timeout: BOOT_MS });
+    await page.getByTestId('debug-message').getByText('kshram.ko symbols loaded').waitFor({ timeout: BOOT_MS });
+    await waitForTerminal(page, /kshram:\/root# /, BOOT_MS);
+
+    // the breakpoint set before the boot is in gdb now, resolved: a solid dot on its line
     const dot = page.locator('[data-testid=editor] .debug-breakpoint:not(.pending)');
     await dot.waitFor({ timeout: UI_MS });
-    // the dot sits on that line
     const [dotBox, lineBox] = await Promise.all([dot.boundingBox(), lineNumber(page, line).boundingBox()]);
     expect(Math.abs(dotBox!.y + dotBox!.height / 2 - (lineBox!.y + lineBox!.height / 2))).toBeLessThan(lineBox!.height / 2);
     await page.getByTestId('tab-gdb').click();
@@ -66,13 +75,62 @@ describe('a debug session in the workbench, in Chromium, under TCG', () => {
     expect(await terminalText(page)).not.toMatch(/PASSED/);
     await page.getByTestId('tab-gdb').click();
     await page.locator('[data-testid=gdb-terminal] .xterm-rows').getByText(/Breakpoint \d+, .*kshram_ioctl/).waitFor({ timeout: UI_MS });
-    // docs/debug.png in the README is this screenshot
+
+    // the Variables panel: kshram_ioctl's arguments and its local
+    const variable = (name: string) => page.locator(`[data-testid=debug-variables] [data-testid=debug-var][data-name="${name}"]`);
+    await variable('slot').waitFor({ timeout: UI_MS });
+    await expect(page.locator('[data-testid=debug-variables] [data-testid=debug-var]').evaluateAll((rows) => rows.map((r) => (r as unknown as { dataset: { name: string } }).dataset.name))).resolves.toEqual(['file', 'cmd', 'arg', 'slot']);
+    await expect(variable('cmd').getByTestId('debug-var-value').innerText()).resolves.toMatch(/^\d+$/);
+    await expect(variable('arg').getByTestId('debug-var-value').innerText()).resolves.toMatch(/^\d+$/);
+    // the Call Stack: kshram_ioctl in kshram.c, then the syscall that called it, kernel code without symbols (dimmed)
+    const frames = page.locator('[data-testid=debug-stack] [data-testid=debug-frame]');
+    await expect(frames.first().getAttribute('data-function')).resolves.toBe('kshram_ioctl');
+    await expect(frames.first().innerText()).resolves.toMatch(new RegExp(`kshram_ioctl\\s+kshram\\.c:${line}`));
+    await expect(frames.nth(1).getAttribute('data-origin')).resolves.toBe('kernel');
+    await expect(frames.nth(1).innerText()).resolves.toMatch(/0xffffffff8[0-9a-f]+\s+kernel · no symbols/);
+    const kernelColor = await frames.nth(1).evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(el).color);
+    const moduleColor = await frames.first().evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(el).color);
+    expect(kernelColor).not.toBe(moduleColor);
+    // the mouse over a variable in the editor shows its value
+    const cmdValue = await variable('cmd').getByTestId('debug-var-value').innerText();
+    await page.locator('[data-testid=editor] .view-line', { hasText: 'switch (cmd)' }).locator('span', { hasText: /^cmd$/ }).hover();
+    await page.locator('[data-testid=editor] .monaco-hover').getByText(new RegExp(`cmd = ${cmdValue}`)).waitFor({ timeout: UI_MS });
+    await page.mouse.move(0, 0);
     await screenshot(page, 'debug-01-stopped-at-breakpoint');
 
-    // Next steps one line; Continue (as often as check_msg calls the ioctl) lets check_msg finish
+    // Next: the line assigns slot; the Variables panel marks it changed, and *slot opens to its fields and buf's bytes
     await page.getByTestId('debug-next').click();
-    await page.locator('[data-testid=debug-bar][data-phase=stopped]').waitFor({ timeout: STOP_MS });
     await page.getByTestId('debug-message').getByText(/end stepping range/).waitFor({ timeout: STOP_MS });
+    await page.locator('[data-testid=debug-variables] [data-testid=debug-var][data-name=slot][data-changed=true]').waitFor({ timeout: UI_MS });
+    await expect(variable('cmd').getAttribute('data-changed')).resolves.toBeNull();
+    const changedColor = await variable('slot').getByTestId('debug-var-value').evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(el).color);
+    expect(changedColor).not.toBe(await variable('cmd').getByTestId('debug-var-value').evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(el).color));
+    await variable('slot').click();
+    await variable('buf').waitFor({ timeout: UI_MS });
+    const size = Number(await variable('size').getByTestId('debug-var-value').innerText());
+    expect(size).toBeGreaterThan(0);
+    await variable('buf').click();
+    const memory = page.locator('[data-testid=debug-variables] [data-testid=debug-memory]');
+    await memory.waitFor({ timeout: UI_MS });
+    // a row of 16 bytes in hex, as many as slot->size says up to 64
+    expect((await memory.innerText()).split('\n').filter(Boolean)).toHaveLength(Math.ceil(Math.min(size, 64) / 16));
+    expect(await memory.innerText()).toMatch(/^0000 ([0-9a-f]{2} ){15}[0-9a-f]{2}/);
+    // a watch expression, evaluated where the guest stopped
+    await page.getByTestId('debug-watch-input').fill('slot->size * 2');
+    await page.getByTestId('debug-watch-input').press('Enter');
+    await page.locator(`[data-testid=debug-watch] [data-testid=debug-var][data-name="slot->size * 2"]`).getByText(String(size * 2)).waitFor({ timeout: UI_MS });
+    // docs/debug.png in the README is this screenshot
+    await screenshot(page, 'debug-02-next-changed-slot');
+    // a kernel frame has no variables to show, and says why; back to kshram_ioctl
+    await frames.nth(1).click();
+    await page.getByTestId('debug-variables').getByText(/Kernel code: the kit's kernel has no debug info/).waitFor({ timeout: UI_MS });
+    await frames.first().click();
+    await variable('slot').waitFor({ timeout: UI_MS });
+    await page.setViewportSize({ width: 1024, height: 768 });
+    await screenshot(page, 'debug-03-next-at-1024x768');
+    await page.setViewportSize(VIEWPORT);
+
+    // Continue (as often as check_msg calls the ioctl) lets check_msg finish
     await page.getByTestId('tab-terminal').click();
     const deadline = Date.now() + STOP_MS;
     while (!/PASSED/.test(await terminalText(page)) && Date.now() < deadline) {
@@ -86,7 +144,7 @@ describe('a debug session in the workbench, in Chromium, under TCG', () => {
     await page.locator('[data-testid=debug-bar][data-phase=running]').waitFor({ timeout: UI_MS });
     await expect(page.locator('[data-testid=editor] .debug-stopped-line').count()).resolves.toBe(0);
     expect(await page.locator('[data-testid=vm-state]').getAttribute('data-phase')).toBe('running');
-    await screenshot(page, 'debug-02-check-msg-finished');
+    await screenshot(page, 'debug-04-check-msg-finished');
 
     // a second click on the dot clears the breakpoint
     await lineNumber(page, line).click();
@@ -109,7 +167,7 @@ describe('a debug session in the workbench, in Chromium, under TCG', () => {
     await initHighlight.waitFor({ timeout: UI_MS });
     const [initHlBox, initLineBox] = await Promise.all([initHighlight.boundingBox(), lineNumber(page, initLine).boundingBox()]);
     expect(Math.abs(initHlBox!.y - initLineBox!.y)).toBeLessThan(2);
-    await screenshot(page, 'debug-03-stopped-in-kshram-init');
+    await screenshot(page, 'debug-05-stopped-in-kshram-init');
     await page.getByTestId('debug-continue').click();
     await waitForTerminal(page, /RELOADED_2/, STOP_MS);
     await page.locator('[data-testid=debug-bar][data-phase=running]').waitFor({ timeout: UI_MS });

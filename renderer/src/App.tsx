@@ -10,6 +10,9 @@ import { Toolbar } from './chrome/Toolbar';
 import { errorData } from './client/errors';
 import { CrashBanner } from './crash/CrashBanner';
 import { DebugBar } from './debug/DebugBar';
+import { DebugOffer } from './debug/DebugOffer';
+import { DebugPanel } from './debug/DebugPanel';
+import { useSelectedFrame } from './debug/useSelectedFrame';
 import { EditorPane, type EditorHandle } from './editor/EditorPane';
 import { GradePane } from '../shared/grade/GradePane';
 import { useStaleGrade } from './grade/staleGrade';
@@ -21,7 +24,7 @@ import { WorkspaceDialog } from './workspace/WorkspaceDialog';
 
 type BottomTab = 'terminal' | 'gdb' | 'problems' | 'log';
 
-const EVENTS: EventName[] = ['build.state', 'vm.state', 'slots.snapshot', 'grade.stage', 'grade.itemStart', 'grade.itemEnd', 'grade.done', 'workspace.changed', 'env.changed', 'debug.state'];
+const EVENTS: EventName[] = ['build.state', 'vm.state', 'slots.snapshot', 'grade.stage', 'grade.itemStart', 'grade.itemEnd', 'grade.done', 'workspace.changed', 'env.changed', 'debug.state', 'debug.breakpoints'];
 const NO_FINDINGS: readonly CheckedFindingInfo[] = [];
 /** Until app.info arrives; the engine's value replaces it. */
 const DEFAULT_ACK_CHARS = 5_000;
@@ -36,6 +39,8 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
   const [checked, setChecked] = useState(false);
   /** The terminal has shown something: the "press Boot" hint would cover it. */
   const [consoleUsed, setConsoleUsed] = useState(false);
+  /** Boot was pressed with breakpoints set: the bar offering Debug instead shows. */
+  const [debugOffer, setDebugOffer] = useState(false);
   const editor = useRef<EditorHandle>(null);
   const terminal = useRef<TerminalHandle>(null);
   const gdbTerminal = useRef<TerminalHandle>(null);
@@ -136,9 +141,19 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
   };
 
   const { info, env, workspace, vm } = state;
-  const debugGutter = state.debug && {
+  const frameSelection = useSelectedFrame(state.debug);
+  const debugLive = !!state.debug && state.debug.phase !== 'ended';
+  const debugGutter = {
+    client,
     state: state.debug,
-    onToggle: (file: EditorFile, line: number) => void client.invoke('debug.toggleBreakpoint', { file, line }).then((d) => dispatch({ type: 'debug', state: d }), notifyError),
+    saved: state.breakpoints,
+    frame: frameSelection.frame,
+    frameLevel: frameSelection.level,
+    onToggle: (file: EditorFile, line: number) =>
+      void client.invoke('debug.toggleBreakpoint', { file, line }).then((t) => {
+        dispatch({ type: 'breakpoints', breakpoints: t.breakpoints });
+        if (t.debug) dispatch({ type: 'debug', state: t.debug });
+      }, notifyError),
   };
   const diagnostics = state.build?.diagnostics ?? [];
   // the running checked boot's findings, else the last checked grade's
@@ -161,7 +176,7 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
         onChecked={setChecked}
         onWorkspace={() => setDialog(true)}
         onBuild={() => void build()}
-        onBoot={() => boot()}
+        onBoot={() => (state.breakpoints.length > 0 ? setDebugOffer(true) : boot())}
         onDebug={() => boot(true)}
         onStop={() => client.invoke('vm.stop', {}).catch(notifyError)}
         onGrade={() => grade()}
@@ -169,6 +184,20 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
         onKit={(name) => void client.invoke('kits.select', { name }).catch(notifyError)}
       />
       <Banners env={env} vm={vm} connection={state.connection} notices={state.notices} onDismiss={(id) => dispatch({ type: 'dismiss', id })} onRetryEnv={() => void client.invoke('env.status', { refresh: true }).then((e) => dispatch({ type: 'env', env: e }), notifyError)} />
+      {debugOffer && (
+        <DebugOffer
+          count={state.breakpoints.length}
+          onDebug={() => {
+            setDebugOffer(false);
+            void boot(true);
+          }}
+          onBoot={() => {
+            setDebugOffer(false);
+            void boot();
+          }}
+          onClose={() => setDebugOffer(false)}
+        />
+      )}
       <main className="main">
         <Group orientation="horizontal">
           <Panel defaultSize="62" minSize="30">
@@ -226,13 +255,18 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
           </Panel>
           <Separator className="separator-v" />
           <Panel defaultSize="38" minSize="22">
-            <Group orientation="vertical">
-              <Panel defaultSize="45" minSize="15">
+            {/* a debug boot gives the debugger most of the column (the slots are read only on ↻ then) */}
+            <Group orientation="vertical" key={debugLive ? 'debugging' : 'grading'}>
+              <Panel defaultSize={debugLive ? '22' : '45'} minSize={debugLive ? '10' : '15'}>
                 <SlotsPane vm={vm} grading={!!state.grade?.running} snapshot={state.slots} onRefresh={() => void client.invoke('slots.snapshot', {}).then((s) => dispatch({ type: 'event', event: { name: 'slots.snapshot', payload: s } }), notifyError)} />
               </Panel>
               <Separator className="separator-h" />
-              <Panel defaultSize="55" minSize="20">
-                <GradePane checklist={info?.checklist ?? []} timeLimitMs={info?.timeLimitMs ?? 120_000} grade={state.grade} stale={gradeStale} />
+              <Panel defaultSize={debugLive ? '78' : '55'} minSize="20">
+                {debugLive && workspace ? (
+                  <DebugPanel client={client} state={state.debug!} selection={frameSelection} workspace={workspace.dir} />
+                ) : (
+                  <GradePane checklist={info?.checklist ?? []} timeLimitMs={info?.timeLimitMs ?? 120_000} grade={state.grade} stale={gradeStale} />
+                )}
               </Panel>
             </Group>
           </Panel>

@@ -1,4 +1,4 @@
-import type { ApiError, ApiEvent, AppInfo, BuildOutcome, DebugState, EnvStatus, GradeProgress, SessionState, SlotsSnapshot, VmStatus, WorkspaceInfo } from '../../app/api';
+import type { ApiError, ApiEvent, AppInfo, BuildOutcome, DebugState, SavedBreakpoint, EnvStatus, GradeProgress, SessionState, SlotsSnapshot, VmStatus, WorkspaceInfo } from '../../app/api';
 
 export interface Notice {
   id: number;
@@ -23,6 +23,8 @@ export interface UiState {
   notices: Notice[];
   /** A debug boot's gdb (app/debug/). */
   debug?: DebugState;
+  /** The workspace's breakpoints, kept between debug boots. */
+  breakpoints: SavedBreakpoint[];
 }
 
 export type Action =
@@ -33,9 +35,10 @@ export type Action =
   | { type: 'notice'; kind: Notice['kind']; text: string; suggestion?: string }
   | { type: 'dismiss'; id: number }
   | { type: 'connection'; problem: string | undefined }
-  | { type: 'debug'; state: DebugState | undefined };
+  | { type: 'debug'; state: DebugState | undefined }
+  | { type: 'breakpoints'; breakpoints: SavedBreakpoint[] };
 
-export const initialState: UiState = { vm: { phase: 'stopped', message: 'Not running' }, building: false, notices: [] };
+export const initialState: UiState = { vm: { phase: 'stopped', message: 'Not running' }, building: false, notices: [], breakpoints: [] };
 
 let noticeId = 0;
 /** Errors pile up when something is badly wrong; the last few are enough. */
@@ -45,7 +48,7 @@ export function reducer(state: UiState, action: Action): UiState {
   switch (action.type) {
     case 'session': {
       const s = action.state;
-      return { ...state, workspace: s.workspace, vm: s.vm, building: s.building, build: s.build, slots: s.slots, grade: s.grade, debug: s.debug };
+      return { ...state, workspace: s.workspace, vm: s.vm, building: s.building, build: s.build, slots: s.slots, grade: s.grade, debug: s.debug, breakpoints: s.breakpoints ?? [] };
     }
     case 'info':
       return { ...state, info: action.info };
@@ -59,6 +62,8 @@ export function reducer(state: UiState, action: Action): UiState {
       return { ...state, connection: action.problem };
     case 'debug':
       return { ...state, debug: action.state };
+    case 'breakpoints':
+      return { ...state, breakpoints: action.breakpoints };
     case 'event':
       return applyEvent(state, action.event);
   }
@@ -100,6 +105,8 @@ function applyEvent(state: UiState, event: ApiEvent): UiState {
       return state;
     case 'debug.state':
       return { ...state, debug: event.payload };
+    case 'debug.breakpoints':
+      return { ...state, breakpoints: event.payload.breakpoints };
     case 'debug.console':
     // the editor's language client follows these itself
     case 'lsp.message':
