@@ -241,7 +241,7 @@ export class GdbSession {
       if (!this.live || symbols.holds(sections)) return;
       await this.whileStopped(() => symbols.swap(sections));
       await this.refreshBreakpoints();
-      this.publish(sections ? `kshram.ko symbols loaded at .text 0x${sections.get('.text')!.toString(16)}` : 'kshram.ko is not loaded');
+      this.note(sections ? `kshram.ko symbols loaded at .text 0x${sections.get('.text')!.toString(16)}` : 'kshram.ko is not loaded');
     });
   }
 
@@ -253,10 +253,10 @@ export class GdbSession {
   async armInitHook(agent: AgentClient): Promise<void> {
     const hook = this.hook;
     if (!this.live || this.guestStopped || hook?.armed) return;
-    if (!hook) return this.publish('Breakpoints in kshram_init will not stop: kshram.ko did not build');
+    if (!hook) return this.note('Breakpoints in kshram_init will not stop: kshram.ko did not build');
     const site = await hook.locate(agent);
     if (!this.live) return;
-    if ('why' in site) return this.publish(`Breakpoints in kshram_init will not stop: ${site.why}`);
+    if ('why' in site) return this.note(`Breakpoints in kshram_init will not stop: ${site.why}`);
     await this.serialize(() =>
       this.whileStopped(async () => {
         await hook.insert(site);
@@ -381,10 +381,10 @@ export class GdbSession {
         // a quick rmmod + insmod: the poll may not have dropped the previous load yet
         await this.symbols!.swap(sections);
         await this.refreshBreakpoints();
-        this.publish(`kshram.ko symbols loaded before its init, .init.text at 0x${sections.get('.init.text')!.toString(16)}`);
+        this.note(`kshram.ko symbols loaded before its init, .init.text at 0x${sections.get('.init.text')!.toString(16)}`);
       }
     } catch (err) {
-      this.publish(`kshram.ko's symbols could not be loaded before its init: ${(err as Error).message}`);
+      this.note(`kshram.ko's symbols could not be loaded before its init: ${(err as Error).message}`);
     }
     this.hold = { kind: 'running', stepping: false };
     try {
@@ -485,6 +485,11 @@ export class GdbSession {
   private end(message: string): void {
     this.hold = { kind: 'ended' };
     this.publish(message);
+  }
+
+  /** News of the engine's own work: shown unless the guest is at a stop, whose message says where it is. */
+  private note(message: string): void {
+    this.publish(this.hold.kind === 'stopped' ? undefined : message);
   }
 
   private publish(message?: string): void {
