@@ -1,5 +1,6 @@
 import pc from 'picocolors';
 import { toErrorData, type LabErrorCode } from '../errors.js';
+import { safeStrings } from '../untrusted-text.js';
 
 /** Exit statuses: 0 full marks / success, 1 graded below full marks, 2 could not run, 3 environment problem. */
 export const EXIT_OK = 0;
@@ -20,7 +21,8 @@ export interface ErrorOutput {
 
 /** The one place the CLI turns an error into a message and an exit status. */
 export function handleError(err: unknown, output: ErrorOutput = {}): never {
-  const data = toErrorData(err);
+  // a message may name a submission's files: made safe for the terminal it is printed on
+  const data = safeStrings(toErrorData(err));
   if (output.json) process.stdout.write(`${JSON.stringify({ error: data }, null, 2)}\n`);
   process.stderr.write(`${pc.red('error:')} ${data.message}\n`);
   if (data.suggestion) process.stderr.write(`${pc.yellow('hint:')} ${data.suggestion}\n`);

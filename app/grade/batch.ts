@@ -12,6 +12,7 @@ import { validateChecksDir } from './checks-dir.js';
 import { DEFAULT_TIME_LIMIT_MS, type ItemResult } from './checklist.js';
 import { MAX_POINTS } from './items/table.js';
 import { gradeSubmission, type GradeOptions, type GradeReport } from './runner.js';
+import { safeStrings, safeText } from '../untrusted-text.js';
 
 /** Where one submission is in its grade, for a live table. */
 export type BatchPhase = 'queued' | 'unpacking' | 'building' | 'booting' | 'running' | 'graded' | 'error';
@@ -85,7 +86,8 @@ export async function gradeBatch(inputs: readonly string[], options: BatchOption
   const timeLimitMs = options.timeLimitMs ?? defaultTimeLimitMs(kit, DEFAULT_TIME_LIMIT_MS);
   await buildGuestPrograms(toolchain, options.checksDir);
 
-  const students = uniqueNames(inputs.map(submissionName));
+  // a folder or archive name is the student's choice: escapes in it never reach a terminal or a report
+  const students = uniqueNames(inputs.map((input) => safeText(submissionName(input))));
   const entries = new Array<BatchEntry>(inputs.length);
   const root = await mkdtemp(join(tmpdir(), 'kshram-batch-'));
   const listener = options.listener ?? {};
@@ -100,7 +102,7 @@ export async function gradeBatch(inputs: readonly string[], options: BatchOption
       Object.assign(progress, change);
       listener.onProgress?.(index, student, { ...progress });
     };
-    const base = { student, input, max: MAX_POINTS, files: [] as string[], submissionNotes: [] as string[] };
+    const base = { student, input: safeText(input), max: MAX_POINTS, files: [] as string[], submissionNotes: [] as string[] };
     report({});
     try {
       if (options.signal?.aborted) throw cancelledError('Grading');
@@ -115,10 +117,10 @@ export async function gradeBatch(inputs: readonly string[], options: BatchOption
         },
       });
       report({ phase: 'graded', item: undefined, points: graded.total });
-      return { ...base, kind: submission.kind, status: 'graded', total: graded.total, elapsedMs: Date.now() - begun, files: submission.files, submissionNotes: submission.notes, report: graded };
+      return safeStrings<BatchEntry>({ ...base, kind: submission.kind, status: 'graded', total: graded.total, elapsedMs: Date.now() - begun, files: submission.files, submissionNotes: submission.notes, report: graded });
     } catch (err) {
       report({ phase: 'error', item: undefined, points: 0 });
-      return { ...base, status: 'error', total: 0, elapsedMs: Date.now() - begun, error: toErrorData(err) };
+      return safeStrings<BatchEntry>({ ...base, status: 'error', total: 0, elapsedMs: Date.now() - begun, error: toErrorData(err) });
     } finally {
       await rm(join(root, String(index)), { recursive: true, force: true });
     }

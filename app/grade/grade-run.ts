@@ -23,6 +23,7 @@ import { ItemRecorder } from './items/recorder.js';
 import { newRunState, type RunState } from './items/run-state.js';
 import { GRADE_ITEMS, MAX_POINTS, type GradeItem } from './items/table.js';
 import { YOUR_CODE_SEPARATOR, type GradeListener, type GradeOptions, type GradeReport } from './grade-types.js';
+import { safeStrings } from '../untrusted-text.js';
 
 /** Compiler messages shown in item 3's evidence when kshram.c does not build. */
 const BUILD_ERRORS_SHOWN = 10;
@@ -124,7 +125,8 @@ export class GradeRun {
     const { kshram } = this.booted!.guest;
     const total = this.items.reduce((sum, item) => sum + item.points, 0);
     this.listener.onStage?.('done', `${total}/${MAX_POINTS}`);
-    return {
+    // notes, the crash's frames and the compiler's messages quote the submission too (untrusted-text.ts)
+    return safeStrings<GradeReport>({
       submission: resolve(workspaceDir),
       total,
       max: MAX_POINTS,
@@ -142,7 +144,7 @@ export class GradeRun {
       build: { ok: kshram.ok, elapsedMs: kshram.elapsedMs, diagnostics: kshram.diagnostics, compat: kshram.compat },
       ...(this.crash ? { crash: this.crash } : {}),
       ...(this.checkedReport ? { checked: this.checkedReport } : {}),
-    };
+    });
   }
 
   /** Stops listening, then ends QEMU and removes the run's files. */
@@ -171,7 +173,8 @@ export class GradeRun {
     if (ran instanceof BootFailed && !this.rebooted) ran = await this.retryOnFreshVm(ran, item, state, kshramBuildError);
     const outcome = ran instanceof RunEnded ? await this.endedOutcome(ran, item) : ran;
     checkAborted(this.options.signal);
-    return {
+    // evidence is the submission's output and the kernel's messages: made safe to print before anything shows it
+    return safeStrings<ItemResult>({
       id: item.id,
       title: item.title,
       points: outcome.pass ? item.points : 0,
@@ -180,7 +183,7 @@ export class GradeRun {
       evidence: `${outcome.summary}\n${outcome.evidence}`.trimEnd(),
       summary: outcome.summary,
       elapsedMs: Date.now() - itemStarted,
-    };
+    });
   }
 
   private async attempt(item: GradeItem, state: RunState, kshramBuildError: BuildError | undefined): Promise<ItemOutcome | RunEnded> {

@@ -1,4 +1,5 @@
 import { CHECKLIST } from './items/table.js';
+import { safeText } from '../untrusted-text.js';
 import type { BatchEntry, BatchResult } from './batch.js';
 
 /** Columns of results.csv, one row per submission. */
@@ -7,10 +8,10 @@ export const CSV_COLUMNS = ['student', 'submission', 'status', 'total', 'max', .
 /**
  * RFC 4180 quoting; a cell that a spreadsheet would run as a formula
  * (=, +, -, @ first) gets a leading apostrophe, since student-chosen file
- * names end up in cells.
+ * names end up in cells; no control character reaches a cell (untrusted-text.ts).
  */
 export function csvCell(value: string | number): string {
-  let text = String(value);
+  let text = typeof value === 'string' ? safeText(value) : String(value);
   if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

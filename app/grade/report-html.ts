@@ -2,6 +2,7 @@ import type { BatchEntry, BatchResult } from './batch.js';
 import type { ItemResult } from './checklist.js';
 import { CHECKLIST } from './items/table.js';
 import { firstFailure } from './report-csv.js';
+import { safeText } from '../untrusted-text.js';
 
 /**
  * report.html: one self-contained page (inline CSS, no scripts, no external
@@ -10,7 +11,8 @@ import { firstFailure } from './report-csv.js';
  */
 
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  // no control character reaches the page either (untrusted-text.ts), whatever the caller passed
+  return safeText(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 const seconds = (ms: number | undefined): string => (ms === undefined ? '' : `${(ms / 1000).toFixed(1)} s`);

@@ -13,6 +13,7 @@ import type { Diagnostic } from '../build/diagnostics.js';
 import type { ItemResult } from '../grade/checklist.js';
 import type { GradeReport } from '../grade/runner.js';
 import type { SlotSnapshot } from '../slots/snapshot.js';
+import { safeStrings } from '../untrusted-text.js';
 
 const diagnostic = (d: Diagnostic): ApiDiagnostic => ({ file: d.file, line: d.line, column: d.column, severity: d.severity, message: d.message });
 
@@ -46,14 +47,14 @@ export function toGradeResult(report: GradeReport): GradeResult {
 /** A checker's finding for the UI: what and where in the student's code (the frames stay in the report text). */
 export function toFindingInfo(finding: CheckedFinding): CheckedFindingInfo {
   const site = finding.site;
-  return {
+  return safeStrings({
     kind: finding.kind,
     label: finding.label,
     title: finding.title,
     count: finding.count,
     ...(site?.file && site.line ? { location: { file: site.file, line: site.line, function: site.function, ...(site.source ? { source: site.source } : {}) } } : {}),
     report: finding.text,
-  };
+  });
 }
 
 export function toSlotsSnapshot(snapshot: SlotSnapshot): SlotsSnapshot {
@@ -69,7 +70,8 @@ export function toSlotsSnapshot(snapshot: SlotSnapshot): SlotsSnapshot {
 
 /** A crash for the UI: the report, and once decoded, where it is in the student's code and who ran into it. */
 export function toCrashInfo(crash: CrashReport, decoded?: DecodedCrash): CrashInfo {
-  const info: CrashInfo = { summary: describeCrash(crash).replace(/^Kernel panic: (?=Kernel panic)/, ''), report: readableReport(crash) };
+  // the report is the module's printk text and the frames DWARF names: evidence, made safe to show (untrusted-text.ts)
+  const info: CrashInfo = safeStrings({ summary: describeCrash(crash).replace(/^Kernel panic: (?=Kernel panic)/, ''), report: readableReport(crash) });
   if (!decoded) return info;
   const site = decoded.yourCode;
   if (site?.file && site.line) info.location = { file: site.file, line: site.line, function: site.function, ...(site.source ? { source: site.source } : {}) };
@@ -85,5 +87,5 @@ export function toCrashInfo(crash: CrashReport, decoded?: DecodedCrash): CrashIn
     ...(f.source ? { source: f.source } : {}),
     inlinedFrom: f.inlinedFrom.map((i) => ({ function: i.function, ...(i.file ? { file: i.file } : {}), ...(i.line ? { line: i.line } : {}) })),
   }));
-  return info;
+  return safeStrings(info);
 }
