@@ -13,8 +13,8 @@ import type { Toolchain } from './toolchain.js';
 
 /** A kshram module builds in about a second; anything near this is stuck. */
 const MODULE_BUILD_TIMEOUT_MS = 120_000;
-/** Source files larger than this are not a student's module. */
-const MAX_SOURCE_BYTES = 1024 * 1024;
+/** Source files larger than this are not a student's module (also the most the crash decoder quotes from). */
+export const MAX_SOURCE_BYTES = 1024 * 1024;
 
 export interface ModuleSource {
   /** Directory with NAME.c (and any other .c/.h it needs). */
@@ -43,6 +43,8 @@ export interface ModuleBuildResult {
   /** The built module, inside the build directory. */
   koPath?: string;
   buildDir: string;
+  /** The names of the submission's files copied into buildDir and compiled there ("kshram.c", "kshram.h"). */
+  sources: string[];
   log: string;
   diagnostics: Diagnostic[];
   /** Which compatibility shims the build used and what each line concerned needs. */
@@ -61,7 +63,7 @@ export async function buildModule(source: ModuleSource, options: ModuleBuildOpti
   const buildDir = options.workDir ?? join(cacheDir(), 'builds', `${source.name}-${randomBytes(6).toString('hex')}`);
   await rm(buildDir, { recursive: true, force: true });
   await mkdir(buildDir, { recursive: true });
-  await copySources(source, buildDir);
+  const sources = await copySources(source, buildDir);
   // byte columns (see GCC_BYTE_COLUMNS), through cc-option so a compiler without the flag still builds
   await writeFile(join(buildDir, 'Kbuild'), `obj-m := ${source.name}.o\nccflags-y := $(call cc-option,${GCC_BYTE_COLUMNS})\n`);
 
@@ -92,7 +94,7 @@ export async function buildModule(source: ModuleSource, options: ModuleBuildOpti
     diagnostics.push({ file: `${source.name}.c`, line: 1, column: 1, severity: 'error', message: reason });
   }
   const compatReport = finished?.report ?? compatDisabled(options.compatTarget);
-  return { ok, koPath: ok ? koPath : undefined, buildDir, log, diagnostics, compat: compatReport, elapsedMs: Date.now() - started };
+  return { ok, koPath: ok ? koPath : undefined, buildDir, sources, log, diagnostics, compat: compatReport, elapsedMs: Date.now() - started };
 }
 
 /**
@@ -112,13 +114,15 @@ function readSource(path: string): Buffer | undefined {
   }
 }
 
-async function copySources(source: ModuleSource, buildDir: string): Promise<void> {
+/** Copies the module's .c and .h files (and the fallback headers it lacks) into buildDir; returns their names. */
+async function copySources(source: ModuleSource, buildDir: string): Promise<string[]> {
   const main = join(source.dir, `${source.name}.c`);
   if (!existsSync(main)) {
     throw new LabError('WORKSPACE_INVALID', `There is no ${source.name}.c in ${source.dir}.`, `Put your module's source in ${source.name}.c.`);
   }
   const names = await readdir(source.dir);
   const folder = await realpath(source.dir);
+  const copied: string[] = [];
   for (const name of names) {
     if (!/\.[ch]$/.test(name)) continue;
     const from = join(source.dir, name);
@@ -135,9 +139,13 @@ async function copySources(source: ModuleSource, buildDir: string): Promise<void
       throw new LabError('WORKSPACE_INVALID', `${name} is ${info.size} bytes, more than a module source can sensibly be.`, `Keep sources under ${MAX_SOURCE_BYTES / 1024} KiB.`);
     }
     await copyFile(from, join(buildDir, name));
+    copied.push(name);
   }
   for (const header of source.fallbackHeaders ?? []) {
     const name = header.split('/').pop()!;
-    if (!names.includes(name)) await copyFile(header, join(buildDir, name));
+    if (names.includes(name)) continue;
+    await copyFile(header, join(buildDir, name));
+    copied.push(name);
   }
+  return copied;
 }

@@ -44,7 +44,18 @@ export interface SandboxSpec {
   /** Folders it writes: the private copy of the sources. */
   writable: readonly string[];
   env: Record<string, string>;
+  /** Per-process bounds other than the build's (an ELF reader mapping a large vmlinux needs more address space). */
+  limits?: Partial<SandboxLimits>;
 }
+
+/** The per-process bounds prlimit sets inside the sandbox. */
+export interface SandboxLimits {
+  addressSpaceBytes: number;
+  cpuSeconds: number;
+  fileBytes: number;
+}
+
+const BUILD_LIMITS: SandboxLimits = { addressSpaceBytes: SANDBOX_ADDRESS_SPACE_BYTES, cpuSeconds: SANDBOX_CPU_SECONDS, fileBytes: SANDBOX_FILE_BYTES };
 
 const isRoot = (): boolean => process.getuid?.() === 0;
 
@@ -86,6 +97,7 @@ export function sandboxArguments(spec: SandboxSpec): string[] {
     args.push('--ro-bind', file, file);
   }
   for (const dir of spec.readOnly) {
+    // a file (an ELF to read) or a folder (a build tree)
     const path = resolve(dir);
     parents(path);
     args.push('--ro-bind', path, path);
@@ -98,11 +110,12 @@ export function sandboxArguments(spec: SandboxSpec): string[] {
     made.add(path);
   }
   args.push('--chdir', spec.cwd, '--');
+  const limits = { ...BUILD_LIMITS, ...spec.limits };
   args.push(
     'prlimit',
-    `--as=${SANDBOX_ADDRESS_SPACE_BYTES}`,
-    `--cpu=${SANDBOX_CPU_SECONDS}`,
-    `--fsize=${SANDBOX_FILE_BYTES}`,
+    `--as=${limits.addressSpaceBytes}`,
+    `--cpu=${limits.cpuSeconds}`,
+    `--fsize=${limits.fileBytes}`,
     '--core=0',
     '--',
   );

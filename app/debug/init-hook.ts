@@ -1,6 +1,5 @@
 import type { AgentClient } from '../agent/agent.js';
-import { run } from '../process.js';
-import { GDB_BINARY } from './gdb-binary.js';
+import { runElfTool } from '../symbols/elf-tools.js';
 import type { MiChannel } from './mi-channel.js';
 import { miQuote, miString, type MiRecord } from './mi.js';
 import { isWantedSection, type SectionMap } from '../symbols/sections.js';
@@ -50,7 +49,8 @@ export async function probeModuleLayout(koPath: string): Promise<ModuleLayout | 
     battr: 'sizeof(struct bin_attribute)',
   };
   const args = ['-batch', '-nx', koPath, ...Object.entries(fields).flatMap(([key, expr]) => ['-ex', `printf "${key}=%ld\\n", ${expr}`])];
-  const result = await run(GDB_BINARY, args, { timeoutMs: PROBE_TIMEOUT_MS }).catch(() => undefined);
+  // a batch gdb reading the student's .ko: in the sandbox of every host-side ELF read
+  const result = await runElfTool('gdb', args, { inputs: [koPath], timeoutMs: PROBE_TIMEOUT_MS }).catch(() => undefined);
   if (!result) return undefined;
   const value = (key: string): number | undefined => {
     const match = new RegExp(`^${key}=(\\d+)$`, 'm').exec(result.output);

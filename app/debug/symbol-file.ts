@@ -1,5 +1,6 @@
+import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { run } from '../process.js';
+import { runElfTool } from '../symbols/elf-tools.js';
 
 /** readelf and objcopy on a module take milliseconds. */
 const BINUTILS_TIMEOUT_MS = 20_000;
@@ -14,19 +15,23 @@ const SECTION = /^\s*\[\s*\d+\]\s+(\S+)\s+\S+\s+([0-9a-f]{16})\s/;
  * function's DWARF as if in .text: kshram_init and kshram_exit land at
  * .text+0x10 and a breakpoint on an init line at an address in .text. A
  * copy with those addresses zeroed (objcopy) is read right; without
- * binutils, or when all are zero (6.1), the module itself.
+ * binutils, or when all are zero (6.1), the module itself. Both tools
+ * run in the sandbox of every host-side ELF read (symbols/elf-tools.ts).
  */
 export async function gdbSymbolFile(koPath: string): Promise<string> {
-  const env = { ...process.env, LC_ALL: 'C' };
-  const listing = await run('readelf', ['-SW', koPath], { timeoutMs: BINUTILS_TIMEOUT_MS, env }).catch(() => undefined);
+  const listing = await runElfTool('readelf', ['-SW', koPath], { inputs: [koPath], timeoutMs: BINUTILS_TIMEOUT_MS }).catch(() => undefined);
   if (!listing || listing.code !== 0) return koPath;
   const placed = listing.output.split('\n').flatMap((line) => {
     const match = SECTION.exec(line);
     return match && BigInt(`0x${match[2]}`) !== 0n ? [match[1]!] : [];
   });
   if (placed.length === 0) return koPath;
-  const copy = join(dirname(koPath), 'kshram-for-gdb.ko');
+  // a folder of its own: the one place objcopy may write
+  const outputDir = join(dirname(koPath), 'for-gdb');
+  await rm(outputDir, { recursive: true, force: true });
+  await mkdir(outputDir);
+  const copy = join(outputDir, 'kshram.ko');
   const args = [...placed.flatMap((name) => ['--change-section-address', `${name}=0`]), koPath, copy];
-  const result = await run('objcopy', args, { timeoutMs: BINUTILS_TIMEOUT_MS, env }).catch(() => undefined);
+  const result = await runElfTool('objcopy', args, { inputs: [koPath], outputDir, timeoutMs: BINUTILS_TIMEOUT_MS }).catch(() => undefined);
   return result?.code === 0 ? copy : koPath;
 }

@@ -1,5 +1,5 @@
 import { LabError } from '../errors.js';
-import { run } from '../process.js';
+import { runElfTool } from './elf-tools.js';
 
 /** addr2line answers a handful of addresses in well under a second, vmlinux included. */
 const ADDR2LINE_TIMEOUT_MS = 30_000;
@@ -26,10 +26,8 @@ const ADDRESS_LINE = /^0x[0-9a-f]+$/;
 export async function addr2line(objectPath: string, section: string | undefined, addresses: readonly number[]): Promise<DwarfLocation[][]> {
   if (!addresses.length) return [];
   const args = ['-a', '-f', '-i', '-e', objectPath, ...(section ? ['-j', section] : []), ...addresses.map((a) => `0x${a.toString(16)}`)];
-  const result = await run('addr2line', args, { timeoutMs: ADDR2LINE_TIMEOUT_MS, env: { ...process.env, LC_ALL: 'C' } }).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') throw new LabError('TOOLCHAIN_MISSING', 'addr2line is not installed, so kernel reports cannot be decoded to source lines.', 'Install binutils (apt-get install binutils).');
-    throw err;
-  });
+  // in the sandbox (elf-tools.ts): a student's .ko is hostile input to binutils
+  const result = await runElfTool('addr2line', args, { inputs: [objectPath], timeoutMs: ADDR2LINE_TIMEOUT_MS });
   if (result.code !== 0) throw new LabError('INTERNAL', `addr2line could not read ${objectPath}: ${result.output.trim().split('\n')[0] ?? ''}`);
   return parseAddr2line(result.output);
 }

@@ -1,7 +1,7 @@
-import { join } from 'node:path';
 import { TIMEOUTS } from '../timeouts.js';
 import type { CrashReport } from '../vm/crash.js';
 import { parseFrame, parseFrames, parseRip, reportTask } from '../vm/kernel-log.js';
+import { safeText } from '../untrusted-text.js';
 import { SourceLines } from './source-lines.js';
 import { decodeFrames, describeOwnSite, firstOwnSite, type DecodedFrame, type ReportFrame, type RunSymbols, type SourceSite } from './decode.js';
 
@@ -52,12 +52,12 @@ export async function decodeCrash(crash: CrashReport, symbols: RunSymbols): Prom
   return { frames, ...(yourCode ? { yourCode, yourCodeText: describeOwnSite(yourCode) } : {}), ...(excerpt ? { excerpt } : {}), ...(task ? { task } : {}), problems };
 }
 
-/** Lines around the student's line, from the source the loaded .ko was built from. */
+/** Lines around the student's line, from the source the loaded .ko was built from (one of the files the build copied). */
 async function ownExcerpt(site: SourceSite & { module?: string }, symbols: RunSymbols): Promise<SourceExcerpt | undefined> {
-  const buildDir = site.module ? symbols.modules[site.module]?.buildDir : undefined;
-  if (!buildDir || !site.file || !site.line) return undefined;
-  const excerpt = await new SourceLines().excerpt(join(buildDir, site.file), site.line, EXCERPT_CONTEXT_LINES);
-  return excerpt ? { file: site.file, line: site.line, ...excerpt } : undefined;
+  const sources = site.module ? symbols.modules[site.module]?.sources : undefined;
+  if (!sources || !site.own || !site.file || !site.line) return undefined;
+  const excerpt = await new SourceLines(sources).excerpt(site.file, site.line, EXCERPT_CONTEXT_LINES);
+  return excerpt ? { file: site.file, line: site.line, firstLine: excerpt.firstLine, lines: excerpt.lines.map(safeText) } : undefined;
 }
 
 /** What reports and the API carry of a decoded crash (JSON: `crash.frames[]`, `crash.yourCode`, ...). */

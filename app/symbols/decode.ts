@@ -1,7 +1,7 @@
-import { join } from 'node:path';
+import { safeText } from '../untrusted-text.js';
 import { addr2line, type DwarfLocation } from './addr2line.js';
 import { readElfFunctions, type ElfFunction, type ElfFunctions } from './elf-functions.js';
-import { SourceLines } from './source-lines.js';
+import { SourceLines, type OwnSources } from './source-lines.js';
 
 /** A frame as the kernel printed it: "kshram_mmap+0x24/0xd0 [kshram]" (the kernel-log parser's KernelFrame fits). */
 export interface FrameRef {
@@ -26,9 +26,10 @@ export interface ReportFrame extends FrameRef {
 export interface RunSymbols {
   /**
    * Module name ("kshram", "hello") -> the .ko that was loaded and, for the student's module, the
-   * directory it was built in (its files are the student's own code).
+   * folder it was built in with the files the build copied there (the student's own code, the only
+   * files ever quoted).
    */
-  modules: Readonly<Record<string, { koPath: string; buildDir?: string }>>;
+  modules: Readonly<Record<string, { koPath: string; sources?: OwnSources }>>;
   /** The kit's vmlinux with DWARF, when it has one: kernel frames get lines too. */
   vmlinux?: string;
 }
@@ -36,7 +37,7 @@ export interface RunSymbols {
 /** A place in the source. */
 export interface SourceSite {
   function: string;
-  /** Relative to the module's build directory for the module's own files ("kshram.c"), else as DWARF names it. */
+  /** The module's own file by name ("kshram.c"), else as DWARF names it (made safe to print, never opened). */
   file?: string;
   line?: number;
   /** The line's text, for the module's own files. */
@@ -66,7 +67,7 @@ interface Lookup {
   frame: ReportFrame;
   index: number;
   object: string;
-  buildDir?: string;
+  sources?: OwnSources;
   section?: string;
   address: number;
 }
@@ -115,17 +116,22 @@ export async function decodeFrames(frames: readonly ReportFrame[], symbols: RunS
       continue;
     }
     const address = fn.value + (frame.exact || frame.offset === 0 ? frame.offset : frame.offset - 1);
-    lookups.push({ frame, index, object, buildDir: module?.buildDir, section: elf.relocatable ? fn.section : undefined, address });
+    lookups.push({ frame, index, object, sources: module?.sources, section: elf.relocatable ? fn.section : undefined, address });
   }
 
-  const quotes = new SourceLines();
+  const quotes = new Map<OwnSources, SourceLines>();
+  const quotesOf = (sources: OwnSources): SourceLines => {
+    let found = quotes.get(sources);
+    if (!found) quotes.set(sources, (found = new SourceLines(sources)));
+    return found;
+  };
   const groups = new Map<string, Lookup[]>();
   for (const lookup of lookups) {
     const key = `${lookup.object}\0${lookup.section ?? ''}`;
     groups.set(key, [...(groups.get(key) ?? []), lookup]);
   }
   for (const group of groups.values()) {
-    const { object, section, buildDir } = group[0]!;
+    const { object, section, sources } = group[0]!;
     let chains: DwarfLocation[][];
     try {
       chains = await addr2line(object, section, group.map((l) => l.address));
@@ -134,7 +140,7 @@ export async function decodeFrames(frames: readonly ReportFrame[], symbols: RunS
       continue;
     }
     for (const [i, lookup] of group.entries()) {
-      const sites = await Promise.all((chains[i] ?? []).map((location) => toSite(location, buildDir, quotes)));
+      const sites = await Promise.all((chains[i] ?? []).map((location) => toSite(location, sources ? quotesOf(sources) : undefined)));
       if (!sites.length || !sites[0]!.line) {
         problems.add(`${object} has no line information for ${lookup.frame.func} (built without debug info?)`);
         continue;
@@ -151,12 +157,17 @@ function pickFunction(candidates: readonly ElfFunction[] | undefined, offset: nu
   return candidates?.find((fn) => offset <= fn.size);
 }
 
-async function toSite(location: DwarfLocation, buildDir: string | undefined, quotes: SourceLines): Promise<SourceSite> {
-  const prefix = buildDir ? `${buildDir.replace(/\/+$/, '')}/` : undefined;
-  const own = !!prefix && !!location.file?.startsWith(prefix);
-  const file = own ? location.file!.slice(prefix.length) : location.file?.replace(/^\.\//, '');
-  const source = own && location.line ? await quotes.quote(join(buildDir!, file!), location.line) : undefined;
-  return { function: location.function, ...(file ? { file } : {}), ...(location.line ? { line: location.line } : {}), ...(source ? { source } : {}), own };
+/**
+ * One step of a chain as a site: the student's own file by its name, with
+ * the line quoted, when DWARF names one of the files the build copied;
+ * any other name (a kernel header, or whatever a hostile line table
+ * says) only shown, made safe to print.
+ */
+async function toSite(location: DwarfLocation, quotes: SourceLines | undefined): Promise<SourceSite> {
+  const ownFile = await quotes?.own(location.file);
+  const file = ownFile ?? (location.file ? safeText(location.file.replace(/^\.\//, '')) : undefined);
+  const source = ownFile && location.line ? await quotes!.quote(ownFile, location.line) : undefined;
+  return { function: safeText(location.function), ...(file ? { file } : {}), ...(location.line ? { line: location.line } : {}), ...(source ? { source: safeText(source) } : {}), own: !!ownFile };
 }
 
 /** The first place in the student's own code: a frame's line, or the call it was inlined at. */

@@ -40,7 +40,7 @@ function built(variantName: string): Promise<{ build: ModuleBuildResult; source:
   return found;
 }
 
-const symbolsOf = (build: ModuleBuildResult): RunSymbols => ({ modules: { kshram: { koPath: build.koPath!, buildDir: build.buildDir } } });
+const symbolsOf = (build: ModuleBuildResult): RunSymbols => ({ modules: { kshram: { koPath: build.koPath!, sources: { dir: build.buildDir, files: build.sources } } } });
 
 /** 1-based line of the only line of `source` within function `fn` that contains `text`. */
 function lineOf(source: string, fn: string, text: string): number {

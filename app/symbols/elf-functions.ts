@@ -1,5 +1,5 @@
 import { LabError } from '../errors.js';
-import { run } from '../process.js';
+import { runElfTool } from './elf-tools.js';
 
 /** readelf lists a module's symbols in milliseconds; vmlinux's ~150 000 in about a second. */
 const READELF_TIMEOUT_MS = 30_000;
@@ -30,10 +30,8 @@ const FUNCTION_SYMBOL = /^\s*\d+:\s+([0-9a-f]+)\s+(\d+)\s+FUNC\s+\w+\s+\w+\s+(\d
  * needed): each function's section, value and size.
  */
 export async function readElfFunctions(objectPath: string): Promise<ElfFunctions> {
-  const result = await run('readelf', ['-h', '-S', '-s', '-W', objectPath], { timeoutMs: READELF_TIMEOUT_MS, env: { ...process.env, LC_ALL: 'C' } }).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') throw new LabError('TOOLCHAIN_MISSING', 'readelf is not installed, so kernel reports cannot be decoded to source lines.', 'Install binutils (apt-get install binutils).');
-    throw err;
-  });
+  // in the sandbox (elf-tools.ts): a student's .ko is hostile input to binutils
+  const result = await runElfTool('readelf', ['-h', '-S', '-s', '-W', objectPath], { inputs: [objectPath], timeoutMs: READELF_TIMEOUT_MS });
   if (result.code !== 0) throw new LabError('INTERNAL', `readelf could not read ${objectPath}: ${result.output.trim().split('\n')[0] ?? ''}`);
   const sections = new Map<number, string>();
   const byName = new Map<string, ElfFunction[]>();

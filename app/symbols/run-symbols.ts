@@ -9,9 +9,9 @@ import type { RunSymbols } from './decode.js';
  * directory until the run ends) and the kit's vmlinux when it has one.
  */
 export function runSymbols(kit: Kit, student: Readonly<Record<string, ModuleBuildResult>>, ours: Readonly<Record<string, string>> = {}): RunSymbols {
-  const loaded: Record<string, { koPath: string; buildDir?: string }> = {};
+  const loaded: Record<string, RunSymbols['modules'][string]> = {};
   // our own modules (hello) have lines, but they are not the student's code
   for (const [name, koPath] of Object.entries(ours)) loaded[name] = { koPath };
-  for (const [name, build] of Object.entries(student)) if (build.ok && build.koPath) loaded[name] = { koPath: build.koPath, buildDir: build.buildDir };
+  for (const [name, build] of Object.entries(student)) if (build.ok && build.koPath) loaded[name] = { koPath: build.koPath, sources: { dir: build.buildDir, files: build.sources } };
   return { modules: loaded, ...(kit.vmlinuxPath && existsSync(kit.vmlinuxPath) ? { vmlinux: kit.vmlinuxPath } : {}) };
 }
