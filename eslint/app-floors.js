@@ -25,6 +25,7 @@ export const APP_FLOORS = [
   ['session'],
   ['server'],
   ['service'],
+  ['submit'],
   ['cli'],
 ];
 

@@ -7,6 +7,7 @@ import { app, dialog, Menu, type BrowserWindow } from 'electron';
 import { DEFAULT_KIT } from '../app/kit/kit.js';
 import { enterProcessScope } from '../app/lifecycle.js';
 import { LabSession } from '../app/session/session.js';
+import { WorkbenchSubmit } from '../app/submit/workbench-submit.js';
 import { bindIpc } from './ipc.js';
 import { buildMenu } from './menu.js';
 import { createWindow, isOwnPage } from './window.js';
@@ -21,6 +22,8 @@ let win: BrowserWindow | undefined;
 /** A workspace given on the command line (electron . DIR) opens at start. */
 const workspaceArg = process.argv.slice(app.isPackaged ? 1 : 2).find((a) => !a.startsWith('-'));
 const session = new LabSession({ workspace: workspaceArg, kit: process.env.KSHRAM_LAB_KIT ?? DEFAULT_KIT, version: app.getVersion() });
+/** Submit to the course service (issue 22), beside the session's own commands. */
+const submit = new WorkbenchSubmit(session);
 
 const pickFolder = async (): Promise<string | null> => {
   const options = { title: 'Open a kshram workspace', properties: ['openDirectory', 'createDirectory'] as Array<'openDirectory' | 'createDirectory'> };
@@ -42,7 +45,7 @@ app.on('second-instance', () => {
 void app.whenReady().then(async () => {
   await session.init().catch((err: Error) => dialog.showErrorBox('kshram lab', err.message));
   win = createWindow();
-  const ipc = bindIpc(win, session, { pickFolder }, isOwnPage);
+  const ipc = bindIpc(win, session, { pickFolder, submit: submit.handlers() }, isOwnPage);
   Menu.setApplicationMenu(
     buildMenu({
       openFolder: async () => {
@@ -64,5 +67,6 @@ app.on('will-quit', (event) => {
   // stop the VM (and any grade) before the process goes
   event.preventDefault();
   quitting = true;
+  submit.dispose();
   void session.dispose().finally(() => app.quit());
 });

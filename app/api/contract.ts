@@ -35,6 +35,10 @@ const MAX_DEBUG_MEMORY_BYTES = 4096;
 const debugFrameLevel = z.number().int().min(0).max(31);
 /** One line of C: a newline would end the MI command it travels in. */
 const debugExpression = z.string().min(1).max(MAX_DEBUG_EXPRESSION_CHARS).regex(/^[^\r\n]*$/, 'one line');
+/** A course service's address: any real URL fits. */
+const MAX_SERVICE_URL_CHARS = 2048;
+/** A service token (`kshram-lab token add` prints one of ~50 characters); anything far longer is a paste gone wrong. */
+const MAX_SERVICE_TOKEN_CHARS = 256;
 /** Workspace paths: long enough for any real folder, short enough to refuse garbage early. */
 const MAX_PATH_CHARS = 4096;
 /** Terminal sizes xterm can sensibly report; the guest's tty takes 16-bit values. */
@@ -260,6 +264,60 @@ export interface SessionState {
   debugConsoleTail?: string;
 }
 
+// ---------------------------------------------------------------- the course service (Submit)
+
+/**
+ * The workbench's Submit: where the course service is and who the token
+ * says you are. The token itself never reaches the page; it lives in a
+ * file of the user's state folder that only the user can read.
+ */
+export interface SubmitSettings {
+  /** The service's address (http:// or https://), when one is set. */
+  url?: string;
+  /** Whose token it is and what it may do, as the service said when it was set. */
+  student?: string;
+  role?: 'student' | 'ta';
+  /** Where the settings live (shown, so the user knows what to delete). */
+  file: string;
+}
+
+/**
+ * What the workbench reads of the course service's data. The service's
+ * own types (app/service/contract.ts: SubmissionView, LiveEvent,
+ * GradeReportJson) have these fields and more; this floor cannot import
+ * them, so app/submit proves at compile time that they fit.
+ */
+export interface ServiceSubmission {
+  id: string;
+  fileName: string;
+  sha256: string;
+  size: number;
+  submittedAt: number;
+  state: 'queued' | 'running' | 'graded' | 'error';
+  /** While queued: 1 = next to be graded. */
+  position?: number;
+  total?: number;
+  max: number;
+  firstFailure?: { id: number; title: string; summary: string };
+  error?: ApiError;
+}
+
+/** A graded run's report as the service stores it: `grade --json`'s object (no checked run there). */
+export type ServiceGradeResult = Omit<GradeResult, 'checked'>;
+
+export interface ServiceSubmissionDetail extends ServiceSubmission {
+  result?: ServiceGradeResult;
+}
+
+/** One event of a run on the service, as its live socket sends it. */
+export type ServiceRunEvent<R extends ServiceGradeResult = ServiceGradeResult, S extends ServiceSubmission = ServiceSubmission> =
+  | { name: 'submission.state'; payload: S }
+  | { name: 'grade.stage'; payload: EventPayloads['grade.stage'] }
+  | { name: 'grade.itemStart'; payload: EventPayloads['grade.itemStart'] }
+  | { name: 'grade.itemEnd'; payload: { item: GradeItem } }
+  | { name: 'console.data'; payload: EventPayloads['console.data'] }
+  | { name: 'grade.done'; payload: { result?: R; error?: ApiError } };
+
 // ---------------------------------------------------------------- commands
 
 /** A workspace path as the user typed it; the session resolves and confines it. */
@@ -313,6 +371,14 @@ export const COMMANDS = {
   'lsp.readFile': z.object({ uri: z.string().min(1).max(MAX_PATH_CHARS) }).strict(),
   'lsp.format': z.object({ path: workspacePath, content: z.string().max(MAX_FILE_CHARS, 'file too large') }).strict(),
   'lsp.kernelDoc': z.object({ name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not a C name').max(128) }).strict(),
+  /** The course service's address and this user's token for Submit (checked with the service, then kept). */
+  'submit.settings': empty,
+  'submit.configure': z.object({ url: z.string().min(1).max(MAX_SERVICE_URL_CHARS).url('not an address (http://host:port)'), token: z.string().trim().min(1, 'a token is required').max(MAX_SERVICE_TOKEN_CHARS) }).strict(),
+  'submit.forget': empty,
+  /** Saves nothing itself: builds the workspace as it is on disk, uploads its sources, follows the run (submit.live events). */
+  'submit.run': empty,
+  'submit.history': empty,
+  'submit.open': z.object({ id: z.string().regex(/^[a-z0-9]{16}$/, 'not a submission id') }).strict(),
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;
@@ -361,6 +427,14 @@ export interface CommandResults {
   'lsp.format': string;
   /** A kernel function's kernel-doc comment that lives in a .c file (clangd sees only headers), or null. */
   'lsp.kernelDoc': { name: string; doc: string; source: string } | null;
+  'submit.settings': SubmitSettings;
+  'submit.configure': SubmitSettings;
+  'submit.forget': SubmitSettings;
+  /** The submission as the service queued it; its run follows as submit.live events. */
+  'submit.run': ServiceSubmission;
+  /** This user's submissions, newest first. */
+  'submit.history': ServiceSubmission[];
+  'submit.open': ServiceSubmissionDetail;
 }
 
 export type CommandResult<K extends CommandName> = CommandResults[K];
@@ -387,6 +461,12 @@ export interface EventPayloads {
   /** One JSON-RPC message from clangd, for the editor. */
   'lsp.message': { generation: number; message: unknown };
   'lsp.state': LspStatus;
+  /**
+   * A run on the course service that Submit started or the user opened, as
+   * it happens; `restart`: what was shown of it is replayed from its start
+   * next (a new watch, a reconnection), so clear it first.
+   */
+  'submit.live': { submission: string; event?: ServiceRunEvent; restart?: boolean };
 }
 
 export type EventName = keyof EventPayloads;

@@ -5,6 +5,7 @@ import pc from 'picocolors';
 import { projectRoot } from '../paths.js';
 import { startWebServer } from '../server/server.js';
 import { LabSession } from '../session/session.js';
+import { WorkbenchSubmit } from '../submit/workbench-submit.js';
 import type { Template } from '../api/contract.js';
 import { handleError } from './errors.js';
 import { kitOption } from './options.js';
@@ -29,13 +30,15 @@ export function webCommand(): Command {
         const workspace = dir === undefined ? undefined : await ensureWorkspaceDir(dir, flags.template);
         const session = new LabSession({ workspace, kit: flags.kit, version });
         await session.init();
-        const server = await startWebServer({ session, port: flags.port });
+        const submit = new WorkbenchSubmit(session);
+        const server = await startWebServer({ session, port: flags.port, host: { submit: submit.handlers() } });
         process.stdout.write(`kshram lab workbench: ${pc.bold(server.url)}\n`);
         process.stdout.write(pc.dim('Open it in a browser on this machine. Ctrl-C stops the server and any VM it runs.\n'));
         let stopping = false;
         const stop = (): void => {
           if (stopping) return;
           stopping = true;
+          submit.dispose();
           void Promise.all([session.dispose(), server.close()]).finally(() => process.exit(0));
         };
         process.on('SIGINT', stop);

@@ -8,7 +8,7 @@ import { MAX_FILE_CHARS } from '../api/contract.js';
 import { WS_PATH } from '../api/wire.js';
 import { LabError } from '../errors.js';
 import { projectRoot } from '../paths.js';
-import { sessionHandlers } from '../session/handlers.js';
+import { sessionHandlers, type HostFeatures } from '../session/handlers.js';
 import type { LabSession } from '../session/session.js';
 import { bridgeSockets } from './bridge.js';
 import { serveStatic } from './static.js';
@@ -28,6 +28,8 @@ export const defaultRendererDir = (): string => join(projectRoot, 'out', 'render
 
 export interface WebServerOptions {
   session: LabSession;
+  /** What the host adds to the session's commands (Submit to the course service). */
+  host?: HostFeatures;
   /** The built renderer (index.html and assets). */
   staticDir?: string;
   /** 0 picks a free port. */
@@ -90,7 +92,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   server.on('clientError', (_err, socket: Duplex) => socket.destroy());
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   wss.on('error', () => undefined);
-  const bridge = bridgeSockets(wss, options.session, sessionHandlers(options.session));
+  const bridge = bridgeSockets(wss, options.session, sessionHandlers(options.session, options.host));
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     const rest = afterToken(req);

@@ -4,10 +4,18 @@ import { formatKernelStyle } from '../lsp/format.js';
 import { kernelDoc } from '../lsp/kernel-doc.js';
 import type { LabSession } from './session.js';
 
-/** What only the host can do: Electron shows a native folder dialog, web mode cannot. */
+/** The workbench's Submit to the course service (app/submit, a floor above): its commands. */
+export type SubmitHandlers = Pick<Handlers, 'submit.settings' | 'submit.configure' | 'submit.forget' | 'submit.run' | 'submit.history' | 'submit.open'>;
+
+/** What only the host can do: Electron shows a native folder dialog, web mode cannot; both set up Submit. */
 export interface HostFeatures {
   pickFolder?: () => Promise<string | null>;
+  submit?: SubmitHandlers;
 }
+
+const submitMissing = (): never => {
+  throw new LabError('BAD_ARGUMENT', 'Submit is not set up in this window.', 'Start the workbench with `kshram-lab web` or `npm start`.');
+};
 
 /** Every API command, bound to a session. Both transports dispatch into this. */
 export function sessionHandlers(session: LabSession, host: HostFeatures = {}): Handlers {
@@ -50,5 +58,11 @@ export function sessionHandlers(session: LabSession, host: HostFeatures = {}): H
     'lsp.readFile': ({ uri }) => session.lsp.readFile(uri),
     'lsp.format': ({ path, content }) => formatKernelStyle(content, path),
     'lsp.kernelDoc': ({ name }) => kernelDoc(name),
+    'submit.settings': (args) => (host.submit ?? submitMissing())['submit.settings'](args),
+    'submit.configure': (args) => (host.submit ?? submitMissing())['submit.configure'](args),
+    'submit.forget': (args) => (host.submit ?? submitMissing())['submit.forget'](args),
+    'submit.run': (args) => (host.submit ?? submitMissing())['submit.run'](args),
+    'submit.history': (args) => (host.submit ?? submitMissing())['submit.history'](args),
+    'submit.open': (args) => (host.submit ?? submitMissing())['submit.open'](args),
   };
 }

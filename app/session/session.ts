@@ -5,7 +5,7 @@ import type { AppInfo, BuildOutcome, DebugState, EnvStatus, EventName, EventPayl
 import { buildModule } from '../build/module.js';
 import { selectToolchain } from '../build/select.js';
 import { LabError, toErrorData } from '../errors.js';
-import { Emitter } from '../events.js';
+import { Emitter, type Disposable, type Event } from '../events.js';
 import { DEFAULT_TIME_LIMIT_MS } from '../grade/checklist.js';
 import { CHECKLIST } from '../grade/items/table.js';
 import { DEFAULT_KIT, loadKit } from '../kit/kit.js';
@@ -488,6 +488,16 @@ export class LabSession {
   /** A VM-owning operation that resumes after dispose() must not start a VM nobody will stop. */
   private throwIfDisposed(): void {
     if (this.disposed) throw new LabError('CANCELLED', 'The lab session was closed.');
+  }
+
+  /**
+   * Sends the events of a feature built on the session from a floor above
+   * (the workbench's Submit, app/submit) to the UI with the session's own.
+   */
+  forward(source: Event<ApiEvent>): Disposable {
+    return source((event) => {
+      if (!this.disposed) this.eventEmitter.fire(event);
+    });
   }
 
   private emit<K extends EventName>(name: K, payload: EventPayloads[K]): void {

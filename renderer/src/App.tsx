@@ -14,11 +14,13 @@ import { DebugOffer } from './debug/DebugOffer';
 import { DebugPanel } from './debug/DebugPanel';
 import { useSelectedFrame } from './debug/useSelectedFrame';
 import { EditorPane, type EditorHandle } from './editor/EditorPane';
-import { GradePane } from '../shared/grade/GradePane';
 import { useStaleGrade } from './grade/staleGrade';
 import { ProblemsPane } from './problems/ProblemsPane';
 import { SlotsPane } from './slots/SlotsPane';
 import { initialState, reducer } from './store';
+import { GradeArea, type GradeSource } from './submit/GradeArea';
+import { SubmitSettingsDialog } from './submit/SubmitSettingsDialog';
+import { useServiceRun } from './submit/useServiceRun';
 import { TerminalPane, type TerminalHandle } from './terminal/TerminalPane';
 import { WorkspaceDialog } from './workspace/WorkspaceDialog';
 
@@ -41,6 +43,10 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
   const [consoleUsed, setConsoleUsed] = useState(false);
   /** Boot was pressed with breakpoints set: the bar offering Debug instead shows. */
   const [debugOffer, setDebugOffer] = useState(false);
+  /** Which grade the Grade pane shows: the workbench's own, or the course service's (Submit). */
+  const [gradeSource, setGradeSource] = useState<GradeSource>('local');
+  const [submitDialog, setSubmitDialog] = useState(false);
+  const service = useServiceRun(client);
   const editor = useRef<EditorHandle>(null);
   const terminal = useRef<TerminalHandle>(null);
   const gdbTerminal = useRef<TerminalHandle>(null);
@@ -126,11 +132,27 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
     if (question && !window.confirm(question)) return;
     if (!(await saveAll())) return;
     setBottom('terminal');
+    setGradeSource('local');
     try {
       await client.invoke('grade.run', { checked });
     } catch (err) {
       // the grade panel shows what went wrong; a cancel needs no toast
       if (errorData(err).code !== 'CANCELLED') notifyError(err, 'Grade: ');
+    }
+  };
+
+  const submitToService = async (): Promise<void> => {
+    if (!service.settings?.url) {
+      setSubmitDialog(true);
+      return;
+    }
+    if (!(await saveAll())) return;
+    setGradeSource('service');
+    try {
+      await service.submit();
+    } catch (err) {
+      // the service view shows why; a build that failed shows its errors too
+      if (errorData(err).code === 'BUILD_FAILED') setBottom('problems');
     }
   };
 
@@ -182,6 +204,7 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
         onGrade={() => grade()}
         onCancelGrade={() => client.invoke('grade.cancel', {}).catch(notifyError)}
         onKit={(name) => void client.invoke('kits.select', { name }).catch(notifyError)}
+        submit={{ url: service.settings?.url, busy: service.submitting, onSubmit: () => submitToService() }}
       />
       <Banners env={env} vm={vm} connection={state.connection} notices={state.notices} onDismiss={(id) => dispatch({ type: 'dismiss', id })} onRetryEnv={() => void client.invoke('env.status', { refresh: true }).then((e) => dispatch({ type: 'env', env: e }), notifyError)} />
       {debugOffer && (
@@ -265,7 +288,16 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
                 {debugLive && workspace ? (
                   <DebugPanel client={client} state={state.debug!} selection={frameSelection} workspace={workspace.dir} />
                 ) : (
-                  <GradePane checklist={info?.checklist ?? []} timeLimitMs={info?.timeLimitMs ?? 120_000} grade={state.grade} stale={gradeStale} />
+                  <GradeArea
+                    checklist={info?.checklist ?? []}
+                    timeLimitMs={info?.timeLimitMs ?? 120_000}
+                    grade={state.grade}
+                    stale={gradeStale}
+                    service={service}
+                    source={gradeSource}
+                    onSource={setGradeSource}
+                    onSubmitSettings={() => setSubmitDialog(true)}
+                  />
                 )}
               </Panel>
             </Group>
@@ -274,6 +306,7 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
       </main>
       <BuildToast building={state.building} build={state.build} error={state.buildError} onShowProblems={() => setBottom('problems')} />
       <StatusBar env={env} vm={vm} building={state.building} build={state.build} grade={state.grade} transport={transport} />
+      {submitDialog && <SubmitSettingsDialog client={client} settings={service.settings} onSaved={service.setSettings} onClose={() => setSubmitDialog(false)} />}
       {dialog && info && <WorkspaceDialog client={client} canPickFolder={info.canPickFolder} cancellable={!!workspace} confirmLeave={confirmLeave} onClose={() => setDialog(false)} />}
     </div>
   );

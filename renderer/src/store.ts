@@ -111,6 +111,8 @@ function applyEvent(state: UiState, event: ApiEvent): UiState {
     // the editor's language client follows these itself
     case 'lsp.message':
     case 'lsp.state':
+    // the Submit pane follows the course service's run itself (submit/)
+    case 'submit.live':
       return state;
   }
 }

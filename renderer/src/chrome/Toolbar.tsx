@@ -22,6 +22,8 @@ interface Props {
   onGrade(): unknown;
   onCancelGrade(): unknown;
   onKit(name: string): void;
+  /** Submit to the course service (renderer/src/submit/): shown always; without a service set up it asks for one. */
+  submit: { url?: string; busy: boolean; onSubmit(): unknown };
 }
 
 const VM_BUSY = new Set(['building', 'booting', 'running', 'crashed']);
@@ -81,6 +83,14 @@ export function Toolbar(props: Props) {
           ✔ Grade
         </button>
       )}
+      <button
+        onClick={props.submit.onSubmit}
+        disabled={!workspace || noKit || props.submit.busy}
+        data-testid="submit-button"
+        title={props.submit.url ? `Save, build and submit your sources to the course service at ${props.submit.url}; its run shows in the Grade pane` : 'Submit to your course’s grading service: it needs the service’s address and your token first'}
+      >
+        {props.submit.busy ? <span className="spinner" /> : '⇪'} Submit
+      </button>
       <div className="fill" />
       {env && (
         <label className="kit-select" title={env.kitError ? env.kitError.message : 'The kernel to build against and boot'}>

@@ -69,13 +69,13 @@ export function StudentApp({ client, me, info, live, liveStatus, signOut }: Sign
               <div className="panel-head">
                 <h2>The checklist</h2>
               </div>
-              <ol className="plain-list">
+              <ul className="plain-list">
                 {info.checklist.map((c) => (
                   <li key={c.id}>
                     {c.id}. {c.title} <span className="dim">{c.max} pts</span>
                   </li>
                 ))}
-              </ol>
+              </ul>
             </div>
           </section>
         )}

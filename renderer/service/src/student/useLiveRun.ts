@@ -1,11 +1,14 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { serviceErrorOf, type LiveConnection, type ServiceApi } from '../../../../app/service/http-client';
-import type { ServiceError } from '../../../../app/service/contract';
+import type { GradeReportJson, ServiceError, SubmissionView } from '../../../../app/service/contract';
 import { applyLive, emptyRun, finished, restartsRun, runFromDetail, type LiveRun } from '../../../shared/grade/liveRun';
 import type { XtermSink } from '../../../shared/terminal/Xterm';
 
+/** A run as the pages see it: the service's full types (the crash, the uploader). */
+export type PageRun = LiveRun<GradeReportJson, SubmissionView>;
+
 export interface LiveRunView {
-  run?: LiveRun;
+  run?: PageRun;
   /** The stored submission could not be loaded (not found, not yours). */
   error?: ServiceError;
   /** Hooks the console of this run to a terminal (stable per submission). */
@@ -21,7 +24,7 @@ export interface LiveRunView {
  * stored result always wins over a half replay.
  */
 export function useLiveRun(client: ServiceApi, live: LiveConnection, id: string | undefined, onSettled?: () => void): LiveRunView {
-  const [run, setRun] = useState<LiveRun>();
+  const [run, setRun] = useState<PageRun>();
   const [error, setError] = useState<ServiceError>();
   const [consoleSeen, setConsoleSeen] = useState(false);
   const sink = useRef<{ write: XtermSink['write']; reset(): void } | undefined>(undefined);
@@ -54,7 +57,7 @@ export function useLiveRun(client: ServiceApi, live: LiveConnection, id: string 
       client.submission(id).then(
         (detail) => {
           if (gone) return;
-          setRun((now) => (!now || finished(detail) ? runFromDetail(detail) : { ...now, submission: now.submission ?? detail }));
+          setRun((now) => (!now || finished(detail) ? runFromDetail<GradeReportJson, SubmissionView>(detail) : { ...now, submission: now.submission ?? detail }));
         },
         (err: unknown) => {
           if (!gone) setError(serviceErrorOf(err));
@@ -80,7 +83,7 @@ export function useLiveRun(client: ServiceApi, live: LiveConnection, id: string 
       setRun((now) => {
         // a replay of a run whose stored result is known changes nothing
         if (now?.result && !now.grade.running && now.submission && finished(now.submission)) return now;
-        const run = now ?? emptyRun();
+        const run = now ?? emptyRun<GradeReportJson, SubmissionView>();
         if (restartsRun(run, event)) sink.current?.reset();
         return applyLive(run, event);
       });
