@@ -1,9 +1,8 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runOwned } from '../../test/owned.js';
 import { loadKit, DEFAULT_KIT, type Kit } from '../kit/kit.js';
 import { moduleDir } from '../paths.js';
 import { byteToCharColumn, charColumns, GCC_BYTE_COLUMNS, parseDiagnostics } from './diagnostics.js';
@@ -15,7 +14,6 @@ import { NativeToolchain } from './toolchain.js';
  * comments in their own language) land on the exact character: the one
  * an editor's column counts.
  */
-const run = promisify(execFile);
 /** The character column (1-based, UTF-16 code units) where `token` starts on the line holding `lineText`. */
 const columnOf = (source: string, lineText: string, token: string): { line: number; column: number } => {
   const lines = source.split('\n');
@@ -52,8 +50,7 @@ describe("gcc's diagnostics on tab-indented code, compiled for real", () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   const compile = async (flags: string[]): Promise<string> => {
-    const result = await run('gcc', [...flags, '-fdiagnostics-color=never', '-c', 'f.c', '-o', '/dev/null'], { cwd: dir }).catch((err: { stderr: string }) => err);
-    return result.stderr;
+    return (await runOwned('gcc', [...flags, '-fdiagnostics-color=never', '-c', 'f.c', '-o', '/dev/null'], { cwd: dir })).stderr;
   };
 
   it('lands on the token gcc means, after tabs and UTF-8 text', async () => {

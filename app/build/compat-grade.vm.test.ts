@@ -1,7 +1,7 @@
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runOwned } from '../../test/owned.js';
 import type { GradeReport } from '../grade/runner.js';
 import { gradeSubmission } from '../grade/runner.js';
 import { BUILTIN_KITS } from '../kit-store/install.js';
@@ -18,18 +18,15 @@ const corpusDir = (name: string): string => join(moduleDir, 'compat-tests', name
 /** A CLI grade spawns node + tsx and boots once; far above the ~10 s it takes. */
 const CLI_TIMEOUT_MS = 150_000;
 
-/** Runs `kshram-lab grade ... --json` and returns its exit status and report. */
-function cliGrade(args: string[]): Promise<{ status: number; report: GradeReport; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [join(projectRoot, 'bin', 'kshram-lab.js'), 'grade', ...args, '--json'], { timeout: CLI_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const status = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      try {
-        resolve({ status, report: JSON.parse(stdout) as GradeReport, stderr });
-      } catch {
-        reject(new Error(`grade printed no JSON (exit ${status}): ${stderr}`));
-      }
-    });
-  });
+/** Runs `kshram-lab grade ... --json` (owned by the test: test/owned.ts) and returns its exit status and report. */
+async function cliGrade(args: string[]): Promise<{ status: number; report: GradeReport; stderr: string }> {
+  const { code, stdout, stderr } = await runOwned(process.execPath, [join(projectRoot, 'bin', 'kshram-lab.js'), 'grade', ...args, '--json'], { timeoutMs: CLI_TIMEOUT_MS });
+  const status = code ?? -1;
+  try {
+    return { status, report: JSON.parse(stdout) as GradeReport, stderr };
+  } catch {
+    throw new Error(`grade printed no JSON (exit ${status}): ${stderr}`);
+  }
 }
 
 const lineOf = (source: string, text: string): number => source.split('\n').findIndex((l) => l.includes(text)) + 1;

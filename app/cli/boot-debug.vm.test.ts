@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { moduleDir, projectRoot } from '../paths.js';
 import { run } from '../process.js';
 import { EXIT_USAGE } from './errors.js';
-import { spawnOwned } from '../../test/owned.js';
+import { runOwned, spawnOwned } from '../../test/owned.js';
 import { until } from '../../test/until.js';
 
 const CLI = join(projectRoot, 'bin', 'kshram-lab.js');
@@ -13,7 +13,7 @@ const PRINT_MS = 120_000;
 
 describe('kshram-lab boot --debug', () => {
   it('refuses --wait without --debug before building anything', async () => {
-    const result = await run(process.execPath, [CLI, 'boot', moduleDir, '--wait'], { env: { ...process.env, NO_COLOR: '1' }, timeoutMs: 60_000 });
+    const result = await runOwned(process.execPath, [CLI, 'boot', moduleDir, '--wait'], { env: { ...process.env, NO_COLOR: '1' }, timeoutMs: 60_000 });
     expect(result.code).toBe(EXIT_USAGE);
     expect(result.output).toContain('error: --wait needs --debug.');
   });

@@ -2,12 +2,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runOwned } from '../../test/owned.js';
 import type { KitInfo } from '../kit-store/catalog.js';
 import { projectRoot } from '../paths.js';
-import { run } from '../process.js';
 import { EXIT_ENVIRONMENT, EXIT_USAGE } from './errors.js';
 
-const cli = (...args: string[]) => run(process.execPath, [join(projectRoot, 'bin', 'kshram-lab.js'), ...args], { env: { ...process.env, NO_COLOR: '1' }, timeoutMs: 60_000 });
+const cli = (...args: string[]) => runOwned(process.execPath, [join(projectRoot, 'bin', 'kshram-lab.js'), ...args], { env: { ...process.env, NO_COLOR: '1' }, timeoutMs: 60_000 });
 let work: string;
 
 beforeAll(async () => {

@@ -1,8 +1,7 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zipOf } from '../submissions/testing/zip-of.js';
 import { moduleDir, projectRoot } from '../paths.js';
@@ -10,6 +9,7 @@ import type { BatchEntry, BatchResult } from './batch.js';
 import { CHECKLIST } from './items/table.js';
 import { CONTRACT_NOTE_PREFIX } from './contract.js';
 import { VARIANTS, variantSource, type Variant } from '../../test/corpus/variants.js';
+import { runOwned } from '../../test/owned.js';
 import { CSV_COLUMNS } from './report-csv.js';
 import { YOUR_CODE_SEPARATOR } from './runner.js';
 
@@ -20,7 +20,6 @@ import { YOUR_CODE_SEPARATOR } from './runner.js';
  * .tar.gz or a .zip in turn. The test then reads results.json, results.csv
  * and report.html back and holds every case to its exact verdicts.
  */
-const execFileAsync = promisify(execFile);
 /** The whole batch: ~20 boots two at a time plus one 15 s hang, with a wide margin for a busy host. */
 const BATCH_TIMEOUT_MS = 900_000;
 /** "none takes longer than its limit + 5 s". */
@@ -37,7 +36,7 @@ let work: string;
 let batchTmp: string;
 let result: BatchResult;
 let stderr: string;
-let exitCode: number;
+let exitCode: number | null;
 const inputs: string[] = [];
 const kindOf = new Map<string, (typeof KINDS)[number]>();
 const malicious: Malicious[] = [];
@@ -172,14 +171,10 @@ describe('the broken-module corpus, graded as a batch', () => {
     inputs.push(...malicious.map((m) => m.file));
 
     const started = Date.now();
-    const run = await execFileAsync(process.execPath, [join(projectRoot, 'bin', 'kshram-lab.js'), 'grade', ...inputs, '--jobs', '2', '--report', join(work, 'out'), '--json'], {
+    const run = await runOwned(process.execPath, [join(projectRoot, 'bin', 'kshram-lab.js'), 'grade', ...inputs, '--jobs', '2', '--report', join(work, 'out'), '--json'], {
       env: { ...process.env, TMPDIR: batchTmp, NO_COLOR: '1' },
-      maxBuffer: 64 * 1024 * 1024,
-      timeout: BATCH_TIMEOUT_MS,
-    }).then(
-      (r) => ({ ...r, code: 0 }),
-      (err: { stdout: string; stderr: string; code: number }) => err,
-    );
+      timeoutMs: BATCH_TIMEOUT_MS,
+    });
     exitCode = run.code;
     stderr = run.stderr;
     result = JSON.parse(run.stdout) as BatchResult;

@@ -3,9 +3,9 @@ import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runOwned } from '../../test/owned.js';
 import { BASE_IMAGE, checkDocker, dockerBinary } from '../build/docker.js';
 import { projectRoot } from '../paths.js';
-import { run } from '../process.js';
 import { listKits } from './catalog.js';
 import { privateAptDir, removeKit } from './install.js';
 import { buildTreePlace, kitDir, loadKit } from '../kit/kit.js';
@@ -25,8 +25,8 @@ const DOCKER_TIMEOUT_MS = 60_000;
 
 let cache: string;
 const saved = process.env.KSHRAM_LAB_CACHE;
-const docker = (...args: string[]) => run(dockerBinary(), args, { timeoutMs: DOCKER_TIMEOUT_MS });
-const cli = (...args: string[]) => run(process.execPath, [join(projectRoot, 'bin', 'kshram-lab.js'), ...args], { env: { ...process.env, NO_COLOR: '1' }, timeoutMs: DOCKER_TIMEOUT_MS });
+const docker = (...args: string[]) => runOwned(dockerBinary(), args, { timeoutMs: DOCKER_TIMEOUT_MS });
+const cli = (...args: string[]) => runOwned(process.execPath, [join(projectRoot, 'bin', 'kshram-lab.js'), ...args], { env: { ...process.env, NO_COLOR: '1' }, timeoutMs: DOCKER_TIMEOUT_MS });
 
 beforeAll(async () => {
   cache = await mkdtemp(join(tmpdir(), 'kshram-remove-test-'));

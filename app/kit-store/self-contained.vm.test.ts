@@ -4,9 +4,9 @@ import { chmod, chown, cp, mkdtemp, readdir, readFile, readlink, rm } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runOwned } from '../../test/owned.js';
 import { gradeSubmission } from '../grade/runner.js';
 import { helloModuleDir, moduleDir, projectRoot } from '../paths.js';
-import { run } from '../process.js';
 import { buildTreePlace, loadKit } from '../kit/kit.js';
 import { installKit, privateAptDir } from './install.js';
 
@@ -45,7 +45,7 @@ async function treeHash(dir: string): Promise<string> {
 }
 
 async function hostState(): Promise<{ kernels: string; etcApt: string; usrSrc: string[] }> {
-  const kernels = await run('dpkg-query', ['-W', '-f=${Package} ${Version} ${Status}\n', 'linux-image-*']);
+  const kernels = await runOwned('dpkg-query', ['-W', '-f=${Package} ${Version} ${Status}\n', 'linux-image-*']);
   return { kernels: kernels.output, etcApt: await treeHash('/etc/apt'), usrSrc: (await readdir('/usr/src')).sort() };
 }
 
@@ -58,7 +58,7 @@ beforeAll(async () => {
   // the plain user must reach its cache (mkdtemp makes it 0700, root's)
   if (isRoot) {
     await chmod(cache, 0o755);
-    const ids = await run('id', ['-u', PLAIN_USER]);
+    const ids = await runOwned('id', ['-u', PLAIN_USER]);
     await chown(cache, Number(ids.output.trim()), 0);
   }
   process.env.KSHRAM_LAB_CACHE = cache;
@@ -74,7 +74,7 @@ afterAll(async () => {
 
 describe('self-contained Debian kits', () => {
   it('npm run setup installs tools only', async () => {
-    const setup = await run('bash', [join(projectRoot, 'scripts', 'setup.sh'), '--tools'], { timeoutMs: INSTALL_TIMEOUT_MS });
+    const setup = await runOwned('bash', [join(projectRoot, 'scripts', 'setup.sh'), '--tools'], { timeoutMs: INSTALL_TIMEOUT_MS });
     expect(setup.code, setup.output).toBe(0);
     expect(setup.output).not.toMatch(/linux-(image|headers)/);
   }, INSTALL_TIMEOUT_MS);
@@ -82,7 +82,7 @@ describe('self-contained Debian kits', () => {
   it(`installs debian-6.1 as an ordinary user (${isRoot ? PLAIN_USER : 'this one'}), from the host's apt lists`, async () => {
     const cli = [process.execPath, join(projectRoot, 'bin', 'kshram-lab.js'), 'kits', 'install', 'debian-6.1'];
     const env = ['env', `HOME=${cache}`, `TMPDIR=${cache}`, `KSHRAM_LAB_CACHE=${cache}`, `PATH=${process.env.PATH}`];
-    const result = isRoot ? await run('runuser', ['-u', PLAIN_USER, '--', ...env, ...cli], { timeoutMs: INSTALL_TIMEOUT_MS }) : await run(cli[0]!, cli.slice(1), { timeoutMs: INSTALL_TIMEOUT_MS });
+    const result = isRoot ? await runOwned('runuser', ['-u', PLAIN_USER, '--', ...env, ...cli], { timeoutMs: INSTALL_TIMEOUT_MS }) : await runOwned(cli[0]!, cli.slice(1), { timeoutMs: INSTALL_TIMEOUT_MS });
     expect(result.code, result.output).toBe(0);
     expect(result.output).toMatch(/Installed debian-6\.1: Linux 6\.1\.\S+-amd64/);
     const kit = await loadKit('debian-6.1');
@@ -94,9 +94,9 @@ describe('self-contained Debian kits', () => {
     // and that user builds a module with it
     const work = join(cache, 'hello-build');
     await cp(helloModuleDir, work, { recursive: true });
-    if (isRoot) await run('chown', ['-R', PLAIN_USER, work]);
+    if (isRoot) await runOwned('chown', ['-R', PLAIN_USER, work]);
     const make = ['make', '-C', kit.buildDirPath, `M=${work}`, 'modules'];
-    const built = isRoot ? await run('runuser', ['-u', PLAIN_USER, '--', ...make], { timeoutMs: GRADE_TIMEOUT_MS }) : await run(make[0]!, make.slice(1), { timeoutMs: GRADE_TIMEOUT_MS });
+    const built = isRoot ? await runOwned('runuser', ['-u', PLAIN_USER, '--', ...make], { timeoutMs: GRADE_TIMEOUT_MS }) : await runOwned(make[0]!, make.slice(1), { timeoutMs: GRADE_TIMEOUT_MS });
     expect(built.code, built.output).toBe(0);
     expect(existsSync(join(work, 'hello.ko'))).toBe(true);
   }, INSTALL_TIMEOUT_MS);
