@@ -21,6 +21,8 @@ export interface GuestWorkspace {
   kcflags?: readonly string[];
   /** Course-kernel compatibility shims; on unless false. */
   compat?: boolean;
+  /** A kshram.ko built elsewhere (a course-service upload): booted as it is, `dir` needs no kshram.c. */
+  prebuiltKo?: string;
 }
 
 export interface BootOptions {
@@ -75,7 +77,7 @@ export function startGuest(env: Environment, guest: Pick<PreparedGuest, 'initram
 }
 
 function prepareOptions(env: Environment, workspace: GuestWorkspace, runDir: string, profile: BootProfile): PrepareOptions {
-  return { kit: env.kit, toolchain: env.toolchain, workspaceDir: resolve(workspace.dir), checksDir: workspace.checksDir, kcflags: workspace.kcflags, compat: workspace.compat, runDir, checked: profile.checked };
+  return { kit: env.kit, toolchain: env.toolchain, workspaceDir: resolve(workspace.dir), checksDir: workspace.checksDir, kcflags: workspace.kcflags, compat: workspace.compat, runDir, checked: profile.checked, prebuiltKo: workspace.prebuiltKo };
 }
 
 export function cancelledError(what: string): LabError {
@@ -117,7 +119,7 @@ export async function bootGuest(env: Environment, workspace: GuestWorkspace, opt
   const decodes = new Map<CrashReport, Promise<DecodedCrash>>();
   try {
     const prepare = prepareOptions(env, workspace, runDir, profile);
-    checkWorkspace(prepare.workspaceDir);
+    if (!prepare.prebuiltKo) checkWorkspace(prepare.workspaceDir);
     // a debug boot may hold the CPUs for gdb, so its agent need not answer: build first there too
     const overlap = !env.kit.baseInitramfsPath && !profile.debug;
     let guest: PreparedGuest;

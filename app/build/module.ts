@@ -50,6 +50,8 @@ export interface ModuleBuildResult {
   /** Which compatibility shims the build used and what each line concerned needs. */
   compat: CompatReport;
   elapsedMs: number;
+  /** Built elsewhere (a course-service upload) and used as it is: its sources are not in buildDir. */
+  prebuilt?: boolean;
 }
 
 /**

@@ -68,7 +68,7 @@ export class GradeRun {
     listener.onStage?.('build', `building with the ${toolchain.name} toolchain for ${kit.name}`);
     this.booted = await bootGuest(
       this.env,
-      { dir: workspaceDir, checksDir: options.checksDir, kcflags: options.kcflags, compat: options.compat },
+      { dir: workspaceDir, checksDir: options.checksDir, kcflags: options.kcflags, compat: options.compat, prebuiltKo: options.prebuiltKo },
       {
         signal: options.signal,
         profile: this.profile,

@@ -40,6 +40,8 @@ export interface GradeOptions {
   listener?: GradeListener;
   /** Kit, toolchain and accelerator resolved already (a batch resolves them once); else from kit/accel/toolchain. */
   environment?: Environment;
+  /** Grade this kshram.ko as it was built (a course-service upload) instead of building the workspace's kshram.c. */
+  prebuiltKo?: string;
 }
 
 export interface GradeReport {

@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
+import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { compatDisabled } from '../build/compat.js';
 import { buildModule, type ModuleBuildResult } from '../build/module.js';
 import { helloModule } from '../build/hello-cache.js';
 import { buildGuestPrograms, type GuestPrograms } from '../build/programs.js';
@@ -23,6 +25,11 @@ export interface PrepareOptions {
   runDir: string;
   /** A checked run (app/checked): the guest logs where modules are loaded. */
   checked?: boolean;
+  /**
+   * A kshram.ko built elsewhere (an upload to the course service), used
+   * as it is instead of building workspaceDir's kshram.c.
+   */
+  prebuiltKo?: string;
 }
 
 export interface PreparedGuest {
@@ -43,7 +50,7 @@ export type GuestBase = Omit<PreparedGuest, 'kshram'>;
  * holding them all.
  */
 export async function prepareGuest(options: PrepareOptions): Promise<PreparedGuest> {
-  checkWorkspace(options.workspaceDir);
+  if (!options.prebuiltKo) checkWorkspace(options.workspaceDir);
   const builds = [buildUserModule(options), prepareGuestBase(options)] as const;
   // both settle before an error is thrown, so no build still writes into runDir while the caller removes it
   await Promise.allSettled(builds);
@@ -62,6 +69,7 @@ export function checkWorkspace(workspaceDir: string): void {
 
 /** The user's kshram.ko, in runDir/kshram. */
 export function buildUserModule(options: PrepareOptions): Promise<ModuleBuildResult> {
+  if (options.prebuiltKo) return usePrebuiltModule(options.prebuiltKo, join(options.runDir, 'kshram'));
   const { kit, toolchain } = options;
   return buildModule({ dir: options.workspaceDir, name: 'kshram', fallbackHeaders: [join(moduleDir, 'kshram.h')] }, { kit, toolchain, kcflags: options.kcflags, compat: options.compat, workDir: join(options.runDir, 'kshram') });
 }
@@ -71,4 +79,12 @@ export async function prepareGuestBase(options: PrepareOptions): Promise<GuestBa
   const [hello, programs] = await Promise.all([helloModule(options.kit, options.toolchain), buildGuestPrograms(options.toolchain, options.checksDir)]);
   const initramfs = await composeInitramfs(options.kit, { programs, modules: { 'hello.ko': hello }, checked: options.checked }, join(options.runDir, 'base-initramfs.cpio'));
   return { hello, programs, initramfs };
+}
+
+/** A module built elsewhere, as if this build had made it: a copy in the run's folder, no diagnostics. */
+async function usePrebuiltModule(koPath: string, buildDir: string): Promise<ModuleBuildResult> {
+  await mkdir(buildDir, { recursive: true });
+  const copy = join(buildDir, 'kshram.ko');
+  await copyFile(koPath, copy);
+  return { ok: true, koPath: copy, buildDir, sources: [], log: '', diagnostics: [], compat: compatDisabled(), elapsedMs: 0, prebuilt: true };
 }

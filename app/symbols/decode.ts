@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import { safeText } from '../untrusted-text.js';
 import { addr2line, type DwarfLocation } from './addr2line.js';
 import { readElfFunctions, type ElfFunction, type ElfFunctions } from './elf-functions.js';
@@ -29,7 +30,7 @@ export interface RunSymbols {
    * folder it was built in with the files the build copied there (the student's own code, the only
    * files ever quoted).
    */
-  modules: Readonly<Record<string, { koPath: string; sources?: OwnSources }>>;
+  modules: Readonly<Record<string, { koPath: string; sources?: OwnSources; prebuilt?: boolean }>>;
   /** The kit's vmlinux with DWARF, when it has one: kernel frames get lines too. */
   vmlinux?: string;
 }
@@ -68,6 +69,8 @@ interface Lookup {
   index: number;
   object: string;
   sources?: OwnSources;
+  /** A .ko built elsewhere (a course-service upload): none of its sources are here. */
+  prebuilt?: boolean;
   section?: string;
   address: number;
 }
@@ -116,7 +119,7 @@ export async function decodeFrames(frames: readonly ReportFrame[], symbols: RunS
       continue;
     }
     const address = fn.value + (frame.exact || frame.offset === 0 ? frame.offset : frame.offset - 1);
-    lookups.push({ frame, index, object, sources: module?.sources, section: elf.relocatable ? fn.section : undefined, address });
+    lookups.push({ frame, index, object, sources: module?.sources, prebuilt: module?.prebuilt, section: elf.relocatable ? fn.section : undefined, address });
   }
 
   const quotes = new Map<OwnSources, SourceLines>();
@@ -131,7 +134,7 @@ export async function decodeFrames(frames: readonly ReportFrame[], symbols: RunS
     groups.set(key, [...(groups.get(key) ?? []), lookup]);
   }
   for (const group of groups.values()) {
-    const { object, section, sources } = group[0]!;
+    const { object, section, sources, prebuilt, frame } = group[0]!;
     let chains: DwarfLocation[][];
     try {
       chains = await addr2line(object, section, group.map((l) => l.address));
@@ -140,7 +143,7 @@ export async function decodeFrames(frames: readonly ReportFrame[], symbols: RunS
       continue;
     }
     for (const [i, lookup] of group.entries()) {
-      const sites = await Promise.all((chains[i] ?? []).map((location) => toSite(location, sources ? quotesOf(sources) : undefined)));
+      const sites = await Promise.all((chains[i] ?? []).map((location) => toSite(location, prebuilt ? prebuiltFiles(chains.flat(), frame.module) : sources ? quotesOf(sources) : undefined)));
       if (!sites.length || !sites[0]!.line) {
         problems.add(`${object} has no line information for ${lookup.frame.func} (built without debug info?)`);
         continue;
@@ -157,13 +160,31 @@ function pickFunction(candidates: readonly ElfFunction[] | undefined, offset: nu
   return candidates?.find((fn) => offset <= fn.size);
 }
 
+/** Which of a DWARF name's files are the student's, and their lines (SourceLines, or a prebuilt module's names only). */
+type OwnFiles = Pick<SourceLines, 'own' | 'quote'>;
+
+/**
+ * A module built elsewhere (a course-service upload): the student's files
+ * are those beside its NAME.c, as its DWARF names them, matched by name
+ * alone. Nothing is opened: the paths are another machine's, and a path a
+ * stranger's .ko names could be any file of this host. So no line is quoted.
+ */
+function prebuiltFiles(locations: readonly DwarfLocation[], module: string | undefined): OwnFiles {
+  const main = locations.find((location) => module && location.file && posix.basename(location.file) === `${module}.c`)?.file;
+  const dir = main ? posix.dirname(main) : undefined;
+  return {
+    own: async (file) => (dir && file && posix.dirname(file) === dir ? safeText(posix.basename(file)) : undefined),
+    quote: async () => undefined,
+  };
+}
+
 /**
  * One step of a chain as a site: the student's own file by its name, with
  * the line quoted, when DWARF names one of the files the build copied;
  * any other name (a kernel header, or whatever a hostile line table
  * says) only shown, made safe to print.
  */
-async function toSite(location: DwarfLocation, quotes: SourceLines | undefined): Promise<SourceSite> {
+async function toSite(location: DwarfLocation, quotes: OwnFiles | undefined): Promise<SourceSite> {
   const ownFile = await quotes?.own(location.file);
   const file = ownFile ?? (location.file ? safeText(location.file.replace(/^\.\//, '')) : undefined);
   const source = ownFile && location.line ? await quotes!.quote(ownFile, location.line) : undefined;

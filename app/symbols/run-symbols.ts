@@ -12,6 +12,7 @@ export function runSymbols(kit: Kit, student: Readonly<Record<string, ModuleBuil
   const loaded: Record<string, RunSymbols['modules'][string]> = {};
   // our own modules (hello) have lines, but they are not the student's code
   for (const [name, koPath] of Object.entries(ours)) loaded[name] = { koPath };
-  for (const [name, build] of Object.entries(student)) if (build.ok && build.koPath) loaded[name] = { koPath: build.koPath, sources: { dir: build.buildDir, files: build.sources } };
+  // a prebuilt module (a course-service upload) has no sources here: its own files are named from its DWARF, never read
+  for (const [name, build] of Object.entries(student)) if (build.ok && build.koPath) loaded[name] = build.prebuilt ? { koPath: build.koPath, prebuilt: true } : { koPath: build.koPath, sources: { dir: build.buildDir, files: build.sources } };
   return { modules: loaded, ...(kit.vmlinuxPath && existsSync(kit.vmlinuxPath) ? { vmlinux: kit.vmlinuxPath } : {}) };
 }
