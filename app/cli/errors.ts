@@ -12,7 +12,7 @@ export const EXIT_BUSY = 75;
 /** As a shell reports a job ended by Ctrl-C (128 + SIGINT). */
 export const EXIT_CANCELLED = 130;
 
-const ENVIRONMENT: ReadonlySet<LabErrorCode> = new Set(['KIT_MISSING', 'KIT_CORRUPT', 'KIT_INSTALL_FAILED', 'QEMU_MISSING', 'QEMU_FAILED', 'TOOLCHAIN_MISSING', 'DOCKER_UNAVAILABLE', 'GDB_MISSING']);
+const ENVIRONMENT: ReadonlySet<LabErrorCode> = new Set(['KIT_MISSING', 'KIT_CORRUPT', 'KIT_INSTALL_FAILED', 'QEMU_MISSING', 'QEMU_FAILED', 'TOOLCHAIN_MISSING', 'DOCKER_UNAVAILABLE', 'GDB_MISSING', 'QUEUE_UNAVAILABLE', 'DISCONNECTED']);
 
 export interface ErrorOutput {
   /** --json: stdout gets the error as a JSON object ({"error": {code, message, suggestion}}), so a script never reads nothing. */
@@ -32,6 +32,7 @@ export function handleError(err: unknown, output: ErrorOutput = {}): never {
 
 export function exitStatusOf(code: LabErrorCode): number {
   if (code === 'CANCELLED') return EXIT_CANCELLED;
-  if (code === 'BUSY') return EXIT_BUSY;
+  // a busy VM, or a course service's rate limit: the same "try again later"
+  if (code === 'BUSY' || code === 'RATE_LIMITED') return EXIT_BUSY;
   return ENVIRONMENT.has(code) ? EXIT_ENVIRONMENT : EXIT_USAGE;
 }

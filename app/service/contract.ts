@@ -50,6 +50,8 @@ export const SERVICE_ROUTES = {
   queue: { method: 'GET', path: '/api/queue' },
   /** TA: grade again (one student's latest, or everyone's), queued at low priority. */
   regrade: { method: 'POST', path: '/api/regrade' },
+  /** Public: the queue's size, for an autoscaler (deploy/k8s scales workers on `backlog`). */
+  metrics: { method: 'GET', path: '/api/metrics' },
 } as const;
 
 export type RouteName = keyof typeof SERVICE_ROUTES;
@@ -178,6 +180,11 @@ export interface SubmissionDetail extends SubmissionView {
 
 export interface SubmitResponse {
   submission: SubmissionView;
+  /**
+   * The same file was already waiting or running for this student (a
+   * double click, a retried upload): this is that submission, not a new one.
+   */
+  duplicate: boolean;
 }
 
 export interface RegradeRequest {
@@ -216,6 +223,15 @@ export interface WorkerState {
   gradesDone: number;
   /** Submission ids it grades now. */
   running: string[];
+}
+
+/** Counts only: what an autoscaler needs, nothing about anyone. */
+export interface ServiceMetrics {
+  waiting: number;
+  running: number;
+  /** waiting + running: the workers that would be busy now. */
+  backlog: number;
+  workersAlive: number;
 }
 
 export interface QueueState {
@@ -313,6 +329,7 @@ export interface RouteResponses {
   classCsv: string;
   queue: QueueState;
   regrade: RegradeResponse;
+  metrics: ServiceMetrics;
 }
 
 // ---------------------------------------------------------------- the live run (WebSocket)
@@ -321,7 +338,11 @@ export interface RouteResponses {
 export type LiveEvent =
   /** Its state changed (queued with a new position, running, graded, error). */
   | { name: 'submission.state'; payload: SubmissionView }
-  /** The same payloads as the workbench's grade events (app/api/contract.ts). */
+  /**
+   * The same payloads as the workbench's grade events (app/api/contract.ts).
+   * A stage `build` after items were shown starts the run over (its worker
+   * died and another grades it again): clear the checklist and the console.
+   */
   | { name: 'grade.stage'; payload: EventPayloads['grade.stage'] }
   | { name: 'grade.itemStart'; payload: EventPayloads['grade.itemStart'] }
   | { name: 'grade.itemEnd'; payload: { item: GradeItemJson } }
