@@ -21,7 +21,19 @@ export type LabErrorCode =
   | 'AGENT_TIMEOUT'
   | 'AGENT_GONE'
   | 'BAD_ARGUMENT'
-  /** The user (or a closing window) cancelled the operation; nothing is wrong. */
+  /** Web mode's port (--port) is taken by another program. */
+  | 'PORT_IN_USE'
+  /** Web mode found no built workbench UI to serve (npm run build makes it). */
+  | 'UI_NOT_BUILT'
+  /** A debugger command that needs the guest stopped (step, next, continue) while it runs. */
+  | 'GUEST_RUNNING'
+  /** clang-format refused the file (its own message says why, e.g. a syntax it cannot parse). */
+  | 'FORMAT_FAILED'
+  /**
+   * The user (or a closing window) cancelled the operation, or a newer
+   * request replaced it (the workspace or kit changed while clangd
+   * started); nothing is wrong.
+   */
   | 'CANCELLED'
   /** Another VM-owning operation (boot, grade) is running; try again when it ends. */
   | 'BUSY'

@@ -12,7 +12,8 @@ export const EXIT_BUSY = 75;
 /** As a shell reports a job ended by Ctrl-C (128 + SIGINT). */
 export const EXIT_CANCELLED = 130;
 
-const ENVIRONMENT: ReadonlySet<LabErrorCode> = new Set(['KIT_MISSING', 'KIT_CORRUPT', 'KIT_INSTALL_FAILED', 'QEMU_MISSING', 'QEMU_FAILED', 'TOOLCHAIN_MISSING', 'DOCKER_UNAVAILABLE', 'GDB_MISSING', 'QUEUE_UNAVAILABLE', 'DISCONNECTED']);
+/** What the host lacks or cannot reach (exit 3): installing, building or starting it fixes the command as typed. */
+const ENVIRONMENT: ReadonlySet<LabErrorCode> = new Set(['KIT_MISSING', 'KIT_CORRUPT', 'KIT_INSTALL_FAILED', 'QEMU_MISSING', 'QEMU_FAILED', 'TOOLCHAIN_MISSING', 'DOCKER_UNAVAILABLE', 'GDB_MISSING', 'UI_NOT_BUILT', 'QUEUE_UNAVAILABLE', 'DISCONNECTED']);
 
 export interface ErrorOutput {
   /** --json: stdout gets the error as a JSON object ({"error": {code, message, suggestion}}), so a script never reads nothing. */

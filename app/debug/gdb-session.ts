@@ -164,7 +164,7 @@ export class GdbSession {
       if (this.state.phase === 'running') await this.mi.command('-exec-interrupt');
       return this.state;
     }
-    if (this.hold.kind !== 'stopped') throw new LabError('BAD_ARGUMENT', 'The guest is running.', 'Set a breakpoint and let the guest reach it, or interrupt it first.');
+    if (this.hold.kind !== 'stopped') throw new LabError('GUEST_RUNNING', 'The guest is running.', 'Set a breakpoint and let the guest reach it, or interrupt it first.');
     await this.go(action);
     return this.state;
   }

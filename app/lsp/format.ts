@@ -23,7 +23,7 @@ export async function formatKernelStyle(content: string, fileName: string): Prom
       continue; // not installed under this name
     }
     if (result.code === 0) return result.output;
-    throw new LabError('BAD_ARGUMENT', `clang-format could not format ${fileName}: ${result.output.trim().slice(0, 300)}`);
+    throw new LabError('FORMAT_FAILED', `clang-format could not format ${fileName}: ${result.output.trim().slice(0, 300)}`);
   }
   throw new LabError('TOOLCHAIN_MISSING', 'clang-format is not installed, so the document cannot be formatted.', 'Install it with `sudo apt-get install clang-format-19` (or `npm run setup`).');
 }

@@ -107,7 +107,7 @@ export class LspHost {
       if (generation !== this.generation || this.disposed) {
         // the workspace or kit changed (or the session ended) while it started: never leak it
         await process.dispose();
-        throw new LabError('BAD_ARGUMENT', 'The workspace or kit changed while the language server was starting.', 'It restarts by itself.');
+        throw new LabError('CANCELLED', 'The workspace or kit changed while the language server was starting.', 'It restarts by itself.');
       }
       this.clangd = process;
       this.roots = roots;

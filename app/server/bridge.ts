@@ -45,7 +45,7 @@ export function bridgeSockets(wss: WebSocketServer, session: LabSession, handler
         if (typeof id !== 'number') return ws.close(CLOSE_INVALID, 'not a call');
         return send(ws, { t: 'reply', id, ok: false, error: { code: 'BAD_ARGUMENT', message: `Malformed call: ${call.error.issues.map((i) => i.message).join('; ')}` } });
       }
-      if (ws !== active) return send(ws, { t: 'reply', id: call.data.id, ok: false, error: { code: 'BAD_ARGUMENT', message: 'This tab was replaced by a newer one.' } });
+      if (ws !== active) return send(ws, { t: 'reply', id: call.data.id, ok: false, error: { code: 'DISCONNECTED', message: 'This tab was replaced by a newer one.' } });
       void dispatch(handlers, call.data.name, call.data.args).then((reply) => send(ws, { t: 'reply', id: call.data.id, ...reply }));
     });
     // ws reports an oversized frame (1009), invalid UTF-8 (1007) or a broken socket here and closes only

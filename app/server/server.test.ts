@@ -46,6 +46,11 @@ describe('web mode server', () => {
     await rm(root, { recursive: true, force: true });
   });
 
+  it('refuses to start without a built UI, or on a port that is taken, each with its own code', async () => {
+    await expect(startWebServer({ session, staticDir: join(root, 'no-ui') })).rejects.toMatchObject({ code: 'UI_NOT_BUILT' });
+    await expect(startWebServer({ session, staticDir: join(root, 'ui'), port: server.port })).rejects.toMatchObject({ code: 'PORT_IN_USE' });
+  });
+
   it('binds to 127.0.0.1 with a long random token in the URL', () => {
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]{32}\/$/);
   });

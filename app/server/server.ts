@@ -53,7 +53,7 @@ export interface WebServer {
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const staticDir = resolve(options.staticDir ?? defaultRendererDir());
   if (!existsSync(join(staticDir, 'index.html'))) {
-    throw new LabError('BAD_ARGUMENT', `The workbench UI is not built (no ${join(staticDir, 'index.html')}).`, 'Build it first: npm run build');
+    throw new LabError('UI_NOT_BUILT', `The workbench UI is not built (no ${join(staticDir, 'index.html')}).`, 'Build it first: npm run build');
   }
   const token = options.token ?? newToken();
   let port = 0;
@@ -105,7 +105,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
 
   await new Promise<void>((resolvePromise, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
-      reject(err.code === 'EADDRINUSE' ? new LabError('BAD_ARGUMENT', `Port ${options.port} is in use.`, 'Choose another with --port, or 0 for any free port.') : err);
+      reject(err.code === 'EADDRINUSE' ? new LabError('PORT_IN_USE', `Port ${options.port} is in use.`, 'Choose another with --port, or 0 for any free port.') : err);
     });
     server.listen(options.port ?? 0, WEB_HOST, () => resolvePromise());
   });
