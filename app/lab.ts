@@ -7,7 +7,6 @@
 export const KSHRAM_SLOTS = 8;
 /** KSHRAM_DEFAULT_SIZE: every slot's size after a load. */
 export const KSHRAM_DEFAULT_SIZE = 4096;
-export const KSHRAM_MODULE = 'kshram';
 export const KSHRAM_PROC = '/proc/kshram';
 /** The device of slot `index`: "/dev/kshram3". */
 export const kshramDevice = (index: number): string => `/dev/kshram${index}`;

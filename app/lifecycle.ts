@@ -18,26 +18,17 @@ export const SIGNAL_GRACE_MS = 1_000;
 const SCOPE_PREFIX = 'kshram-lab-';
 const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
 
-const extraPaths = new Set<string>();
 let scopeDir: string | undefined;
 
-/** Removes `path` on every exit path too (for folders outside the private one, e.g. a staging folder in the cache). */
-export function removeOnExit(path: string): () => void {
-  extraPaths.add(path);
-  return () => extraPaths.delete(path);
-}
-
-/** Kills the children and removes the folders; synchronous, so it also runs from process.on('exit'). */
+/** Kills the children and removes the private folder; synchronous, so it also runs from process.on('exit'). */
 export function cleanUpNow(): void {
   killAllChildren();
-  for (const path of [...extraPaths, ...(scopeDir ? [scopeDir] : [])]) {
-    try {
-      rmSync(path, { recursive: true, force: true });
-    } catch {
-      // best effort on the way out
-    }
+  if (!scopeDir) return;
+  try {
+    rmSync(scopeDir, { recursive: true, force: true });
+  } catch {
+    // best effort on the way out
   }
-  extraPaths.clear();
 }
 
 /**

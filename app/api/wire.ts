@@ -20,7 +20,6 @@ export const WireCallSchema = z
     args: z.unknown(),
   })
   .strict();
-export type WireCall = z.infer<typeof WireCallSchema>;
 
 /** Server to client over the WebSocket. */
 export type WireMessage = ({ t: 'reply'; id: number } & Reply) | ({ t: 'event' } & ApiEvent) | { t: 'closing'; reason: string };

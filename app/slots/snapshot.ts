@@ -1,4 +1,5 @@
 import type { AgentClient } from '../agent/agent.js';
+import { KSHRAM_SLOTS } from '../lab.js';
 import { CONSOLE_BUSY_STATUS, CONSOLE_IDLE_TEST } from './console-idle.js';
 import { parsePeek, parseProcKshram } from './proc.js';
 
@@ -24,7 +25,6 @@ export interface SlotSnapshot {
   consoleBusy?: boolean;
 }
 
-const SLOT_COUNT = 8;
 /** Reading /proc or mapping eight slots takes milliseconds; a stuck one is a broken module. */
 const SNAPSHOT_TIMEOUT_MS = 5_000;
 const NOT_LOADED_STATUS = 3;
@@ -46,7 +46,7 @@ export async function takeSlotSnapshot(agent: AgentClient, options: { mapSlots: 
     return { loaded: true, slots: [], malformed: [], takenAt, error: why };
   }
   const parsed = parseProcKshram(proc.output);
-  const slots: SlotView[] = Array.from({ length: SLOT_COUNT }, (_, index) => ({ index, size: parsed.slots.find((s) => s.index === index)?.size }));
+  const slots: SlotView[] = Array.from({ length: KSHRAM_SLOTS }, (_, index) => ({ index, size: parsed.slots.find((s) => s.index === index)?.size }));
   const snapshot: SlotSnapshot = { loaded: true, slots, malformed: parsed.malformed, takenAt };
   for (const slot of slots) if (slot.size === undefined) slot.error = 'not in /proc/kshram, so not mapped';
   const mappable = slots.filter((s) => s.size !== undefined && s.size > 0);

@@ -56,10 +56,6 @@ export function kernelPart(line: string): string {
   return at < 0 ? '' : line.slice(at);
 }
 
-export function hasTimestamp(line: string): boolean {
-  return TIMESTAMP.test(line);
-}
-
 /** A register or code dump line ("RAX: ...", "Code: ..."). */
 export function isDumpLine(line: string): boolean {
   return DUMP_LINE.test(kernelText(line));
