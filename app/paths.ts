@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { homedir, platform } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -48,3 +48,13 @@ export function stateDir(): string {
 
 export const kitsDir = (): string => join(cacheDir(), 'kits');
 export const programsCacheDir = (): string => join(cacheDir(), 'programs');
+
+/**
+ * True when `path` is `root` itself or lies below it (both absolute and
+ * normalized; resolve symlinks first where they matter). "..x" is a name
+ * inside, "../x" is not.
+ */
+export function isInside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+}

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, lstat, mkdir, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import { isInside } from '../workspace/confine.js';
+import { isInside } from '../paths.js';
 import { LabError } from '../errors.js';
 import type { Kit } from '../kit/kit.js';
 import { cacheDir } from '../paths.js';

@@ -1,12 +1,6 @@
 import { realpath } from 'node:fs/promises';
-import { isAbsolute, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-/** True when `path` is `root` or inside it (both absolute, symlinks resolved by the caller). */
-export function isInside(root: string, path: string): boolean {
-  const rel = relative(root, path);
-  return rel === '' || (!!rel && !rel.startsWith('..') && !isAbsolute(rel));
-}
+import { isInside } from '../paths.js';
 
 /** The file a file: URI names, or undefined when it is not a plain local file URI. */
 export function uriPath(uri: string): string | undefined {

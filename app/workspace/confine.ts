@@ -1,12 +1,7 @@
 import { realpath } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { LabError } from '../errors.js';
-
-/** True when `path` is `root` itself or lies below it (both absolute, normalized). */
-export function isInside(root: string, path: string): boolean {
-  const rel = relative(root, path);
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
-}
+import { isInside } from '../paths.js';
 
 /**
  * Resolves a path the UI sent (relative to the workspace, or absolute) to

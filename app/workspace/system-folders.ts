@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { realpath } from 'node:fs/promises';
 import { LabError } from '../errors.js';
-import { isInside } from './confine.js';
+import { isInside } from '../paths.js';
 
 /**
  * Folders a workspace may not be: the kernel's special filesystems (where
