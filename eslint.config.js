@@ -1,4 +1,4 @@
-// ESLint: the layering rule of STYLE.md, enforced. app/ is the engine (Node,
+// ESLint: the runtimes and floors of ARCHITECTURE.md, enforced. app/ is the engine (Node,
 // no Electron, no DOM); renderer/ is the browser side and sees the engine only
 // through the API's types; main/ is glue between Electron and the engine.
 import tseslint from 'typescript-eslint';
@@ -53,12 +53,12 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: UI_PACKAGES, message: 'app/ is the engine: plain Node, no Electron or UI code (STYLE 1).' },
-            { regex: '(^|/)(main|renderer)(/|$)', message: 'app/ never imports main/ or renderer/; they import app/ (STYLE 1).' },
+            { group: UI_PACKAGES, message: 'app/ is the engine: plain Node, no Electron or UI code (ARCHITECTURE.md, "Runtimes").' },
+            { regex: '(^|/)(main|renderer)(/|$)', message: 'app/ never imports main/ or renderer/; they import app/ (ARCHITECTURE.md, "Runtimes").' },
           ],
         },
       ],
-      'no-restricted-globals': ['error', ...BROWSER_GLOBALS.map((name) => ({ name, message: 'app/ runs in Node: no DOM (STYLE 1).' }))],
+      'no-restricted-globals': ['error', ...BROWSER_GLOBALS.map((name) => ({ name, message: 'app/ runs in Node: no DOM (ARCHITECTURE.md, "Runtimes").' }))],
     },
   },
   {
@@ -68,11 +68,11 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { regex: '(^|/)app/(?!api(\\.js)?$|api/|service/(contract|http-client)(\\.js)?$)', message: 'The renderer talks to the engine only through the API (app/api) or the course service\'s contract and its fetch client (app/service/contract, http-client), never their internals (STYLE 1).' },
-            { regex: '(^|/)app/api(\\.js)?$|(^|/)app/api/(?!channels)', allowTypeImports: true, message: 'Import only types from app/api; values travel through the LabClient (STYLE 3).' },
+            { regex: '(^|/)app/(?!api(\\.js)?$|api/|service/(contract|http-client)(\\.js)?$)', message: 'The renderer talks to the engine only through the API (app/api) or the course service\'s contract and its fetch client (app/service/contract, http-client), never their internals (ARCHITECTURE.md, "Runtimes").' },
+            { regex: '(^|/)app/api(\\.js)?$|(^|/)app/api/(?!channels)', allowTypeImports: true, message: 'Import only types from app/api; values travel through the LabClient (ARCHITECTURE.md, "Runtimes").' },
             { regex: '(^|/)main/(?!preload/index$)', message: 'The renderer never imports Electron main code.' },
             { regex: '(^|/)main/preload/index$', allowTypeImports: true, message: 'The preload bridge is a type here; at run time it is window.kshramLab.' },
-            { regex: NODE_ONLY, message: 'The renderer runs in a sandboxed page: no Node, no Electron (STYLE 3).' },
+            { regex: NODE_ONLY, message: 'The renderer runs in a sandboxed page: no Node, no Electron (ARCHITECTURE.md, "Runtimes").' },
           ],
         },
       ],
