@@ -1,11 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { StreamMessageReader, StreamMessageWriter, type Message } from 'vscode-jsonrpc/node';
 import { LabError } from '../errors.js';
 import { Emitter } from '../events.js';
 import { run } from '../process.js';
-import { clangdConfigYaml } from './clangd-config.js';
 
 /**
  * Debian bookworm's clangd packages, newest first: clangd-19 (19.1.7) is the
@@ -45,8 +42,6 @@ export interface ClangdOptions {
   path: string;
   /** --compile-commands-dir; clangd keeps its background index beside it. */
   compileCommandsDir: string;
-  /** A private XDG_CONFIG_HOME holding clangd/config.yaml. */
-  configHome: string;
 }
 
 /**
@@ -80,10 +75,15 @@ export class ClangdProcess {
         '--function-arg-placeholders',
         // wait for the headers' preamble rather than answer from an empty index on the first request
         '--completion-parse=always',
-        '--enable-config',
+        '--all-scopes-completion',
+        // no configuration file is read: a workspace's .clangd (its `CompileFlags: Add:`) or the user's
+        // config would change the command clangd compiles with; ours is all in compile_commands.json
+        '--enable-config=false',
+        // nor a workspace's .clang-tidy
+        '--clang-tidy=false',
         '--log=error',
       ],
-      { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, XDG_CONFIG_HOME: options.configHome } },
+      { stdio: ['pipe', 'pipe', 'pipe'], env: process.env },
     );
     this.child.stderr!.on('data', (chunk: Buffer) => (this.stderrTail = (this.stderrTail + chunk.toString()).slice(-4000)));
     this.child.stdin!.on('error', () => undefined); // a dead clangd is reported by 'exit'
@@ -97,10 +97,7 @@ export class ClangdProcess {
     this.child.on('error', () => undefined); // ENOENT is caught by findClangd first
   }
 
-  static async start(options: ClangdOptions): Promise<ClangdProcess> {
-    const dir = join(options.configHome, 'clangd');
-    await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, 'config.yaml'), clangdConfigYaml());
+  static start(options: ClangdOptions): ClangdProcess {
     const process = new ClangdProcess(options);
     if (!process.child.pid) throw new LabError('INTERNAL', `${options.path} could not be started.`, CLANGD_INSTALL_HINT);
     return process;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { compatIncludePath, prepareCompat } from '../build/compat.js';
 import type { Kit } from '../kit/kit.js';
 import { cacheDir, moduleDir } from '../paths.js';
+import { withoutGccOnlyFlags } from './gcc-only-flags.js';
 import { kbuildFlags } from './kbuild-flags.js';
 
 /** The seed's headers, found by `#include "kshram.h"` when the workspace has none (as the build copies them). */
@@ -32,8 +33,8 @@ export interface CompileDatabase {
  * Writes compile_commands.json for the workspace's kshram.c on a kit: the
  * exact compiler command kbuild uses, the compat header force-included as
  * the build does (same generated include, same -D switches), and the seed's
- * kshram.h after the workspace's own headers. Nothing is written into the
- * workspace.
+ * kshram.h after the workspace's own headers, without the gcc-only flags
+ * clang does not know. Nothing is written into the workspace.
  */
 export async function writeCompileDatabase(kit: Kit, workspaceDir: string): Promise<CompileDatabase> {
   const dir = workspaceLspDir(kit.name, workspaceDir);
@@ -49,7 +50,7 @@ export async function writeCompileDatabase(kit: Kit, workspaceDir: string): Prom
     await writeFile(compatIncludePath(dir), '/* kshram lab: no compat shim is needed for this source on this kit */\n');
   }
   const compatFlags = compat?.kcflags.filter((f, i, all) => f !== '-include' && all[i - 1] !== '-include') ?? [];
-  const command = [...flags.args, ...compatFlags, '-include', compatIncludePath(dir), '-idirafter', fallbackDir, source];
+  const command = [...withoutGccOnlyFlags(flags.args), ...compatFlags, '-include', compatIncludePath(dir), '-idirafter', fallbackDir, source];
   const text = JSON.stringify([{ directory: flags.directory, file: source, arguments: command }], null, 1);
   const path = join(dir, 'compile_commands.json');
   const old = existsSync(path) ? await readFile(path, 'utf8') : '';

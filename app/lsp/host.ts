@@ -1,11 +1,9 @@
 import { readFile, realpath, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Message, RequestMessage } from 'vscode-jsonrpc/node';
+import type { Message, NotificationMessage, RequestMessage } from 'vscode-jsonrpc/node';
 import type { LspFile, LspStartInfo, LspStatus } from './status.js';
 import { LabError, toErrorData } from '../errors.js';
 import { loadKit } from '../kit/kit.js';
-import { cacheDir } from '../paths.js';
 import { CLANGD_INSTALL_HINT, ClangdProcess, findClangd } from './clangd.js';
 import { MAIN_FILE, writeCompileDatabase } from './compile-commands.js';
 import { confinedPath, urisIn } from './confine.js';
@@ -16,7 +14,18 @@ const TRACE = !!process.env.KSHRAM_LAB_LSP_TRACE;
 const MAX_READ_BYTES = 4 * 1024 * 1024;
 /** Methods the editor may send to clangd; everything else is refused at the boundary. */
 const ALLOWED_PREFIXES = ['textDocument/', '$/'];
-const ALLOWED_METHODS = new Set(['initialize', 'initialized', 'shutdown', 'exit', 'workspace/symbol', 'workspace/executeCommand', 'workspace/didChangeConfiguration']);
+const ALLOWED_METHODS = new Set(['initialize', 'initialized', 'shutdown', 'exit', 'workspace/symbol', 'workspace/executeCommand']);
+/**
+ * Messages that would change the command clangd compiles with or its
+ * configuration (clangd's `compilationDatabaseChanges` settings): dropped
+ * at the boundary, whatever the page sends. The command is ours alone
+ * (compile-commands.ts), and clangd reads no configuration file (clangd.ts).
+ */
+const DROPPED_METHODS = new Set(['workspace/didChangeConfiguration']);
+/** Of initialize's initializationOptions, only this is passed on; the others set compile commands, a database path or fallback flags. */
+const ALLOWED_INIT_OPTIONS = ['clangdFileStatus'];
+/** clangd's "unused #include" diagnostic (its config's UnusedIncludes): kernel headers are included for their side effects all the time. */
+const UNUSED_INCLUDE_CODE = 'unused-includes';
 
 export interface LspHostEvents {
   onMessage(generation: number, message: Message): void;
@@ -103,7 +112,7 @@ export class LspHost {
       const kit = await loadKit(this.kitName);
       const database = await writeCompileDatabase(kit, dir);
       const roots = [await realpath(dir), await realpath(kit.dir)];
-      const process = await ClangdProcess.start({ path: clangd.path, compileCommandsDir: database.dir, configHome: join(cacheDir(), 'lsp', 'config') });
+      const process = ClangdProcess.start({ path: clangd.path, compileCommandsDir: database.dir });
       if (generation !== this.generation || this.disposed) {
         // the workspace or kit changed (or the session ended) while it started: never leak it
         await process.dispose();
@@ -113,7 +122,7 @@ export class LspHost {
       this.roots = roots;
       process.onMessage((message) => {
         if (TRACE) console.error(`lsp <- ${JSON.stringify(message).slice(0, 300)}`);
-        if (this.clangd === process) this.events.onMessage(generation, message);
+        if (this.clangd === process) this.events.onMessage(generation, withoutUnusedIncludes(message));
       });
       process.onExit(({ code, signal, stderr }) => {
         if (this.clangd !== process) return;
@@ -141,6 +150,10 @@ export class LspHost {
       throw new LabError('BAD_ARGUMENT', 'A language-server message was not JSON.');
     }
     const method = (message as RequestMessage).method;
+    if (typeof method === 'string' && DROPPED_METHODS.has(method)) {
+      if (TRACE) console.error(`lsp -> dropped ${method}`);
+      return;
+    }
     if (typeof method === 'string' && !ALLOWED_METHODS.has(method) && !ALLOWED_PREFIXES.some((p) => method.startsWith(p))) {
       throw new LabError('BAD_ARGUMENT', `The language-server method ${method.slice(0, 80)} is not allowed here.`);
     }
@@ -154,11 +167,17 @@ export class LspHost {
     process.send(message);
   }
 
-  /** The workspace is the only root clangd is told about, whatever the editor said. */
+  /**
+   * The workspace is the only root clangd is told about, whatever the
+   * editor said, and initializationOptions keep only what cannot change
+   * the compile command (not compilationDatabaseChanges, -Path, fallbackFlags).
+   */
   private pinRoot(message: RequestMessage): void {
     const params = (message.params ?? {}) as Record<string, unknown>;
     const rootUri = pathToFileURL(this.workspaceDir!).href;
-    message.params = { ...params, rootUri, rootPath: this.workspaceDir, workspaceFolders: [{ uri: rootUri, name: 'workspace' }] };
+    const given = (params.initializationOptions ?? {}) as Record<string, unknown>;
+    const initializationOptions = Object.fromEntries(ALLOWED_INIT_OPTIONS.filter((key) => typeof given[key] === 'boolean').map((key) => [key, given[key]]));
+    message.params = { ...params, rootUri, rootPath: this.workspaceDir, workspaceFolders: [{ uri: rootUri, name: 'workspace' }], initializationOptions };
   }
 
   /** A file for a read-only tab: a kit header (or a workspace file) that go-to-definition leads to. */
@@ -190,4 +209,13 @@ export class LspHost {
     this.status = status;
     if (!this.disposed) this.events.onStatus(status);
   }
+}
+
+/** clangd's diagnostics without its unused-#include hints (see UNUSED_INCLUDE_CODE); any other message as it is. */
+function withoutUnusedIncludes(message: Message): Message {
+  const note = message as NotificationMessage;
+  if (note.method !== 'textDocument/publishDiagnostics') return message;
+  const params = note.params as { diagnostics?: { code?: unknown }[] } | undefined;
+  if (!params?.diagnostics?.some((d) => d.code === UNUSED_INCLUDE_CODE)) return message;
+  return { ...note, params: { ...params, diagnostics: params.diagnostics.filter((d) => d.code !== UNUSED_INCLUDE_CODE) } } as Message;
 }

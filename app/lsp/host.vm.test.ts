@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -110,5 +110,57 @@ describe.skipIf(!haveClangd)('clangd for a workspace, with kbuild\'s flags for t
     await host.dispose();
     expect((await run('ps', ['-p', String(newPid), '-o', 'pid='])).output.trim()).toBe('');
     expect(statuses.map((s) => s.state)).toContain('running');
+  });
+});
+
+describe.skipIf(!haveClangd)('clangd compiles with our command only', () => {
+  let tmp: string;
+  let host: LspHost | undefined;
+  afterAll(async () => {
+    await host?.dispose();
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('a workspace .clangd (CompileFlags: Add), didChangeConfiguration and initializationOptions change nothing', { timeout: 180_000 }, async () => {
+    tmp = await mkdtemp(join(tmpdir(), 'kshram-lsp-config-'));
+    const workspace = await createWorkspace(join(tmp, 'ws'), 'starter');
+    const source = join(workspace.dir, 'kshram.c');
+    // each flag would turn an #error on; the #warning shows the file was parsed with our command
+    await writeFile(join(workspace.dir, '.clangd'), 'CompileFlags:\n  Add: [-DKSHRAM_FROM_DOT_CLANGD]\n');
+    const text = [
+      '#include <linux/slab.h>',
+      '#ifdef KSHRAM_FROM_DOT_CLANGD',
+      '#error the workspace .clangd was applied',
+      '#endif',
+      '#ifdef KSHRAM_FROM_SETTINGS',
+      '#error didChangeConfiguration was applied',
+      '#endif',
+      '#ifdef KSHRAM_FROM_INIT',
+      '#error initializationOptions were applied',
+      '#endif',
+      '#warning kshram-parsed-with-our-command',
+      '',
+    ].join('\n');
+    const replies: Reply[] = [];
+    let generation = 0;
+    host = new LspHost('debian-6.1', { onMessage: (gen, message) => gen === generation && replies.push(message as Reply), onStatus: () => undefined });
+    await host.setWorkspace(workspace.dir);
+    generation = (await host.start()).generation;
+    const lsp = client(host, replies, () => generation);
+    const command = (define: string) => ({ [source]: { workingDirectory: workspace.dir, compilationCommand: ['clang', `-D${define}`, source] } });
+    await lsp.request('initialize', { processId: null, rootUri: null, capabilities: {}, initializationOptions: { compilationDatabaseChanges: command('KSHRAM_FROM_INIT'), fallbackFlags: ['-DKSHRAM_FROM_INIT'], clangdFileStatus: false } });
+    await lsp.notify('initialized', {});
+    await lsp.notify('workspace/didChangeConfiguration', { settings: { compilationDatabaseChanges: command('KSHRAM_FROM_SETTINGS') } });
+    const uri = pathToFileURL(source).href;
+    await lsp.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'c', version: 1, text } });
+    let messages: string[] = [];
+    for (const started = Date.now(); !messages.some((m) => /kshram-parsed-with-our-command/i.test(m)) && Date.now() - started < REPLY_MS; await new Promise((r) => setTimeout(r, 200))) {
+      const published = replies.filter((r) => r.method === 'textDocument/publishDiagnostics' && (r.params as { uri: string }).uri === uri).at(-1);
+      messages = ((published?.params as { diagnostics: { message: string; code?: string }[] } | undefined)?.diagnostics ?? []).map((d) => `${d.code ?? ''} ${d.message}`);
+    }
+    expect(messages.join('\n')).toMatch(/kshram-parsed-with-our-command/i); // clangd capitalises the message
+    expect(messages.join('\n')).not.toMatch(/was applied|were applied/);
+    // kernel headers are included for their side effects: clangd's unused-include hint is not passed on
+    expect(messages.join('\n')).not.toContain('unused-includes');
   });
 });

@@ -1,9 +1,9 @@
 /**
- * clangd's configuration, written as the "user" config of a clangd whose
- * XDG_CONFIG_HOME is a private folder in the user cache (the workspace
- * gets no .clangd file). It removes the gcc-only flags kbuild passes that
- * clang rejects or warns about, so diagnostics are the code's, not the
- * command line's.
+ * The gcc-only flags kbuild passes that clang rejects or warns about,
+ * removed from the command clangd is given (compile_commands.json), so
+ * diagnostics are the code's, not the command line's. A pattern ending in
+ * `*` matches every flag it starts, as clangd's `CompileFlags: Remove`
+ * would; clangd itself reads no configuration file (clangd.ts).
  */
 export const GCC_ONLY_FLAGS = [
   // retpoline, return thunks, straight-line speculation: gcc spellings
@@ -43,17 +43,7 @@ export const GCC_ONLY_FLAGS = [
   '-Werror=date-time',
 ];
 
-export function clangdConfigYaml(): string {
-  return [
-    '# Written by kshram lab (app/lsp/clangd-config.ts); rewritten at every start.',
-    'CompileFlags:',
-    `  Remove: [${GCC_ONLY_FLAGS.join(', ')}]`,
-    'Diagnostics:',
-    // kernel headers are included for their side effects all the time
-    '  UnusedIncludes: None',
-    '  MissingIncludes: None',
-    'Completion:',
-    '  AllScopes: Yes',
-    '',
-  ].join('\n');
+/** `args` without the flags clang does not know (GCC_ONLY_FLAGS). */
+export function withoutGccOnlyFlags(args: readonly string[]): string[] {
+  return args.filter((arg) => !GCC_ONLY_FLAGS.some((flag) => (flag.endsWith('*') ? arg.startsWith(flag.slice(0, -1)) : arg === flag)));
 }
