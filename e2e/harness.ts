@@ -35,7 +35,8 @@ export interface WebMode {
  * stopped afterwards whatever happens, also when it printed no URL.
  */
 export async function startWebMode(args: string[], env: NodeJS.ProcessEnv = {}): Promise<WebMode> {
-  const server = spawnOwned(process.execPath, [join(projectRoot, 'bin', 'kshram-lab.js'), 'web', ...args], {
+  // the tests run as root here (CI too): web refuses root without --allow-root
+  const server = spawnOwned(process.execPath, [join(projectRoot, 'bin', 'kshram-lab.js'), 'web', '--allow-root', ...args], {
     cwd: projectRoot,
     env: { ...process.env, NO_COLOR: '1', ...env },
     stopSignal: 'SIGINT',

@@ -28,7 +28,7 @@ const webServers = (): number[] => findLeftovers({ marker: { name: WORKER_MARKER
 
 /** `npm start` (its script, as npm runs it) without Electron's binary, once it printed the URL. */
 async function npmStart(): Promise<{ start: OwnedProcess; url: string; server: number }> {
-  const start = spawnOwned(process.execPath, [join(projectRoot, 'scripts', 'start.js'), '--port', '0'], { cwd: projectRoot, env: { ...process.env, NO_COLOR: '1' }, stopSignal: 'SIGINT' });
+  const start = spawnOwned(process.execPath, [join(projectRoot, 'scripts', 'start.js'), '--port', '0', '--allow-root'], { cwd: projectRoot, env: { ...process.env, NO_COLOR: '1' }, stopSignal: 'SIGINT' });
   const url = await until('npm start to print the URL', () => {
     if (start.child.exitCode !== null) throw new Error(`npm start exited (${start.child.exitCode}):\n${start.output()}`);
     return URL_PRINTED.exec(start.output())?.[0];

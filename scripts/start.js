@@ -27,7 +27,8 @@ let commandArgs;
 if (electron) {
   command = electron;
   // Chromium refuses to run as root with its sandbox on; the page keeps Electron's renderer sandbox
-  commandArgs = [root, ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), ...args];
+  // --allow-root is web mode's (nobody else holds the desktop app's window): not Electron's to see
+  commandArgs = [root, ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), ...args.filter((arg) => arg !== '--allow-root')];
 } else {
   console.log("Electron's binary is not installed here, so the workbench opens in web mode instead.");
   console.log('(For the desktop app: npm install electron with its binary download allowed, then npm start.)');

@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pc from 'picocolors';
+import { LabError } from '../errors.js';
 import { projectRoot } from '../paths.js';
 import { startWebServer } from '../server/server.js';
 import { LabSession } from '../session/session.js';
@@ -15,6 +16,21 @@ interface WebFlags {
   port: number;
   kit?: string;
   template?: Template;
+  allowRoot?: boolean;
+}
+
+/**
+ * As Jupyter does: the workbench as root hands whoever holds its URL a
+ * root gdb (its `shell` and `python` commands), root builds and a root
+ * QEMU, so it is refused unless asked for (a throwaway container, CI).
+ */
+export function refuseRoot(allowRoot: boolean | undefined, uid = process.getuid?.()): void {
+  if (uid !== 0 || allowRoot) return;
+  throw new LabError(
+    'BAD_ARGUMENT',
+    "Running the web workbench as root is not recommended: whoever has its URL gets gdb's shell and python, builds and QEMU, all as root.",
+    'Run it as an ordinary user. Where root is all there is (a throwaway container, CI), add --allow-root (npm run web -- --allow-root).',
+  );
 }
 
 export function webCommand(): Command {
@@ -24,8 +40,10 @@ export function webCommand(): Command {
     .addOption(new Option('--template <name>', 'create DIR from this template when it has no kshram.c (on a terminal you are asked)').choices(TEMPLATES))
     .addOption(new Option('--port <n>', 'port to listen on (0: any free port)').default(0).argParser(parsePort))
     .addOption(kitOption())
+    .option('--allow-root', 'serve even when running as root (a throwaway container, CI): the URL then gives root gdb, builds and QEMU')
     .action(async (dir: string | undefined, flags: WebFlags) => {
       try {
+        refuseRoot(flags.allowRoot);
         const version = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
         const workspace = dir === undefined ? undefined : await ensureWorkspaceDir(dir, flags.template);
         const session = new LabSession({ workspace, kit: flags.kit, version });
