@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { NativeToolchain } from '../build/toolchain.js';
 import { DEFAULT_KIT, loadKit } from '../kit/kit.js';
 import { projectRoot } from '../paths.js';
 import { writeDwarfProbe } from '../../test/corpus/dwarf-probe.js';
+import { spawnOwned } from '../../test/owned.js';
 import type { BatchResult } from './batch.js';
 import { VARIANTS, variantSource, writeVariant } from '../../test/corpus/variants.js';
 import type { GradeReport } from './runner.js';
@@ -41,29 +41,23 @@ interface CliRun {
   killed: boolean;
 }
 
-/** The CLI as a TA runs it; `stdin: 'held-open'` is `(sleep forever) | kshram-lab grade ...`. */
-function cli(args: readonly string[], stdin: 'ignore' | 'held-open' = 'ignore'): Promise<CliRun> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(projectRoot, 'bin', 'kshram-lab.js'), ...args], {
-      cwd: work,
-      env: { ...process.env, NO_COLOR: '1', KSHRAM_TEST_CANARY: CANARY },
-      stdio: [stdin === 'ignore' ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    let killed = false;
-    child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => {
-      killed = true;
-      child.kill('SIGKILL');
-    }, CLI_KILL_MS);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      child.stdin?.destroy();
-      resolve({ code, stdout, stderr, killed });
-    });
+/** The CLI as a TA runs it (owned by the test: test/owned.ts); `stdin: 'held-open'` is `(sleep forever) | kshram-lab grade ...`. */
+async function cli(args: readonly string[], stdin: 'ignore' | 'held-open' = 'ignore'): Promise<CliRun> {
+  const run = spawnOwned(process.execPath, [join(projectRoot, 'bin', 'kshram-lab.js'), ...args], {
+    cwd: work,
+    env: { ...process.env, NO_COLOR: '1', KSHRAM_TEST_CANARY: CANARY },
+    stdin: stdin === 'ignore' ? 'ignore' : 'pipe',
+    stopSignal: 'SIGKILL',
   });
+  let killed = false;
+  const timer = setTimeout(() => {
+    killed = true;
+    void run.stop();
+  }, CLI_KILL_MS);
+  await run.closed;
+  clearTimeout(timer);
+  run.child.stdin?.destroy();
+  return { code: run.child.exitCode, stdout: run.stdout(), stderr: run.stderr(), killed };
 }
 
 /** Neither the canary nor a raw control character is in `text` (an output of the CLI or a report file). */
