@@ -1,11 +1,11 @@
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Toolchain } from '../build/toolchain.js';
 import { LabError } from '../errors.js';
 import type { Kit } from '../kit/kit.js';
+import { moduleInfo, runElfTool } from '../symbols/elf-tools.js';
 
-/** readelf reads a module's header and .modinfo in milliseconds. */
+/** readelf reads a module's header in milliseconds. */
 const READELF_TIMEOUT_MS = 20_000;
 /** The name the lab's module must have: the grader loads kshram.ko and looks for "kshram". */
 const MODULE_NAME = 'kshram';
@@ -22,41 +22,37 @@ export interface ModuleFacts {
 }
 
 /**
- * Reads a module's ELF header and .modinfo with binutils' readelf, inside
- * the build sandbox (the file is a stranger's; a parser bug it finds stays
- * in there, as a failed read).
+ * Reads a module's ELF header and .modinfo with the project's one way of
+ * reading a stranger's ELF file: readelf in the build sandbox
+ * (app/symbols/elf-tools.ts), on a private copy.
  */
-export async function readModuleFacts(toolchain: Toolchain, data: Buffer): Promise<ModuleFacts> {
-  // the sandbox sees one private folder holding a copy, never the service's data folder
+export async function readModuleFacts(data: Buffer): Promise<ModuleFacts> {
+  // the sandbox sees one private file, never the service's data folder
   const dir = await mkdtemp(join(tmpdir(), 'kshram-ko-'));
   try {
     const copy = join(dir, 'module.ko');
+    // read by the sandbox's unprivileged user
     await writeFile(copy, data, { mode: 0o644 });
-    // the sandbox reads it as an unprivileged user
     await chmod(dir, 0o755);
-    const result = await toolchain.exec(['readelf', '-h', '-W', '-p', '.modinfo', copy], { cwd: dir, mounts: [dir], writable: [], timeoutMs: READELF_TIMEOUT_MS, env: { LC_ALL: 'C' } });
-    return parseReadelf(result.output);
+    const header = await runElfTool('readelf', ['-h', '-W', copy], { inputs: [copy], timeoutMs: READELF_TIMEOUT_MS });
+    const facts = parseElfHeader(header.output);
+    if (header.code !== 0) return facts;
+    const info = await moduleInfo(copy).catch(() => new Map<string, string>());
+    const vermagic = info.get('vermagic')?.trim();
+    const name = info.get('name')?.trim();
+    return { ...facts, ...(vermagic ? { vermagic } : {}), ...(name ? { name } : {}) };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-export function parseReadelf(output: string): ModuleFacts {
+/** Class, Type and Machine of `readelf -h`. */
+export function parseElfHeader(output: string): ModuleFacts {
   const field = (name: string): string | undefined => new RegExp(`^\\s*${name}:\\s+(.+?)\\s*$`, 'm').exec(output)?.[1];
-  // .modinfo as readelf -p prints it: "  [    a0]  vermagic=6.1.0-56-amd64 SMP preempt mod_unload modversions "
-  const modinfo = (key: string): string | undefined => new RegExp(`^\\s*\\[\\s*[0-9a-f]+\\]\\s+${key}=(.*?)\\s*$`, 'm').exec(output)?.[1];
-  const facts: ModuleFacts = {};
   const elfClass = field('Class');
   const type = field('Type');
   const machine = field('Machine');
-  const vermagic = modinfo('vermagic');
-  const name = modinfo('name');
-  if (elfClass) facts.elfClass = elfClass;
-  if (type) facts.type = type;
-  if (machine) facts.machine = machine;
-  if (vermagic) facts.vermagic = vermagic;
-  if (name) facts.name = name;
-  return facts;
+  return { ...(elfClass ? { elfClass } : {}), ...(type ? { type } : {}), ...(machine ? { machine } : {}) };
 }
 
 /** The kernel release a vermagic names: its first word. */
@@ -68,12 +64,12 @@ export const vermagicRelease = (vermagic: string): string => vermagic.split(/\s+
  * for another kernel than the kit's, or not the kshram module. Returns
  * quietly for a module the kit's kernel would load.
  */
-export async function checkModule(toolchain: Toolchain, kit: Kit, kitVermagic: string, fileName: string, data: Buffer): Promise<void> {
+export async function checkModule(kit: Kit, kitVermagic: string, fileName: string, data: Buffer): Promise<void> {
   const build = `Build it for the service's kernel: kshram-lab build DIR --kit ${kit.name} (or submit kshram.c and the service builds it).`;
   if (!data.subarray(0, 4).equals(ELF_MAGIC)) {
     throw new LabError('MODULE_INVALID', `${fileName} is not a kernel module: it is not an ELF file (it starts with ${describeHead(data)}).`, `Upload the kshram.ko that make produced. ${build}`);
   }
-  const facts = await readModuleFacts(toolchain, data);
+  const facts = await readModuleFacts(data);
   if (facts.elfClass !== 'ELF64' || !/X86-64/i.test(facts.machine ?? '')) {
     throw new LabError('MODULE_INVALID', `${fileName} is built for ${facts.machine ?? 'an unknown machine'} (${facts.elfClass ?? 'unknown class'}); the service grades x86-64 modules (Linux ${kit.kernelRelease}).`, `On an ARM machine, cross-compile with ARCH=x86_64 CROSS_COMPILE=x86_64-linux-gnu-. ${build}`);
   }
@@ -106,8 +102,8 @@ function describeHead(head: Buffer): string {
 }
 
 /** The kit's vermagic, read from the hello module built against it (ours, so trusted; cached per kit). */
-export async function kitVermagic(toolchain: Toolchain, helloKo: string): Promise<string> {
-  const facts = await readModuleFacts(toolchain, await readFile(helloKo));
+export async function kitVermagic(helloKo: string): Promise<string> {
+  const facts = await readModuleFacts(await readFile(helloKo));
   if (!facts.vermagic) throw new LabError('KIT_CORRUPT', `The kit's hello module (${helloKo}) has no vermagic; its build tree looks broken.`, 'Reinstall the kit: kshram-lab kits install --force NAME');
   return facts.vermagic;
 }

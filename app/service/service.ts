@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { helloModule } from '../build/hello-cache.js';
 import { selectToolchain } from '../build/select.js';
-import type { Toolchain } from '../build/toolchain.js';
 import { defaultTimeLimitMs } from '../checked/checked.js';
 import { LabError, toErrorData, type LabErrorData } from '../errors.js';
 import type { Disposable } from '../events.js';
@@ -87,7 +86,6 @@ export class CourseService {
     private readonly hub: LiveHub,
     private readonly redis: Redis,
     readonly kit: Kit,
-    private readonly toolchain: Toolchain,
     readonly vermagic: string,
     readonly rateLimit: { submissions: number; windowMs: number },
   ) {}
@@ -95,7 +93,7 @@ export class CourseService {
   static async start(options: CourseServiceOptions): Promise<CourseService> {
     const kit = await loadKit(options.kit ?? DEFAULT_KIT);
     const toolchain = await selectToolchain(kit);
-    const vermagic = await kitVermagic(toolchain, await helloModule(kit, toolchain));
+    const vermagic = await kitVermagic(await helloModule(kit, toolchain));
     const redis = await checkRedis(options.redis, 'kshram-service');
     const subscriber = connectRedis(options.redis, 'kshram-service-live');
     await subscriber.connect();
@@ -107,7 +105,7 @@ export class CourseService {
     events.on('error', (err) => options.log?.(`queue events: ${err.message}`));
     await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
     const store = new Store(options.dataDir);
-    const service = new CourseService(options, store, new BlobStore(options.dataDir), queue, events, hub, redis, kit, toolchain, vermagic, options.rateLimit ?? DEFAULT_RATE_LIMIT);
+    const service = new CourseService(options, store, new BlobStore(options.dataDir), queue, events, hub, redis, kit, vermagic, options.rateLimit ?? DEFAULT_RATE_LIMIT);
     service.listen();
     await service.reconcile();
     service.reconcileTimer = setInterval(() => void service.reconcile(), RECONCILE_INTERVAL_MS);
@@ -186,7 +184,7 @@ export class CourseService {
 
   /** A .ko: read (in the sandbox) for its architecture and kernel; an archive: unpacked once, safely, to find kshram.c. */
   private async checkContent(upload: Upload, data: Buffer): Promise<void> {
-    if (upload.kind === 'ko') return checkModule(this.toolchain, this.kit, this.vermagic, upload.fileName, data);
+    if (upload.kind === 'ko') return checkModule(this.kit, this.vermagic, upload.fileName, data);
     const dir = await mkdtemp(join(tmpdir(), 'kshram-upload-'));
     try {
       const file = join(dir, upload.fileName);
