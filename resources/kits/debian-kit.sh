@@ -38,7 +38,8 @@ apt_opts=()
 # plain amd64 flavour only (not -rt-amd64, -cloud-amd64), newest first
 release_pattern="^linux-headers-${series//./\\.}\\.[0-9][0-9a-z.+~-]*[0-9]-amd64\$"
 newest_release() {
-	apt-cache "${apt_opts[@]}" pkgnames "linux-headers-$series." 2>/dev/null | grep -E "$release_pattern" |
+	# none listed is an answer (empty), not a failure: with pipefail, grep's "no match" would end the script
+	apt-cache "${apt_opts[@]}" pkgnames "linux-headers-$series." 2>/dev/null | { grep -E "$release_pattern" || true; } |
 		sed 's/^linux-headers-//' | sort -V | tail -n 1
 }
 
