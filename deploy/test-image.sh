@@ -10,7 +10,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 tag=${1:-kshram-lab/service:latest}
 DOCKER=${KSHRAM_LAB_DOCKER:-docker}
 # the build sandbox (bubblewrap) makes namespaces: the rights the k8s manifests give the pods too
-rights=(--cap-add SYS_ADMIN --security-opt seccomp=unconfined --security-opt apparmor=unconfined)
+rights=(--cap-add SYS_ADMIN --cap-add NET_ADMIN --security-opt seccomp=unconfined --security-opt apparmor=unconfined)
 step() { printf '==> %s\n' "$*"; }
 fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
 
