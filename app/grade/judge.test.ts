@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judgeRun, parseCheckMsg } from './judge.js';
+import { judgeMessageKept, judgeRun, MESSAGE_GONE, parseCheckMsg } from './judge.js';
 
 const run = (status: number | null, output: string, timedOut = false) => ({ status, output, timedOut, elapsedMs: 10 });
 const pass = (name: string, output: string): boolean => judgeRun(name, run(0, output), 1000).pass;
@@ -71,5 +71,24 @@ describe('check_msg output', () => {
 
   it('knows nothing of a foreign format', () => {
     expect(parseCheckMsg('message: hi\n')).toEqual({ read: undefined, wrote: undefined });
+  });
+});
+
+describe('item 5: the second check_msg reads what the first wrote', () => {
+  it('the course\'s dialect prints "Curr Message:" only when a message is there: its absence is a lost message', () => {
+    const first = 'Next Message: Mab12cd\n';
+    expect(judgeMessageKept(first, 'Curr Message: Mab12cd\nNext Message: Mzz99\n')).toEqual({ pass: true, checked: true });
+    expect(judgeMessageKept(first, 'Next Message: Mzz99\n')).toEqual({ pass: false, checked: true, reason: MESSAGE_GONE });
+    expect(judgeMessageKept(first, 'Curr Message: Mother\nNext Message: Mzz99\n')).toMatchObject({ pass: false, reason: 'the message did not persist: the first run wrote "Mab12cd", the second read "Mother"' });
+  });
+
+  it('ours: an empty read is a lost message, another one did not persist', () => {
+    const first = 'read: \nwrote: KEEPME\nPASSED\n';
+    expect(judgeMessageKept(first, 'read: KEEPME\nwrote: NEXT\nPASSED\n')).toEqual({ pass: true, checked: true });
+    expect(judgeMessageKept(first, 'read: \nwrote: NEXT\nPASSED\n')).toEqual({ pass: false, checked: true, reason: MESSAGE_GONE });
+  });
+
+  it('claims nothing when the program prints no message (a TAP-style check)', () => {
+    expect(judgeMessageKept('ok 1 - mmap\n', 'ok 1 - mmap\n')).toEqual({ pass: true, checked: false });
   });
 });

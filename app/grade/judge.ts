@@ -99,3 +99,23 @@ export function parseCheckMsg(output: string): { read?: string; wrote?: string }
   };
   return { read: field('read', 'Curr Message'), wrote: field('wrote', 'Next Message') };
 }
+
+/** Item 5's failure when the first run's message was not there for the second (the lead's words, issue 18). */
+export const MESSAGE_GONE = "the first run's message was gone when check_msg ran again (slot 0 did not keep it)";
+
+/**
+ * Whether slot 0 kept the message between two check_msg runs: the
+ * second must read exactly what the first wrote, in either dialect. The
+ * course's program prints "Curr Message:" only when a message is there
+ * (its first byte is 'M'), so a missing line is a lost message, not a
+ * lack of evidence. `checked` is false only when the program printed no
+ * message at all (a TAP-style check): then nothing was claimed or checked.
+ */
+export function judgeMessageKept(firstOutput: string, secondOutput: string): { pass: boolean; checked: boolean; reason?: string } {
+  const first = parseCheckMsg(firstOutput);
+  const second = parseCheckMsg(secondOutput);
+  if (first.wrote === undefined) return { pass: true, checked: false };
+  if (!second.read) return { pass: false, checked: true, reason: MESSAGE_GONE };
+  if (second.read !== first.wrote) return { pass: false, checked: true, reason: `the message did not persist: the first run wrote "${first.wrote}", the second read "${second.read}"` };
+  return { pass: true, checked: true };
+}

@@ -288,6 +288,13 @@ export const VARIANTS: readonly Variant[] = [
     notes: [/: not ok: bytes beyond a shrunk size come back as zeroes$/],
   },
   {
+    name: 'zero-on-open',
+    description: 'clears the slot on every open(), so a message never outlives the program that wrote it',
+    edits: [['\tfile->private_data = &kshram_slots[iminor(inode)];\n', '\tfile->private_data = &kshram_slots[iminor(inode)];\n\tmemset(kshram_slots[iminor(inode)].buf, 0, kshram_slots[iminor(inode)].size);\n']],
+    statuses: failsAt(5),
+    evidence: /^the first run's message was gone when check_msg ran again \(slot 0 did not keep it\)\n/,
+  },
+  {
     name: 'slow-init',
     description: 'sleeps 3 s in init: slow, but correct',
     edits: [

@@ -1,7 +1,7 @@
 import { GUEST_MODULE_DIR } from '../../guest/initramfs.js';
 import { consoleTail } from '../evidence.js';
 import type { ChecklistItem } from '../checklist.js';
-import { parseCheckMsg } from '../judge.js';
+import { judgeMessageKept, parseCheckMsg } from '../judge.js';
 import type { ItemContext } from './context.js';
 import { checkProcListing, loadKshram } from './load-kshram.js';
 import { CONSOLE_TAIL_LINES, GRADING_CONSOLE_LOGLEVEL } from './limits.js';
@@ -101,13 +101,12 @@ export const GRADE_ITEMS: readonly GradeItem[] = [
       if (!first.pass) return recorder.finish(false, first.reason);
       const second = await runCheck(recorder, 'check_msg');
       if (!second.pass) return recorder.finish(false, `second run: ${second.reason}`);
+      const kept = judgeMessageKept(first.output, second.output);
+      if (!kept.pass) return recorder.finish(false, kept.reason!);
       const a = parseCheckMsg(first.output);
-      const b = parseCheckMsg(second.output);
-      if (a.wrote !== undefined && b.read !== undefined && a.wrote !== b.read) {
-        return recorder.finish(false, `the message did not persist: the first run wrote "${a.wrote}", the second read "${b.read}"`);
-      }
       if (a.read !== undefined && a.read !== '') notes.push(`item 5: slot 0 was not empty after a fresh load (read "${a.read.slice(0, 40)}"); kzalloc zeroes it`);
-      return recorder.finish(true, a.wrote !== undefined ? 'check_msg passed twice; the message persisted between runs' : 'check_msg passed twice');
+      // the evidence claims persistence only when the second run was seen reading the first one's message
+      return recorder.finish(true, kept.checked ? 'check_msg passed twice; the message persisted between runs' : 'check_msg passed twice');
     },
   },
   checkItem(6, 'check_resize', 20),
