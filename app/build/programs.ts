@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LabError } from '../errors.js';
 import { checksDir, guestResourcesDir, moduleDir, programsCacheDir } from '../paths.js';
@@ -26,15 +26,23 @@ const COMPILE_TIMEOUT_MS = 120_000;
 
 interface ProgramSource {
   name: string;
+  /** The C source, or for a prebuilt program the executable itself. */
   source: string;
   includeDir: string;
+  /** An executable given as it is (the course's static check programs): copied, not compiled. */
+  prebuilt?: boolean;
 }
+
+/** Executable by everyone: the guest's agent runs the programs as root, the cache is read by the guest's builder. */
+const PROGRAM_MODE = 0o755;
 
 /**
  * Builds the guest's static programs, cached by the hash of their sources
  * and the compiler, so a grade only compiles them the first time.
  * `customChecksDir` holds check_*.c (and possibly kshram.h) to use instead
- * of ours, e.g. the course's own programs.
+ * of ours, e.g. the course's own programs; a program given there as an
+ * executable (check_msg, no .c) is copied into the guest as it is (the
+ * caller has checked it is a static x86-64 one: grade/checks-dir.ts).
  */
 export async function buildGuestPrograms(toolchain: Toolchain, customChecksDir?: string): Promise<GuestPrograms> {
   const checkSources = customChecksDir ?? checksDir;
@@ -44,17 +52,17 @@ export async function buildGuestPrograms(toolchain: Toolchain, customChecksDir?:
     { name: 'slot-view', source: join(guestResourcesDir, 'slot-view.c'), includeDir: moduleDir },
     { name: 'kshram_tap', source: join(checksDir, 'kshram_tap.c'), includeDir: moduleDir },
     { name: 'kshram_stress', source: join(checksDir, 'kshram_stress.c'), includeDir: moduleDir },
-    ...CHECK_PROGRAMS.map((name) => ({ name, source: join(checkSources, `${name}.c`), includeDir: checkHeaders })),
+    ...CHECK_PROGRAMS.map((name) => checkProgram(checkSources, checkHeaders, name)),
   ];
   for (const { source } of sources) {
     if (!existsSync(source)) {
-      throw new LabError('BAD_ARGUMENT', `Missing check program source ${source}.`, `A checks directory needs ${CHECK_PROGRAMS.map((n) => `${n}.c`).join(', ')}.`);
+      throw new LabError('BAD_ARGUMENT', `Missing check program ${source}.`, `A checks directory needs ${CHECK_PROGRAMS.map((n) => `${n}.c (or a static ${n})`).join(', ')}.`);
     }
   }
 
   const hash = createHash('sha256').update(await toolchain.identity());
-  for (const { name, source, includeDir } of sources) {
-    hash.update(name).update(await readFile(source));
+  for (const { name, source, includeDir, prebuilt } of sources) {
+    hash.update(prebuilt ? `${name} prebuilt` : name).update(await readFile(source));
     const header = join(includeDir, 'kshram.h');
     if (existsSync(header)) hash.update(await readFile(header));
   }
@@ -79,7 +87,19 @@ export async function buildGuestPrograms(toolchain: Toolchain, customChecksDir?:
   };
 }
 
+/** A check program of `dir`: its source when there is one, else the executable of that name. */
+function checkProgram(dir: string, includeDir: string, name: string): ProgramSource {
+  const source = join(dir, `${name}.c`);
+  if (existsSync(source) || !existsSync(join(dir, name))) return { name, source, includeDir };
+  return { name, source: join(dir, name), includeDir, prebuilt: true };
+}
+
 async function compile(toolchain: Toolchain, program: ProgramSource, outDir: string): Promise<void> {
+  if (program.prebuilt) {
+    await copyFile(program.source, join(outDir, program.name));
+    await chmod(join(outDir, program.name), PROGRAM_MODE);
+    return;
+  }
   // the container sees only mounted directories: compile a copy in outDir
   const source = join(outDir, `${program.name}.c`);
   const includeDir = join(outDir, `${program.name}.include`);
