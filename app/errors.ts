@@ -20,6 +20,8 @@ export type LabErrorCode =
   | 'VM_NOT_RUNNING'
   | 'AGENT_TIMEOUT'
   | 'AGENT_GONE'
+  /** A guest snapshot that did not save or restore; a run falls back to a cold boot and never fails for it. */
+  | 'SNAPSHOT_FAILED'
   | 'BAD_ARGUMENT'
   /** Web mode's port (--port) is taken by another program. */
   | 'PORT_IN_USE'

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import { createConnection, type Socket } from 'node:net';
 import { LabError } from '../errors.js';
@@ -8,6 +9,8 @@ import { encodeFrame, FrameParser, type Frame, type HostFrameType } from './prot
 const PING_INTERVAL_MS = 200;
 /** After a kill, how long the agent gets to report the exit. */
 const KILL_GRACE_MS = 2_000;
+/** Random bytes handed to a restored guest's pool: 512 bits, twice what its CRNG's key holds. */
+const FRESH_ENTROPY_BYTES = 64;
 /** Output kept per command; a runaway program must not eat the host's memory. */
 const MAX_OUTPUT_CHARS = 256 * 1024;
 
@@ -98,7 +101,18 @@ export class AgentClient {
     return this.request('kmsg', line, options);
   }
 
-  private request(type: 'run' | 'kmsg', payload: string, options: CommandOptions): Promise<CommandResult> {
+  /**
+   * For a guest restored from a snapshot: sets its clock to the host's and
+   * mixes fresh random bytes into its pool (reseeding its CRNG), so no two
+   * restored guests share the saved clock or random state. Status 0 when done.
+   */
+  freshen(options: CommandOptions): Promise<CommandResult> {
+    const now = Date.now();
+    const payload = `${Math.floor(now / 1000)} ${(now % 1000) * 1_000_000} ${randomBytes(FRESH_ENTROPY_BYTES).toString('hex')}`;
+    return this.request('fresh', payload, options);
+  }
+
+  private request(type: 'run' | 'kmsg' | 'fresh', payload: string, options: CommandOptions): Promise<CommandResult> {
     if (this.closed) return Promise.reject(new LabError('AGENT_GONE', 'The VM is not running.'));
     const id = this.nextId++;
     const started = Date.now();
@@ -145,7 +159,8 @@ export class AgentClient {
   private dispatch(frame: Frame): void {
     if (frame.type === 'hello' || (frame.type === 'pong' && frame.id === 0)) {
       if (this.release === undefined) {
-        this.release = frame.type === 'hello' ? frame.payload.toString('utf8') : '';
+        // hello at start; a pong says it again (a restored guest's hello went to the QEMU that saved it)
+        this.release = frame.payload.toString('utf8');
         this.readyEmitter.fire(this.release);
       }
       return;

@@ -4,7 +4,7 @@
  * The channel is a raw UART, so the parser tolerates noise before a header.
  */
 
-export type HostFrameType = 'run' | 'kill' | 'ping' | 'kmsg';
+export type HostFrameType = 'run' | 'kill' | 'ping' | 'kmsg' | 'fresh';
 export type GuestFrameType = 'hello' | 'out' | 'exit' | 'pong' | 'error';
 
 export interface Frame {

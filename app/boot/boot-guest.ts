@@ -9,6 +9,8 @@ import type { RunSymbols } from '../symbols/decode.js';
 import { runSymbols } from '../symbols/run-symbols.js';
 import type { CrashReport } from '../vm/crash.js';
 import { bootProfile, type BootProfile } from '../vm/profile.js';
+import { startPristine, type BootRecord } from './pristine.js';
+import { snapshotPlan, SnapshotStore } from './snapshot-store.js';
 import { Vm } from '../vm/vm.js';
 import type { Environment } from './environment.js';
 
@@ -42,13 +44,18 @@ export interface BootOptions {
   signal?: AbortSignal;
   /** Checked, debug (a gdbstub), cold or from the snapshot: bootProfile(); the kit's plain profile by default. */
   profile?: BootProfile;
+  /** Where pristine-guest snapshots are kept: the user's cache by default (tests use their own). */
+  snapshots?: SnapshotStore;
 }
 
 export interface BootedGuest {
   /** The running guest (a new one after restart()). */
   readonly vm: Vm;
   guest: PreparedGuest;
+  /** The profile the guest booted with (a debug boot that waits, or an imported kit's, is cold). */
   readonly profile: BootProfile;
+  /** Restored from the pristine snapshot or booted cold (the current VM's, after restart()). */
+  readonly boot: BootRecord;
   /** The .ko files this guest was given and the kit's vmlinux: what its reports decode against (until dispose). */
   readonly symbols: RunSymbols;
   /**
@@ -58,8 +65,9 @@ export interface BootedGuest {
    */
   decodeCrash(crash: CrashReport): Promise<DecodedCrash>;
   /**
-   * Stops this VM and boots a fresh one from the same build, the user's
-   * module handed over as before; dispose() then stops the new one.
+   * Stops this VM and starts a fresh one from the same build, the user's
+   * module handed over as before; dispose() then stops the new one. A
+   * restored guest's snapshot is discarded and the fresh one boots cold.
    */
   restart(): Promise<Vm>;
   /** Stops QEMU and removes the build files; safe to call twice. */
@@ -90,18 +98,21 @@ const DELIVERY_READY_TIMEOUT_MS = 90_000;
 /**
  * The one path from a workspace to a running guest, used by the grader,
  * the workbench, `kshram-lab boot`, the tests and the benches. QEMU starts
- * while kshram.c compiles: the guest boots cold from an initramfs of our
- * (cached) programs and hello.ko, and the user's module is handed to it
- * through the agent once both are done, before anything loads it; a
- * failed build leaves it out as before. Kits with their own base system
- * (imported) and debug boots build first and boot second. Whatever fails or is cancelled,
- * nothing is left running and no build files stay behind; on success
- * `dispose` does that later.
+ * while kshram.c compiles: the guest is restored from the pristine snapshot
+ * of its kind (or boots cold, and the snapshot is made from it; see
+ * pristine.ts) on an initramfs of our (cached) programs and hello.ko, and
+ * the user's module is handed to it through the agent once both are done,
+ * before anything loads it; a failed build leaves it out as before. Kits
+ * with their own base system (imported) and debug boots that wait for gdb
+ * at the first instruction build first and boot cold. Whatever fails or is
+ * cancelled, nothing is left running and no build files stay behind; on
+ * success `dispose` does that later.
  */
 export async function bootGuest(env: Environment, workspace: GuestWorkspace, options: BootOptions = {}): Promise<BootedGuest> {
   const runDir = await mkdtemp(join(tmpdir(), 'kshram-boot-'));
   let vm: Vm | undefined;
   let disposed: Promise<void> | undefined;
+  const decodes = new Map<CrashReport, Promise<DecodedCrash>>();
   const dispose = (): Promise<void> =>
     (disposed ??= (async () => {
       await vm?.stop();
@@ -115,35 +126,46 @@ export async function bootGuest(env: Environment, workspace: GuestWorkspace, opt
     if (options.signal?.aborted) throw cancelledError('The boot');
   };
   let userBuild: Promise<unknown> | undefined;
-  const profile = options.profile ?? bootProfile(env.kit);
-  const decodes = new Map<CrashReport, Promise<DecodedCrash>>();
+  const store = options.snapshots ?? new SnapshotStore();
   try {
-    const prepare = prepareOptions(env, workspace, runDir, profile);
+    const prepare = prepareOptions(env, workspace, runDir, profile(env, options));
     if (!prepare.prebuiltKo) checkWorkspace(prepare.workspaceDir);
-    // a debug boot may hold the CPUs for gdb, so its agent need not answer: build first there too
-    const overlap = !env.kit.baseInitramfsPath && !profile.debug;
+    // imported kits and a debug boot held at its first instruction get kshram.ko in the initramfs
+    const overlap = !env.kit.baseInitramfsPath && !options.profile?.debug?.wait;
+    const bootProfileUsed: BootProfile = overlap ? profile(env, options) : { ...profile(env, options), start: 'cold' };
     let guest: PreparedGuest;
+    let boot: BootRecord;
+    let saving: Promise<void> = Promise.resolve();
+    const start = async (initramfs: string, startProfile: BootProfile): Promise<Vm> => {
+      const started = await startPristine(env, { initramfs, profile: startProfile, store, cols: options.cols, rows: options.rows });
+      vm = started.vm;
+      boot = started.boot;
+      options.onVmStarted?.(vm);
+      vm.replayConsole(started.savedConsole);
+      // saved once it answers, before anything of the student's reaches it
+      void (saving = started.saveWhenReady(DELIVERY_READY_TIMEOUT_MS));
+      return vm;
+    };
     if (overlap) {
       const kshramBuild = buildUserModule(prepare);
       userBuild = kshramBuild.catch(() => undefined);
       const base = await prepareGuestBase(prepare);
       cancelled();
-      vm = await startGuest(env, base, { ...options, profile });
+      await start(base.initramfs, bootProfileUsed);
       cancelled();
-      options.onVmStarted?.(vm);
       guest = { ...base, kshram: await kshramBuild };
       cancelled();
       options.onBuilt?.(guest);
-      if (guest.kshram.ok) await deliverModule(vm, env.toolchain, guest.kshram.koPath!, DELIVERY_READY_TIMEOUT_MS);
+      await saving;
+      if (guest.kshram.ok) await deliverModule(vm!, env.toolchain, guest.kshram.koPath!, DELIVERY_READY_TIMEOUT_MS);
     } else {
       guest = await prepareGuest(prepare);
       cancelled();
       options.onBuilt?.(guest);
-      vm = await startGuest(env, guest, { ...options, profile });
+      await start(guest.initramfs, bootProfileUsed);
       cancelled();
-      options.onVmStarted?.(vm);
     }
-    if (options.waitReadyMs !== undefined) await vm.agent.waitReady(options.waitReadyMs);
+    if (options.waitReadyMs !== undefined) await vm!.agent.waitReady(options.waitReadyMs);
     const built = guest;
     const symbols = runSymbols(env.kit, { kshram: guest.kshram }, { hello: guest.hello });
     const decodeCrash = (crash: CrashReport): Promise<DecodedCrash> => {
@@ -156,18 +178,30 @@ export async function bootGuest(env: Environment, workspace: GuestWorkspace, opt
       return decoded;
     };
     const restart = async (): Promise<Vm> => {
-      await vm?.stop();
-      vm = await startGuest(env, built, { ...options, profile });
-      options.onVmStarted?.(vm);
-      if (overlap && built.kshram.ok) await deliverModule(vm, env.toolchain, built.kshram.koPath!, DELIVERY_READY_TIMEOUT_MS);
-      return vm;
+      const failed = vm!;
+      await failed.stop();
+      // a restored guest that failed before anything was loaded puts its snapshot in doubt: the fresh one boots cold
+      let again = bootProfileUsed;
+      if (failed.startedFrom === 'snapshot') {
+        await store.discard((await snapshotPlan(env, built.initramfs, bootProfileUsed)).key);
+        again = { ...bootProfileUsed, start: 'cold' };
+      }
+      const notes = boot.notes;
+      await start(built.initramfs, again);
+      boot = { ...boot, notes: [...notes, ...boot.notes] };
+      await saving;
+      if (overlap && built.kshram.ok) await deliverModule(vm!, env.toolchain, built.kshram.koPath!, DELIVERY_READY_TIMEOUT_MS);
+      return vm!;
     };
     return {
       get vm() {
         return vm!;
       },
+      get boot() {
+        return boot;
+      },
       guest,
-      profile,
+      profile: bootProfileUsed,
       symbols,
       decodeCrash,
       restart,
@@ -182,3 +216,5 @@ export async function bootGuest(env: Environment, workspace: GuestWorkspace, opt
     options.signal?.removeEventListener('abort', stopOnAbort);
   }
 }
+
+const profile = (env: Environment, options: BootOptions): BootProfile => options.profile ?? bootProfile(env.kit);

@@ -13,7 +13,7 @@ import { LabError } from '../errors.js';
 import { DisposableStore, toDisposable } from '../events.js';
 import { bootProfile } from '../vm/profile.js';
 import { handleError } from './errors.js';
-import { accelOption, kitOption, noCompatOption, toolchainOption } from './options.js';
+import { accelOption, coldBootOption, kitOption, noCompatOption, toolchainOption } from './options.js';
 
 /** Ctrl-] leaves the console, as in telnet. */
 const ESCAPE = '\x1d';
@@ -26,9 +26,10 @@ export function bootCommand(): Command {
     .addOption(accelOption())
     .addOption(toolchainOption())
     .addOption(noCompatOption())
+    .addOption(coldBootOption())
     .addOption(new Option('--debug', "open QEMU's gdbstub on a free port of 127.0.0.1 and boot with nokaslr (like qemu.sh debug); prints the gdb command"))
     .addOption(new Option('--wait', 'with --debug: stop at the first instruction until gdb continues (-S)'))
-    .action(async (dir: string, flags: { kit?: string; accel: 'auto' | 'kvm' | 'tcg'; toolchain: 'auto' | 'native' | 'docker'; compat: boolean; debug?: boolean; wait?: boolean }) => {
+    .action(async (dir: string, flags: { kit?: string; accel: 'auto' | 'kvm' | 'tcg'; toolchain: 'auto' | 'native' | 'docker'; compat: boolean; coldBoot?: boolean; debug?: boolean; wait?: boolean }) => {
       let booted: BootedGuest | undefined;
       let scriptDir: string | undefined;
       try {
@@ -58,7 +59,7 @@ export function bootCommand(): Command {
                 process.stderr.write(pc.dim(`     after each insmod, type kshram-symbols in gdb to load kshram.ko's symbols where it was loaded${gdb.wait ? '\n     the guest waits at its first instruction until gdb continues' : ''}\n`));
               }
             },
-            profile: bootProfile(kit, { debug: gdb }),
+            profile: bootProfile(kit, { debug: gdb, coldBoot: flags.coldBoot }),
           },
         );
         const koPath = booted.guest.kshram.koPath && (await gdbSymbolFile(booted.guest.kshram.koPath));

@@ -11,7 +11,7 @@ import { gradeSubmission, type GradeOptions } from '../grade/runner.js';
 import { prepareSubmission } from '../submissions/index.js';
 import { EXIT_NOT_FULL_MARKS, EXIT_OK, EXIT_USAGE, handleError } from './errors.js';
 import { BatchProgressView } from './grade-progress.js';
-import { accelOption, checkedOption, kitOption, noCompatOption, toolchainOption } from './options.js';
+import { accelOption, checkedOption, coldBootOption, kitOption, noCompatOption, toolchainOption } from './options.js';
 
 /** Exit status after Ctrl-C, as shells report SIGINT. */
 const EXIT_INTERRUPTED = 130;
@@ -26,6 +26,7 @@ interface GradeFlags {
   evidence: 'failed' | 'all';
   compat: boolean;
   checked?: boolean;
+  coldBoot?: boolean;
   jobs?: number;
   report?: string;
 }
@@ -46,6 +47,7 @@ export function gradeCommand(): Command {
     .addOption(toolchainOption())
     .addOption(noCompatOption())
     .addOption(checkedOption())
+    .addOption(coldBootOption())
     .option('--checks <dir>', "use the check programs in DIR (check_msg.c, check_resize.c, check_fork.c, kshram.h), e.g. the course's")
     .addOption(new Option('--time-limit <seconds>', "time limit for boot and all items (default: the course's 120; 3 times that on a debug kit, whose kernel is that much slower)").argParser(positive('--time-limit')))
     .addOption(new Option('--evidence <which>', 'evidence to print').choices(['failed', 'all']).default('failed'))
@@ -71,6 +73,7 @@ export function gradeCommand(): Command {
         checksDir: flags.checks,
         compat: flags.compat,
         checked: flags.checked,
+        coldBoot: flags.coldBoot,
         ...(flags.timeLimit !== undefined ? { timeLimitMs: flags.timeLimit * 1000 } : {}),
         signal: abort.signal,
       };

@@ -7,3 +7,5 @@ export const toolchainOption = (): Option => new Option('--toolchain <name>', 'w
 export const noCompatOption = (): Option => new Option('--no-compat', "build kshram.c exactly as written: no shims for code written for the course's Linux 6.2");
 /** A checked run (app/checked): the kernel looks for memory and locking bugs; what it finds is a note, never points. */
 export const checkedOption = (): Option => new Option('--checked', 'boot a checking kernel: slub_debug and page poisoning on stock kits (a debug kit always checks); reports become notes');
+/** Boot the kernel instead of restoring the pristine guest snapshot (app/boot/pristine.ts). */
+export const coldBootOption = (): Option => new Option('--cold-boot', 'boot the kernel cold instead of restoring the saved pristine guest (the report says which was used)');

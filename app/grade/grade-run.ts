@@ -57,7 +57,7 @@ export class GradeRun {
   ) {
     this.listener = options.listener ?? {};
     this.timeLimitMs = options.timeLimitMs ?? defaultTimeLimitMs(env.kit, DEFAULT_TIME_LIMIT_MS);
-    this.profile = bootProfile(env.kit, { checked: options.checked });
+    this.profile = bootProfile(env.kit, { checked: options.checked, coldBoot: options.coldBoot });
     this.disposables.add(onAbort(options.signal, () => void this.booted?.vm.stop()));
   }
 
@@ -110,7 +110,8 @@ export class GradeRun {
 
   /** What did not change a verdict: the extra checks after a full score, kernel warnings, a checked run's findings. */
   async addNotes(): Promise<void> {
-    const { guest, symbols } = this.booted!;
+    const { guest, symbols, boot } = this.booted!;
+    this.notes.push(...boot.notes);
     const grader = this.guest!.grader;
     // beyond the course's checks, after a full score only: notes, never points
     if (this.items.every((item) => item.status === 'pass')) this.notes.push(...(await contractNotes(grader)));
@@ -122,7 +123,8 @@ export class GradeRun {
 
   report(workspaceDir: string, started: number): GradeReport {
     const { kit, toolchain, accel } = this.env;
-    const { kshram } = this.booted!.guest;
+    const { guest, boot } = this.booted!;
+    const { kshram } = guest;
     const total = this.items.reduce((sum, item) => sum + item.points, 0);
     this.listener.onStage?.('done', `${total}/${MAX_POINTS}`);
     // notes, the crash's frames and the compiler's messages quote the submission too (untrusted-text.ts)
@@ -144,6 +146,7 @@ export class GradeRun {
       build: { ok: kshram.ok, elapsedMs: kshram.elapsedMs, diagnostics: kshram.diagnostics, compat: kshram.compat },
       ...(this.crash ? { crash: this.crash } : {}),
       ...(this.checkedReport ? { checked: this.checkedReport } : {}),
+      boot: { start: boot.start, ...(boot.coldBecause ? { coldBecause: boot.coldBecause } : {}) },
     });
   }
 

@@ -36,6 +36,8 @@ export interface GradeOptions {
    * A debug kit always checks.
    */
   checked?: boolean;
+  /** Boot the kernel instead of restoring the pristine guest snapshot (--cold-boot). */
+  coldBoot?: boolean;
   signal?: AbortSignal;
   listener?: GradeListener;
   /** Kit, toolchain and accelerator resolved already (a batch resolves them once); else from kit/accel/toolchain. */
@@ -70,4 +72,9 @@ export interface GradeReport {
   crash?: { kind: CrashKind; item: number; summary: string } & CrashLocation;
   /** A checked run's checkers and what they found (also in notes). */
   checked?: CheckedResult;
+  /**
+   * How the graded guest started: restored from the pristine snapshot of a
+   * cold boot, or booted cold (and why). Item 1's time is that start's.
+   */
+  boot: { start: 'snapshot' | 'cold'; coldBecause?: string };
 }

@@ -26,6 +26,7 @@ export function formatReport(report: GradeReport, options: { evidence?: 'failed'
   out.push('');
   out.push(`${pc.bold('Total')} ${total}   VM ${seconds(report.vmElapsedMs)} of ${report.timeLimitMs / 1000} s limit, ${seconds(report.elapsedMs)} with builds   ${report.kit} (Linux ${report.kernelRelease}), ${report.accel.toUpperCase()}, ${report.toolchain} toolchain${report.checks === 'custom' ? ', custom checks' : ''}`);
   if (report.accel === 'tcg') out.push(pc.dim(`  accelerator: TCG (${report.accelReason})`));
+  out.push(pc.dim(`  boot: ${describeBoot(report.boot)}`));
   for (const note of report.notes) out.push(`${pc.yellow('note:')} ${note}`);
   return out.join('\n');
 }
@@ -53,4 +54,9 @@ export function formatBatchTable(result: BatchResult): string {
   const graded = result.entries.filter((e) => e.status === 'graded').length;
   const footer = `${result.entries.length} submissions: ${graded} graded, ${result.entries.length - graded} not gradable, in ${seconds(result.elapsedMs)} with ${result.jobs} VM${result.jobs === 1 ? '' : 's'} at a time (${result.kit}, ${result.accel.toUpperCase()})`;
   return [pc.bold(head), ...rows, '', footer].join('\n');
+}
+
+/** "restored from the pristine guest snapshot" or "cold (asked for (--cold-boot))". */
+export function describeBoot(boot: GradeReport['boot']): string {
+  return boot.start === 'snapshot' ? 'restored from the pristine guest snapshot (a cold boot saved once its agent answered)' : `cold${boot.coldBecause ? `: ${boot.coldBecause}` : ''}`;
 }

@@ -1,7 +1,5 @@
-import { createConnection } from 'node:net';
+import { QmpClient } from './qmp.js';
 
-/** QEMU answers its monitor in milliseconds, even with every vCPU spinning. */
-const QMP_TIMEOUT_MS = 3_000;
 /** RFLAGS.IF: the CPU takes interrupts. */
 const INTERRUPT_FLAG = 0x200n;
 
@@ -40,40 +38,11 @@ export function parseCpuStates(text: string): CpuState[] {
  * asked of the guest, this works when the guest is frozen: a CPU spinning
  * with interrupts off, the other one waiting for it.
  */
-export function readCpuStates(qmpSocket: string): Promise<CpuState[]> {
-  return new Promise((resolve, reject) => {
-    const socket = createConnection(qmpSocket);
-    let buffer = '';
-    let step: 'greeting' | 'capabilities' | 'registers' = 'greeting';
-    const timer = setTimeout(() => finish(new Error('QEMU did not answer its monitor')), QMP_TIMEOUT_MS);
-    const finish = (err: Error | undefined, states?: CpuState[]): void => {
-      clearTimeout(timer);
-      socket.destroy();
-      if (err) reject(err);
-      else resolve(states!);
-    };
-    const send = (command: object): void => void socket.write(`${JSON.stringify(command)}\n`);
-    socket.on('error', (err) => finish(err));
-    socket.on('data', (data) => {
-      buffer += data.toString('utf8');
-      let newline: number;
-      while ((newline = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, newline).trim();
-        buffer = buffer.slice(newline + 1);
-        if (!line) continue;
-        const message = JSON.parse(line) as { QMP?: unknown; return?: unknown; error?: { desc?: string }; event?: string };
-        if (message.event) continue;
-        if (message.error) return finish(new Error(`QEMU's monitor said: ${message.error.desc ?? 'error'}`));
-        if (step === 'greeting' && message.QMP) {
-          step = 'capabilities';
-          send({ execute: 'qmp_capabilities' });
-        } else if (step === 'capabilities' && message.return !== undefined) {
-          step = 'registers';
-          send({ execute: 'human-monitor-command', arguments: { 'command-line': 'info registers -a' } });
-        } else if (step === 'registers' && typeof message.return === 'string') {
-          return finish(undefined, parseCpuStates(message.return));
-        }
-      }
-    });
-  });
+export async function readCpuStates(qmpSocket: string): Promise<CpuState[]> {
+  const qmp = await QmpClient.connect(qmpSocket);
+  try {
+    return parseCpuStates(await qmp.execute<string>('human-monitor-command', { 'command-line': 'info registers -a' }));
+  } finally {
+    qmp.close();
+  }
 }

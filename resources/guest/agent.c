@@ -6,23 +6,28 @@
  * Every frame, both ways, is one header line and a payload:
  *	@K <id> <type> <length>\n<length bytes>
  * host -> guest:  run (payload: shell command), kill, ping,
- *                 kmsg (payload: a line for the kernel log, answered by exit)
+ *                 kmsg (payload: a line for the kernel log, answered by exit),
+ *                 fresh (payload: "SECONDS NANOSECONDS HEX": the host's
+ *                 clock and random bytes, after a restore; answered by exit)
  * guest -> host:  hello (id 0, payload: kernel release), out (output
  *                 bytes), exit (payload: status, 128+N for signal N),
- *                 pong, error (payload: reason)
+ *                 pong (payload: kernel release), error (payload: reason)
  * See app/guest/protocol.ts for the host side.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/random.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_JOBS	8
@@ -40,6 +45,7 @@ struct job {
 
 static struct job jobs[MAX_JOBS];
 static int tty;
+static struct utsname uts;
 
 static void write_all(const void *data, size_t len)
 {
@@ -229,6 +235,70 @@ static void write_kmsg(unsigned int id, const char *line)
 		send_text(id, "exit", "0");
 }
 
+/* host random bytes a fresh request may carry (the host sends 64) */
+#define FRESH_MAX_BYTES	256
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/*
+ * A guest restored from a snapshot wakes with the clock and the random
+ * state it was saved with, the same in every guest restored from it. The
+ * host hands over its time and fresh random bytes: the clock is set, the
+ * bytes are mixed into the kernel's pool and credited, and the CRNG is
+ * reseeded at once, so getrandom() differs from the next call on.
+ */
+static void freshen(unsigned int id, const char *payload)
+{
+	struct {
+		struct rand_pool_info info;
+		unsigned char bytes[FRESH_MAX_BYTES];
+	} pool;
+	struct timespec now;
+	long long seconds;
+	long nanoseconds;
+	const char *hex;
+	int fd, n = 0;
+
+	if (sscanf(payload, "%lld %ld", &seconds, &nanoseconds) != 2) {
+		send_text(id, "error", "bad fresh request");
+		return;
+	}
+	hex = strrchr(payload, ' ');
+	for (hex = hex ? hex + 1 : ""; hex[0] && hex[1] && n < FRESH_MAX_BYTES; hex += 2) {
+		int hi = hex_value(hex[0]), lo = hex_value(hex[1]);
+
+		if (hi < 0 || lo < 0)
+			break;
+		pool.bytes[n++] = hi << 4 | lo;
+	}
+	now.tv_sec = seconds;
+	now.tv_nsec = nanoseconds;
+	if (clock_settime(CLOCK_REALTIME, &now) < 0) {
+		send_text(id, "error", strerror(errno));
+		return;
+	}
+	pool.info.entropy_count = n * 8;
+	pool.info.buf_size = n;
+	memcpy(pool.info.buf, pool.bytes, n);
+	fd = open("/dev/urandom", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || ioctl(fd, RNDADDENTROPY, &pool.info) < 0 ||
+	    ioctl(fd, RNDRESEEDCRNG) < 0) {
+		send_text(id, "error", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	close(fd);
+	send_text(id, "exit", "0");
+}
+
 static void handle(unsigned int id, const char *type, char *payload)
 {
 	struct job *job;
@@ -240,9 +310,12 @@ static void handle(unsigned int id, const char *type, char *payload)
 		if (job && job->pid)
 			kill(-job->pid, SIGKILL);
 	} else if (!strcmp(type, "ping")) {
-		send_frame(id, "pong", NULL, 0);
+		/* a restored guest's host never saw its hello: the pong says it again */
+		send_text(id, "pong", uts.release);
 	} else if (!strcmp(type, "kmsg")) {
 		write_kmsg(id, payload);
+	} else if (!strcmp(type, "fresh")) {
+		freshen(id, payload);
 	} else {
 		send_text(id, "error", "unknown request");
 	}
@@ -309,7 +382,6 @@ int main(int argc, char **argv)
 {
 	static char buf[MAX_PAYLOAD + HEADER_MAX + 1];
 	struct pollfd fds[MAX_JOBS + 1];
-	struct utsname uts;
 	size_t len = 0;
 	int i;
 
