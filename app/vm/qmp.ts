@@ -1,5 +1,6 @@
 import { createConnection, type Socket } from 'node:net';
 import { LabError } from '../errors.js';
+import { withTimeout } from '../timeouts.js';
 
 /** QEMU answers its monitor in milliseconds, even with every vCPU spinning. */
 export const QMP_TIMEOUT_MS = 3_000;
@@ -36,7 +37,7 @@ export class QmpClient {
     const client = new QmpClient(socket);
     const greeting = new Promise<unknown>((resolve, reject) => client.answers.push({ resolve, reject }));
     try {
-      await withTimeout(greeting, timeoutMs);
+      await answered(greeting, timeoutMs);
       await client.execute('qmp_capabilities', undefined, timeoutMs);
       return client;
     } catch (err) {
@@ -48,9 +49,9 @@ export class QmpClient {
   /** Runs a command; resolves with its `return`, rejects with QEMU's error description. */
   execute<T = unknown>(command: string, args?: Record<string, unknown>, timeoutMs = QMP_TIMEOUT_MS): Promise<T> {
     if (this.closedError) return Promise.reject(this.closedError);
-    const answer = new Promise<T>((resolve, reject) => this.answers.push({ resolve: resolve as (value: unknown) => void, reject }));
+    const answer = new Promise<T>((resolve, reject) => this.answers.push({ resolve: resolve, reject }));
     this.socket.write(`${JSON.stringify({ execute: command, ...(args ? { arguments: args } : {}) })}\n`);
-    return withTimeout(answer, timeoutMs);
+    return answered(answer, timeoutMs);
   }
 
   close(): void {
@@ -77,18 +78,9 @@ export class QmpClient {
   }
 }
 
-function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new LabError('QEMU_FAILED', 'QEMU did not answer its monitor')), timeoutMs);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(err as Error);
-      },
-    );
-  });
+/** The answer, or QEMU_FAILED once `timeoutMs` have passed without one. */
+async function answered<T>(answer: Promise<T>, timeoutMs: number): Promise<T> {
+  const result = await withTimeout(answer.then((value) => ({ value })), timeoutMs, () => undefined);
+  if (!result) throw new LabError('QEMU_FAILED', 'QEMU did not answer its monitor');
+  return result.value;
 }
