@@ -99,7 +99,7 @@ ${rows.join('\n')}
 
 function studentSection(entry: BatchEntry, index: number): string {
   const facts = [entry.input, entry.kind ?? '', entry.files.length ? `files: ${entry.files.join(', ')}` : '', `${seconds(entry.elapsedMs)} in all`];
-  if (entry.report) facts.push(`VM ${seconds(entry.report.vmElapsedMs)} of ${entry.report.timeLimitMs / 1000} s`, `boot: ${describeBoot(entry.report.boot)}`);
+  if (entry.report) facts.push(`VM ${seconds(entry.report.vmElapsedMs)} of ${entry.report.timeLimitMs / 1000} s`, entry.report.boot ? `boot: ${describeBoot(entry.report.boot)}` : '');
   const head = `<h2 id="${anchor(index)}">${escapeHtml(entry.student)} <span class="${entry.status === 'error' ? 'error' : entry.total === entry.max ? 'full' : ''}">${entry.status === 'error' ? 'not gradable' : `${entry.total}/${entry.max}`}</span></h2>
 <p class="meta">${escapeHtml(facts.filter(Boolean).join(' · '))}</p>`;
   const notes = [...entry.submissionNotes, ...(entry.report?.notes ?? [])];
