@@ -47,7 +47,9 @@ export const GRADE_ITEMS: readonly GradeItem[] = [
       if (outcome.kind !== 'done') return recorder.ended(BOOT_STEP, outcome);
       if (outcome.result.status === 0) {
         const secs = ((Date.now() - vm.started) / 1000).toFixed(1);
-        await recorder.sh(`echo ${GRADING_CONSOLE_LOGLEVEL} > /proc/sys/kernel/printk`, TIMEOUTS.probeMs, { quiet: true, label: 'console log level' });
+        // part of bringing the guest up: a guest that dies here (it may have come up before the build
+        // finished) is a boot failure, retried on a fresh VM, as nothing of the submission has run
+        await recorder.sh(`echo ${GRADING_CONSOLE_LOGLEVEL} > /proc/sys/kernel/printk`, TIMEOUTS.probeMs, { quiet: true, label: BOOT_STEP });
         const summary = `Linux ${outcome.result.output || ''} booted to its shell in ${secs} s (${vm.accel.toUpperCase()})`.replace('  ', ' ');
         return { pass: true, summary, evidence: '' };
       }
