@@ -108,7 +108,7 @@ export interface TokenRecord {
  * written once however many times a worker reports it.
  */
 export class Store {
-  private readonly db: Database;
+  private readonly db: Database.Database;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -130,13 +130,13 @@ export class Store {
   }
 
   tokenOwner(hash: string): TokenRecord | undefined {
-    const row = this.db.prepare<{ student: string; role: Role; created_at: number }>('SELECT student, role, created_at FROM tokens WHERE hash = ?').get(hash);
+    const row = this.db.prepare<unknown[], { student: string; role: Role; created_at: number }>('SELECT student, role, created_at FROM tokens WHERE hash = ?').get(hash);
     return row && { student: row.student, role: row.role, createdAt: row.created_at };
   }
 
   listTokens(): TokenRecord[] {
     return this.db
-      .prepare<{ student: string; role: Role; created_at: number }>('SELECT student, role, created_at FROM tokens ORDER BY role DESC, student')
+      .prepare<unknown[], { student: string; role: Role; created_at: number }>('SELECT student, role, created_at FROM tokens ORDER BY role DESC, student')
       .all()
       .map((row) => ({ student: row.student, role: row.role, createdAt: row.created_at }));
   }
@@ -159,7 +159,7 @@ export class Store {
   }
 
   private row(id: string): SubmissionRow | undefined {
-    return this.db.prepare<SubmissionRow>('SELECT * FROM submissions WHERE id = ?').get(id);
+    return this.db.prepare<unknown[], SubmissionRow>('SELECT * FROM submissions WHERE id = ?').get(id);
   }
 
   view(id: string): SubmissionView | undefined {
@@ -174,37 +174,37 @@ export class Store {
 
   /** The same file from the same student, still waiting or running: a double submit. */
   pendingDuplicate(student: string, sha256: string): SubmissionView | undefined {
-    const row = this.db.prepare<SubmissionRow>("SELECT * FROM submissions WHERE student = ? AND sha256 = ? AND via != 'regrade' AND state IN ('queued', 'running') ORDER BY seq DESC LIMIT 1").get(student, sha256);
+    const row = this.db.prepare<unknown[], SubmissionRow>("SELECT * FROM submissions WHERE student = ? AND sha256 = ? AND via != 'regrade' AND state IN ('queued', 'running') ORDER BY seq DESC LIMIT 1").get(student, sha256);
     return row && toView(row);
   }
 
   /** A student's submissions, newest first. */
   history(student: string): SubmissionView[] {
-    return this.db.prepare<SubmissionRow>('SELECT * FROM submissions WHERE student = ? ORDER BY seq DESC').all(student).map(toView);
+    return this.db.prepare<unknown[], SubmissionRow>('SELECT * FROM submissions WHERE student = ? ORDER BY seq DESC').all(student).map(toView);
   }
 
   /** Submissions of `student` made since `since` (epoch ms): the rate limit's count; regrades do not count. */
   countSince(student: string, since: number): { count: number; oldest?: number } {
-    const row = this.db.prepare<{ count: number; oldest: number | null }>("SELECT COUNT(*) AS count, MIN(submitted_at) AS oldest FROM submissions WHERE student = ? AND submitted_at >= ? AND via != 'regrade'").get(student, since)!;
+    const row = this.db.prepare<unknown[], { count: number; oldest: number | null }>("SELECT COUNT(*) AS count, MIN(submitted_at) AS oldest FROM submissions WHERE student = ? AND submitted_at >= ? AND via != 'regrade'").get(student, since)!;
     return { count: row.count, ...(row.oldest !== null ? { oldest: row.oldest } : {}) };
   }
 
   /** How many of `student`'s submissions wait (the fairness priority of their next one). */
   waitingCount(student: string): number {
-    return this.db.prepare<{ count: number }>("SELECT COUNT(*) AS count FROM submissions WHERE student = ? AND state = 'queued'").get(student)!.count;
+    return this.db.prepare<unknown[], { count: number }>("SELECT COUNT(*) AS count FROM submissions WHERE student = ? AND state = 'queued'").get(student)!.count;
   }
 
   /** Submissions without a result, oldest first: what the queue must hold. */
   unfinished(): Array<QueuedSubmission & { state: SubmissionState }> {
     return this.db
-      .prepare<SubmissionRow>("SELECT * FROM submissions WHERE state IN ('queued', 'running') ORDER BY seq")
+      .prepare<unknown[], SubmissionRow>("SELECT * FROM submissions WHERE state IN ('queued', 'running') ORDER BY seq")
       .all()
       .map((row) => ({ id: row.id, student: row.student, fileName: row.file_name, sha256: row.sha256, kind: row.kind, kit: row.kit, priority: row.priority, state: row.state }));
   }
 
   /** Waiting submissions in the order workers take them (priority, then arrival): index + 1 is the position. */
   waitingOrder(): Array<{ id: string; student: string }> {
-    return this.db.prepare<{ id: string; student: string }>("SELECT id, student FROM submissions WHERE state = 'queued' ORDER BY priority, seq").all();
+    return this.db.prepare<unknown[], { id: string; student: string }>("SELECT id, student FROM submissions WHERE state = 'queued' ORDER BY priority, seq").all();
   }
 
   markRunning(id: string, worker: string | undefined): boolean {
@@ -234,16 +234,16 @@ export class Store {
 
   /** Each student's latest submission that is not a regrade in progress' source: what a regrade of everyone takes. */
   latestPerStudent(): SubmissionView[] {
-    return this.db.prepare<SubmissionRow>('SELECT s.* FROM submissions s JOIN (SELECT student, MAX(seq) AS seq FROM submissions GROUP BY student) l ON s.seq = l.seq ORDER BY s.student').all().map(toView);
+    return this.db.prepare<unknown[], SubmissionRow>('SELECT s.* FROM submissions s JOIN (SELECT student, MAX(seq) AS seq FROM submissions GROUP BY student) l ON s.seq = l.seq ORDER BY s.student').all().map(toView);
   }
 
   students(): string[] {
-    return this.db.prepare<{ student: string }>('SELECT DISTINCT student FROM submissions ORDER BY student').all().map((row) => row.student);
+    return this.db.prepare<unknown[], { student: string }>('SELECT DISTINCT student FROM submissions ORDER BY student').all().map((row) => row.student);
   }
 
   classRow(student: string): ClassRow {
-    const stats = this.db.prepare<{ submissions: number; best: number | null; last: number | null }>('SELECT COUNT(*) AS submissions, MAX(total) AS best, MAX(submitted_at) AS last FROM submissions WHERE student = ?').get(student)!;
-    const latest = this.db.prepare<SubmissionRow>('SELECT * FROM submissions WHERE student = ? ORDER BY seq DESC LIMIT 1').get(student);
+    const stats = this.db.prepare<unknown[], { submissions: number; best: number | null; last: number | null }>('SELECT COUNT(*) AS submissions, MAX(total) AS best, MAX(submitted_at) AS last FROM submissions WHERE student = ?').get(student)!;
+    const latest = this.db.prepare<unknown[], SubmissionRow>('SELECT * FROM submissions WHERE student = ? ORDER BY seq DESC LIMIT 1').get(student);
     const latestView = latest && toView(latest);
     const failure = latestView?.firstFailure ? `${latestView.firstFailure.id}: ${latestView.firstFailure.summary}` : latestView?.error ? `error: ${latestView.error.message}` : undefined;
     return {
@@ -263,7 +263,7 @@ export class Store {
 
   counts(): Record<SubmissionState, number> {
     const counts: Record<SubmissionState, number> = { queued: 0, running: 0, graded: 0, error: 0 };
-    for (const row of this.db.prepare<{ state: SubmissionState; n: number }>('SELECT state, COUNT(*) AS n FROM submissions GROUP BY state').all()) counts[row.state] = row.n;
+    for (const row of this.db.prepare<unknown[], { state: SubmissionState; n: number }>('SELECT state, COUNT(*) AS n FROM submissions GROUP BY state').all()) counts[row.state] = row.n;
     return counts;
   }
 }
