@@ -16,6 +16,10 @@ import { DEFAULT_KIT } from '../app/kit/kit.js';
 import { moduleDir } from '../app/paths.js';
 import { InteractiveGuest } from '../app/session/interactive.js';
 import { median, printTable, seconds } from './stats.js';
+import { guardThisProcess } from '../test/guarded.js';
+
+// under the suite's leftover guard: whatever it starts must be gone when it ends (test/guarded.ts)
+await guardThisProcess();
 
 /** Give-up bounds, far above any healthy run. */
 const BOOT_TIMEOUT_MS = 90_000;

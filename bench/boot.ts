@@ -13,6 +13,10 @@ import { DEFAULT_KIT } from '../app/kit/kit.js';
 import { moduleDir } from '../app/paths.js';
 import { bootProfile } from '../app/vm/profile.js';
 import { median, printTable, seconds } from './stats.js';
+import { guardThisProcess } from '../test/guarded.js';
+
+// under the suite's leftover guard: whatever it starts must be gone when it ends (test/guarded.ts)
+await guardThisProcess();
 
 const BOOT_TIMEOUT_MS = 90_000;
 const runs = Number(process.argv[2] ?? 5);

@@ -15,6 +15,10 @@ import { kitLspDir } from '../app/lsp/compile-commands.js';
 import { LspHost } from '../app/lsp/host.js';
 import { createWorkspace } from '../app/workspace/templates.js';
 import { printTable } from './stats.js';
+import { guardThisProcess } from '../test/guarded.js';
+
+// under the suite's leftover guard: whatever it starts must be gone when it ends (test/guarded.ts)
+await guardThisProcess();
 
 /** Give up on a first completion after this long. */
 const FIRST_COMPLETION_LIMIT_MS = 120_000;

@@ -8,6 +8,10 @@ import { DEFAULT_KIT } from '../app/kit/kit.js';
 import { moduleDir } from '../app/paths.js';
 import { gradeSubmission, type GradeReport } from '../app/grade/runner.js';
 import { median, printTable, seconds } from './stats.js';
+import { guardThisProcess } from '../test/guarded.js';
+
+// under the suite's leftover guard: whatever it starts must be gone when it ends (test/guarded.ts)
+await guardThisProcess();
 
 const runs = Number(process.argv[2] ?? 5);
 const kit = process.argv[3] ?? DEFAULT_KIT;

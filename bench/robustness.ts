@@ -17,6 +17,10 @@ import { gradeUntilCompiling, neverEndingBuild, referenceWithInit, TAKES_EVERY_P
 import { BUILD_TOOLS, processesMentioning } from '../test/processes.js';
 import { until } from '../test/until.js';
 import { median, printTable, seconds } from './stats.js';
+import { guardThisProcess } from '../test/guarded.js';
+
+// under the suite's leftover guard: whatever it starts must be gone when it ends (test/guarded.ts)
+await guardThisProcess();
 
 const runs = Number(process.argv[2] ?? 3);
 /** How long killed build processes may take to be reaped before they count as left behind. */

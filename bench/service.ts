@@ -12,6 +12,10 @@
 import { availableParallelism, loadavg } from 'node:os';
 import { percentile, runLoad } from '../test/service-load.js';
 import { printTable, seconds } from './stats.js';
+import { guardThisProcess } from '../test/guarded.js';
+
+// under the suite's leftover guard: whatever it starts must be gone when it ends (test/guarded.ts)
+await guardThisProcess();
 
 const count = Number(process.argv[2] ?? 200);
 const workers = Number(process.argv[3] ?? 2);

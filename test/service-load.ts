@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -13,6 +12,7 @@ import { Store } from '../app/service/store.js';
 import { addToken } from '../app/service/tokens.js';
 import { submitOverNc } from '../app/service/testing/nc-client.js';
 import { buildKo, eventually } from '../app/service/testing/service.js';
+import { spawnOwned, type OwnedProcess } from './owned.js';
 
 /**
  * A deadline night in small: `count` submissions from `students` students
@@ -93,27 +93,27 @@ function rssOf(pid: number): number | undefined {
 export async function runLoad(options: LoadOptions): Promise<LoadOutcome> {
   const log = options.log ?? (() => undefined);
   const dataDir = await mkdtemp(join(tmpdir(), 'kshram-load-'));
-  let serve: ChildProcess | undefined;
+  let served: OwnedProcess | undefined;
   try {
     const files = await inputs();
     const store = new Store(dataDir);
     const tokens = Array.from({ length: options.students }, (_, i) => addToken(store, `student${String(i).padStart(2, '0')}`, 'student'));
     const taToken = addToken(store, 'ta', 'ta');
     store.close();
-    serve = spawn(process.execPath, [join(projectRoot, 'bin', 'kshram-lab.js'), 'serve', '--data', dataDir, '--http-port', '0', '--nc-port', '0', '--workers', String(options.workers), '--pow-bits', '8'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+    // owned (test/owned.ts): ended with its group by the test, or in the finally below
+    served = spawnOwned(process.execPath, [join(projectRoot, 'bin', 'kshram-lab.js'), 'serve', '--data', dataDir, '--http-port', '0', '--nc-port', '0', '--workers', String(options.workers), '--pow-bits', '8'], {
       env: { ...process.env, KSHRAM_LAB_RATE_LIMIT: `${options.count}/3600` },
     });
+    const serve = served.child;
     let banner = '';
-    serve.stderr!.resume();
     const [url, ncPort] = await new Promise<[string, number]>((resolve, reject) => {
-      serve!.stdout!.on('data', (chunk: Buffer) => {
+      serve.stdout!.on('data', (chunk: Buffer) => {
         banner += chunk.toString();
         const http = /service: .*?(http:\/\/\S+)/.exec(banner)?.[1];
         const nc = /nc front: nc \S+ (\d+)/.exec(banner)?.[1];
         if (http && nc) resolve([http.replace(/\x1b\[[0-9;]*m/g, ''), Number(nc)]);
       });
-      serve!.once('exit', (code) => reject(new Error(`serve exited (${code}) before it was ready:\n${banner}`)));
+      serve.once('exit', (code) => reject(new Error(`serve exited (${code}) before it was ready:\n${banner}`)));
     });
     const pid = serve.pid!;
     const rssSamples: number[] = [];
@@ -202,11 +202,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadOutcome> {
       workers: options.workers,
     };
   } finally {
-    if (serve && serve.exitCode === null) {
-      const exited = new Promise((resolve) => serve!.once('exit', resolve));
-      serve.kill('SIGTERM');
-      await exited;
-    }
+    await served?.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
 }

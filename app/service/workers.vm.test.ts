@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { VARIANTS, variantSource } from '../../test/corpus/variants.js';
+import { spawnOwned } from '../../test/owned.js';
 import { projectRoot } from '../paths.js';
 import type { Me } from './contract.js';
 import { REDIS_DIR } from './redis-server.js';
@@ -21,12 +22,11 @@ const GRADE_MS = 300_000;
 const oops = VARIANTS.find((variant) => variant.name === 'oops-in-init')!;
 const workers = new Set<ChildProcess>();
 
+/** A `kshram-lab worker`, owned by the running test (test/owned.ts) besides the SIGKILLs below. */
 function startWorker(redisUrl: string): ChildProcess {
-  const child = spawn(process.execPath, [join(projectRoot, 'bin', 'kshram-lab.js'), 'worker', '--redis', redisUrl, '--jobs', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const { child } = spawnOwned(process.execPath, [join(projectRoot, 'bin', 'kshram-lab.js'), 'worker', '--redis', redisUrl, '--jobs', '1']);
   workers.add(child);
   child.once('exit', () => workers.delete(child));
-  child.stdout.resume();
-  child.stderr.resume();
   return child;
 }
 
