@@ -74,6 +74,8 @@ export class AgentClient {
   /** Resolves with the kernel release once the agent answers. */
   waitReady(timeoutMs: number): Promise<string> {
     if (this.release !== undefined) return Promise.resolve(this.release);
+    // gone already (QEMU died before anyone waited): no event will come to end the wait
+    if (this.closed) return Promise.reject(new LabError('AGENT_GONE', 'The VM stopped before the guest came up.'));
     return new Promise((resolve, reject) => {
       const ping = setInterval(() => this.send(0, 'ping'), PING_INTERVAL_MS);
       this.send(0, 'ping');

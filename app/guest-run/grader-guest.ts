@@ -1,6 +1,7 @@
 import type { CommandResult } from '../agent/agent.js';
 import { DisposableStore, type Disposable } from '../events.js';
 import { TIMEOUTS, withTimeout } from '../timeouts.js';
+import { LabError } from '../errors.js';
 import type { CrashReport } from '../vm/crash.js';
 import type { Vm, VmExit } from '../vm/vm.js';
 import { kernelLogLine, markerOnConsole, syncMarker } from './console-markers.js';
@@ -107,7 +108,11 @@ export class GraderGuest implements Disposable {
     const started = Date.now();
     const ready = this.vm.agent.waitReady(Math.max(1, Math.min(timeoutMs * this.timeScale, this.remainingMs()))).then(
       (release): StepOutcome => ({ kind: 'done', result: { status: 0, output: release, timedOut: false, elapsedMs: Date.now() - started } }),
-      (): StepOutcome => (this.remainingMs() <= 0 ? { kind: 'deadline', output: '' } : { kind: 'done', result: { status: null, output: '', timedOut: true, elapsedMs: Date.now() - started } }),
+      async (err: unknown): Promise<StepOutcome> => {
+        // the agent's port closed: QEMU exited while booting, report the exit with its status
+        if (err instanceof LabError && err.code === 'AGENT_GONE') return { kind: 'exit', exit: await this.exitInfo(), output: '' };
+        return this.remainingMs() <= 0 ? { kind: 'deadline', output: '' } : { kind: 'done', result: { status: null, output: '', timedOut: true, elapsedMs: Date.now() - started } };
+      },
     );
     return this.settle(await this.race(ready, () => ''));
   }
