@@ -158,7 +158,7 @@ describe('a grade through `kshram-lab submit`, and the TA who sees it', () => {
 
   it('submits a module folder, waits, prints what grade --json prints, exits 0; a wrong-kernel .ko exits 2', async () => {
     const token = service.token('alice');
-    const { stdout, stderr } = await cli(process.execPath, [join(projectRoot, 'bin', 'kshram-lab.js'), 'submit', join(projectRoot, 'module'), '--server', url, '--token', token, '--json'], { maxBuffer: 16 * 1024 * 1024 });
+    const { stdout, stderr } = await cli(process.execPath, [join(projectRoot, 'bin', 'kshram-lab.js'), 'submit', join(projectRoot, 'module'), '--server', url, '--token', token, '--json'], { maxBuffer: 16 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' } });
     const report = JSON.parse(stdout);
     expect(report).toMatchObject({ submission: 'module.tar.gz', total: 100, max: 100, kit: 'debian-6.1', checks: 'builtin', build: { ok: true } });
     expect(Object.keys(report)).toEqual(expect.arrayContaining(['elapsedMs', 'vmElapsedMs', 'timeLimitMs', 'kernelRelease', 'accel', 'toolchain', 'items', 'notes']));
@@ -166,7 +166,7 @@ describe('a grade through `kshram-lab submit`, and the TA who sees it', () => {
 
     const other = join(root, 'kshram.ko');
     await writeFile(other, await buildKo({ kit: 'debian-6.12' }));
-    const wrong = await cli(process.execPath, [join(projectRoot, 'bin', 'kshram-lab.js'), 'submit', other, '--server', url, '--token', token]).catch((err: { code: number; stderr: string }) => err);
+    const wrong = await cli(process.execPath, [join(projectRoot, 'bin', 'kshram-lab.js'), 'submit', other, '--server', url, '--token', token], { env: { ...process.env, NO_COLOR: '1' } }).catch((err: { code: number; stderr: string }) => err);
     expect(wrong).toMatchObject({ code: 2 });
     expect((wrong as { stderr: string }).stderr).toMatch(/error: kshram\.ko was built for Linux 6\.12\.\S+; this service grades on Linux 6\.1\./);
   }, GRADE_MS);
