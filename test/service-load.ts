@@ -125,7 +125,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadOutcome> {
     // every student sends count/students submissions, back to back, all students at once
     const expected = new Map<string, number>();
     let refused = 0;
-    let wrongRefusals = 0;
+    /** Garbage that was not refused, and submissions that were not queued: which front, and what it answered. */
+    const lost: string[] = [];
     const started = Date.now();
     const perStudent = Math.ceil(options.count / options.students);
     let n = 0;
@@ -144,9 +145,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadOutcome> {
               const id = /Submission ([a-z0-9]{16}) is queued/.exec(run.transcript)?.[1];
               if (input.expect === 'refused') {
                 if (/Refused: /.test(run.transcript)) refused++;
-                else wrongRefusals++;
+                else lost.push(`nc submission ${number} (${input.name}) was not refused; the server sent:\n${run.transcript.slice(-1500)}`);
               } else if (id) expected.set(id, input.expect);
-              else log(`nc submission ${number} (${input.name}) got no id:\n${run.transcript.slice(-500)}`);
+              else lost.push(`nc submission ${number} (${input.name}) was not queued; the server sent:\n${run.transcript.slice(-1500)}`);
             }),
           );
           // the script's pace: one upload after another's md5 line, not all in one instant
@@ -154,7 +155,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadOutcome> {
         } else {
           try {
             const { submission } = await api.submit(new Blob([data]), input.fileName);
-            if (input.expect === 'refused') wrongRefusals++;
+            if (input.expect === 'refused') lost.push(`HTTP submission ${number} (${input.name}) was accepted as ${submission.id}: ${JSON.stringify(submission)}`);
             else expected.set(submission.id, input.expect);
           } catch (err) {
             if (input.expect === 'refused' && err instanceof ServiceCallError) refused++;
@@ -181,8 +182,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadOutcome> {
     );
     await submitting;
     clearInterval(sampler);
-    const wrong: string[] = [];
-    if (wrongRefusals) wrong.push(`${wrongRefusals} garbage uploads were accepted`);
+    const wrong = [...lost];
     for (const [id, total] of expected) {
       const view = views.find((v) => v.id === id);
       if (!view || view.state !== 'graded' || view.total !== total) wrong.push(`${id}: expected ${total}, got ${view ? `${view.state} ${view.total ?? view.error?.message}` : 'nothing'}`);

@@ -13,7 +13,7 @@ const SERVICE_RSS_LIMIT = 400 * MIB;
 
 describe('the service under load', () => {
   it('grades a burst from both fronts with two workers: all right, nothing lost', async () => {
-    const outcome = await runLoad({ count: 12, students: 4, workers: 2 });
+    const outcome = await runLoad({ count: 12, students: 4, workers: 2, log: (line) => console.log(line) });
     expect(outcome.wrong).toEqual([]);
     expect(outcome.refused).toBe(2);
     expect(outcome.graded).toBe(10);

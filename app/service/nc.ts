@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { toErrorData } from '../errors.js';
 import type { Disposable } from '../events.js';
+import { decodeBase64Strictly } from './base64.js';
 import type { GradeItemJson, GradeReportJson, LiveEvent, Me, ServiceError, SubmissionView } from './contract.js';
 import { MAX_UPLOAD_BYTES } from './contract.js';
 import { newChallenge, solves, type PowChallenge } from './pow.js';
@@ -188,8 +189,8 @@ class NcSession {
     this.line(`Please find a string S such that sha1('${prefix}' + S) starts with ${bits} zero bits${hex}.`);
     this.send(`Send base64(S) as one line. string S: `);
     const answer = (await this.nextLine(POW_TIMEOUT_MS, `${CRLF}No answer within ${POW_TIMEOUT_MS / 1000} s. Bye.`)).trim();
-    const decoded = Buffer.from(answer, 'base64');
-    if (!answer || !BASE64_LINE.test(answer) || decoded.toString('base64').replace(/=+$/, '') !== answer.replace(/=+$/, '')) {
+    const decoded = decodeBase64Strictly(answer);
+    if (!answer || !decoded) {
       this.bye(`That is not base64 (send base64(S), e.g. the output of: printf %s S | base64). Bye.`);
       return false;
     }
@@ -233,9 +234,9 @@ class NcSession {
       }
       lines.push(line);
     }
-    const text = lines.join('');
-    const data = Buffer.from(text, 'base64');
-    if (/=./.test(text) || data.toString('base64').replace(/=+$/, '') !== text.replace(/=+$/, '')) {
+    // one file's base64 cut into lines; a file of 3n+1 bytes ends in ==
+    const data = decodeBase64Strictly(lines.join(''));
+    if (!data) {
       this.bye('The base64 is damaged (padding in the middle, or a cut-off last line): nothing was submitted. Send the whole file, then EOF. Bye.');
       return undefined;
     }
