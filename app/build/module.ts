@@ -8,7 +8,9 @@ import type { Kit } from '../kit/kit.js';
 import { cacheDir } from '../paths.js';
 import { compatDisabled, finishCompat, prepareCompat, type CompatReport, type KernelVersion } from './compat.js';
 import { charColumns, GCC_BYTE_COLUMNS, parseDiagnostics, type Diagnostic } from './diagnostics.js';
+import { loadRecipe, readRecipe, recipeKey, recipeScript, saveRecipe } from './replay.js';
 import { refusedPaths } from './sandbox.js';
+import type { RunResult } from '../process.js';
 import type { Toolchain } from './toolchain.js';
 
 /** A kshram module builds in about a second; anything near this is stuck. */
@@ -36,6 +38,8 @@ export interface ModuleBuildOptions {
   compat?: boolean;
   /** The kernel the source is written for; the course's 6.2 by default. */
   compatTarget?: KernelVersion;
+  /** Replay kbuild's recorded commands when only the sources changed (replay.ts); on unless false. */
+  replay?: boolean;
 }
 
 export interface ModuleBuildResult {
@@ -52,6 +56,8 @@ export interface ModuleBuildResult {
   elapsedMs: number;
   /** Built elsewhere (a course-service upload) and used as it is: its sources are not in buildDir. */
   prebuilt?: boolean;
+  /** Built by replaying kbuild's recorded commands (replay.ts) rather than by kbuild itself. */
+  replayed?: boolean;
 }
 
 /**
@@ -67,21 +73,27 @@ export async function buildModule(source: ModuleSource, options: ModuleBuildOpti
   await mkdir(buildDir, { recursive: true });
   const sources = await copySources(source, buildDir);
   // byte columns (see GCC_BYTE_COLUMNS), through cc-option so a compiler without the flag still builds
-  await writeFile(join(buildDir, 'Kbuild'), `obj-m := ${source.name}.o\nccflags-y := $(call cc-option,${GCC_BYTE_COLUMNS})\n`);
+  const kbuild = `obj-m := ${source.name}.o\nccflags-y := $(call cc-option,${GCC_BYTE_COLUMNS})\n`;
+  await writeFile(join(buildDir, 'Kbuild'), kbuild);
 
   const mainFile = `${source.name}.c`;
   const compat = options.compat === false ? undefined : await prepareCompat(join(buildDir, mainFile), buildDir, options.kit, options.compatTarget);
   const kcflags = [...(compat?.kcflags ?? []), ...(options.kcflags ?? [])];
-  const command = ['make', '-C', options.kit.buildDirPath, `M=${buildDir}`, 'modules'];
-  const env = kcflags.length ? { KCFLAGS: kcflags.join(' ') } : undefined;
-  const result = await options.toolchain.exec(command, {
-    cwd: buildDir,
-    mounts: [...kitBuildTree(options.kit), ...(compat?.mounts ?? [])],
-    writable: [buildDir],
-    timeoutMs: MODULE_BUILD_TIMEOUT_MS,
-    env,
-  });
+  const mounts = [...kitBuildTree(options.kit), ...(compat?.mounts ?? [])];
   const koPath = join(buildDir, `${source.name}.ko`);
+  const key = options.replay === false ? undefined : await recipeKey({ kit: options.kit, toolchain: options.toolchain, name: source.name, buildDir, kcflags, mounts, kbuild, sources });
+  const recipe = key === undefined ? undefined : await loadRecipe(key);
+  let result = recipe === undefined ? undefined : await replay(recipe, buildDir, koPath, options, mounts);
+  const replayed = result !== undefined;
+  if (result === undefined) {
+    const command = ['make', '-C', options.kit.buildDirPath, `M=${buildDir}`, 'modules'];
+    const env = kcflags.length ? { KCFLAGS: kcflags.join(' ') } : undefined;
+    result = await options.toolchain.exec(command, { cwd: buildDir, mounts, writable: [buildDir], timeoutMs: MODULE_BUILD_TIMEOUT_MS, env });
+    if (key !== undefined && result.code === 0 && existsSync(koPath)) {
+      const recorded = await readRecipe(buildDir, source.name);
+      if (recorded !== undefined && recorded !== recipe) await saveRecipe(key, recorded);
+    }
+  }
   const log = result.timedOut ? `${result.output}\nbuild stopped after ${MODULE_BUILD_TIMEOUT_MS / 1000} s` : result.output;
   const parsed = charColumns(parseDiagnostics(log, buildDir, mainFile), (file) => (isAbsolute(file) ? undefined : readSource(join(buildDir, file))));
   const finished = compat ? finishCompat(compat, parsed, mainFile, buildDir) : undefined;
@@ -96,7 +108,25 @@ export async function buildModule(source: ModuleSource, options: ModuleBuildOpti
     diagnostics.push({ file: `${source.name}.c`, line: 1, column: 1, severity: 'error', message: reason });
   }
   const compatReport = finished?.report ?? compatDisabled(options.compatTarget);
-  return { ok, koPath: ok ? koPath : undefined, buildDir, sources, log, diagnostics, compat: compatReport, elapsedMs: Date.now() - started };
+  return { ok, koPath: ok ? koPath : undefined, buildDir, sources, log, diagnostics, compat: compatReport, elapsedMs: Date.now() - started, replayed };
+}
+
+/**
+ * Runs a recipe's commands in the build sandbox, from the kit's build
+ * directory as make does. Its result when the module was made; otherwise
+ * undefined, with whatever it left removed, so kbuild starts as on a
+ * fresh copy (a compile error is then reported by kbuild itself).
+ */
+async function replay(recipe: string, buildDir: string, koPath: string, options: ModuleBuildOptions, mounts: string[]): Promise<RunResult | undefined> {
+  const script = recipeScript(recipe, buildDir);
+  if (script === undefined) return undefined;
+  const before = new Set(await readdir(buildDir));
+  const result = await options.toolchain.exec(['sh', '-c', script], { cwd: options.kit.buildDirPath, mounts, writable: [buildDir], timeoutMs: MODULE_BUILD_TIMEOUT_MS });
+  if (result.code === 0 && !result.timedOut && existsSync(koPath)) return result;
+  for (const name of await readdir(buildDir)) {
+    if (!before.has(name)) await rm(join(buildDir, name), { recursive: true, force: true });
+  }
+  return undefined;
 }
 
 /**

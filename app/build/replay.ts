@@ -1,0 +1,125 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Kit } from '../kit/kit.js';
+import { cacheDir } from '../paths.js';
+import type { Toolchain } from './toolchain.js';
+
+/**
+ * A rebuild without kbuild's fixed cost. kbuild reads the kernel's
+ * Makefiles on every build (~1.5 s of CPU here) before it compiles a line;
+ * the commands it then runs for one module (compile + objtool, modpost,
+ * compile of NAME.mod.c, link) are always the same for a kit, toolchain,
+ * set of flags and source file names. A full kbuild records them in its
+ * `.cmd` files; we keep them as a recipe and a later build with the same
+ * key replays them in the same sandbox, in the kit's build directory as
+ * make would. Only the sources' content may differ: the recipe is keyed
+ * by everything else, and any failure of a replay falls back to kbuild.
+ */
+
+/** The targets kbuild makes for obj-m := NAME.o, in the order it makes them. */
+const TARGETS = (name: string): string[] => [`${name}.o`, `${name}.mod`, 'modules.order', 'Module.symvers', `${name}.mod.o`, `${name}.ko`];
+/** Stands for the build directory in a stored recipe (each build has its own). */
+const BUILD_DIR_MARK = '@KSHRAM_BUILD_DIR@';
+/** A build directory the recipe can name unquoted, as kbuild does. */
+const SHELL_SAFE_PATH = /^\/[A-Za-z0-9_./+-]+$/;
+/** Bump when the recipe's format or what it holds changes. */
+const RECIPE_VERSION = '1';
+
+/** Where recipes are kept, one file per key. */
+export const recipeCacheDir = (): string => join(cacheDir(), 'rebuild');
+
+export interface RecipeKeyInput {
+  kit: Kit;
+  toolchain: Toolchain;
+  name: string;
+  buildDir: string;
+  /** The KCFLAGS of the build (compat's included, which name the build directory). */
+  kcflags: readonly string[];
+  /** Read-only folders the build sees besides the kit (compat's shims). */
+  mounts: readonly string[];
+  /** The generated Kbuild file's text. */
+  kbuild: string;
+  /** The names of the sources copied into the build directory. */
+  sources: readonly string[];
+}
+
+/**
+ * The recipe's key: everything that shapes kbuild's commands but the
+ * sources' content. A reinstalled kit (its Makefile, .config or symbols)
+ * or another compiler makes a new key.
+ */
+export async function recipeKey(input: RecipeKeyInput): Promise<string | undefined> {
+  if (!SHELL_SAFE_PATH.test(input.buildDir)) return undefined;
+  const hash = createHash('sha256').update(RECIPE_VERSION).update('\0').update(await input.toolchain.identity());
+  const parts = [input.kit.kernelRelease, input.kit.buildDirPath, input.name, input.kbuild, ...input.kcflags.map((f) => f.split(input.buildDir).join(BUILD_DIR_MARK)), '--', ...input.mounts, '--', ...[...input.sources].sort()];
+  for (const part of parts) hash.update('\0').update(part);
+  for (const file of ['Makefile', '.config', 'Module.symvers', 'scripts/mod/modpost', 'tools/objtool/objtool']) {
+    const info = await stat(join(input.kit.buildDirPath, file)).catch(() => undefined);
+    hash.update(`\0${file} ${info?.size ?? '-'} ${info?.mtimeMs ?? '-'}`);
+  }
+  return hash.digest('hex').slice(0, 24);
+}
+
+/**
+ * The shell script of the commands kbuild recorded in buildDir, the build
+ * directory replaced by a mark; undefined when any is missing or not what
+ * kbuild writes. Only each file's first line is read: it is make's own
+ * command text (`cmd_TARGET := ...`), while the lines after it list the
+ * headers the source included, whose names the source chooses.
+ */
+export async function readRecipe(buildDir: string, name: string): Promise<string | undefined> {
+  if (!SHELL_SAFE_PATH.test(buildDir)) return undefined;
+  const steps: string[] = [];
+  for (const target of TARGETS(name)) {
+    const text = await readFile(join(buildDir, `.${target}.cmd`), 'utf8').catch(() => undefined);
+    const first = text?.split('\n', 1)[0];
+    const prefix = new RegExp(`^(?:saved)?cmd_${escapeRegExp(join(buildDir, target))} := `);
+    if (first === undefined || !prefix.test(first)) return undefined;
+    // make's escapes in .cmd files: $ as $$, # as $(pound)
+    const command = first.replace(prefix, '').replaceAll('$(pound)', '#').replaceAll('$$', '$');
+    if (command.includes(BUILD_DIR_MARK)) return undefined;
+    steps.push(command.split(buildDir).join(BUILD_DIR_MARK));
+    if (target === `${name}.o`) steps.push(symbolVersionsStep(name));
+  }
+  // as make runs each: sh -c 'set -e; COMMAND'
+  return `${steps.map((step) => `(set -e; ${step})`).join(' &&\n')}\n`;
+}
+
+/**
+ * What kbuild does after the compile that the recipe cannot replay: with
+ * CONFIG_MODVERSIONS an object that exports symbols gets their CRCs
+ * (genksyms) appended to its .cmd file, which modpost reads. A module that
+ * exports nothing needs only the file; one that exports ends the replay,
+ * and kbuild builds it.
+ */
+function symbolVersionsStep(name: string): string {
+  const object = `${BUILD_DIR_MARK}/${name}.o`;
+  return `(set -e; if nm ${object} | grep -q __ksymtab; then echo '${name}.o exports symbols: left to kbuild' >&2; exit 1; fi; : > ${BUILD_DIR_MARK}/.${name}.o.cmd)`;
+}
+
+/** The script of a recipe for one build directory. */
+export function recipeScript(recipe: string, buildDir: string): string | undefined {
+  return SHELL_SAFE_PATH.test(buildDir) ? recipe.split(BUILD_DIR_MARK).join(buildDir) : undefined;
+}
+
+export async function loadRecipe(key: string): Promise<string | undefined> {
+  return readFile(join(recipeCacheDir(), `${key}.sh`), 'utf8').catch(() => undefined);
+}
+
+/** Keeps a recipe; written whole (rename) so a reader never sees half of one. */
+export async function saveRecipe(key: string, recipe: string): Promise<void> {
+  const dir = recipeCacheDir();
+  await mkdir(dir, { recursive: true });
+  const staging = join(dir, `${key}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    await writeFile(staging, recipe);
+    await rename(staging, join(dir, `${key}.sh`));
+  } finally {
+    await rm(staging, { force: true });
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
