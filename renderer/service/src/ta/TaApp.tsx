@@ -89,6 +89,8 @@ export function TaApp({ client, me, info, live, liveStatus, signOut }: Signed) {
   const regrade = (who?: string): void => {
     const question = who ? `Grade ${who}'s latest submission again, at low priority?` : `Grade every student's latest submission again, at low priority? (${rows?.filter((r) => r.latestId).length ?? 0} submissions)`;
     if (!window.confirm(question)) return;
+    // the last action's notice would read as this one's answer until it comes
+    setNotice(undefined);
     client.regrade(who).then(
       ({ queued }) => setNotice(`Queued ${queued.length} regrade${queued.length === 1 ? '' : 's'} at low priority${who ? ` (${who})` : ''}.`),
       (err: unknown) => setError(serviceErrorOf(err)),
