@@ -82,12 +82,21 @@ describe('a debug session in the workbench, in Chromium, under TCG', () => {
     await expect(page.locator('[data-testid=debug-variables] [data-testid=debug-var]').evaluateAll((rows) => rows.map((r) => (r as unknown as { dataset: { name: string } }).dataset.name))).resolves.toEqual(['file', 'cmd', 'arg', 'slot']);
     await expect(variable('cmd').getByTestId('debug-var-value').innerText()).resolves.toMatch(/^\d+$/);
     await expect(variable('arg').getByTestId('debug-var-value').innerText()).resolves.toMatch(/^\d+$/);
-    // the Call Stack: kshram_ioctl in kshram.c, then the syscall that called it, kernel code without symbols (dimmed)
+    // the Call Stack: kshram_ioctl in kshram.c, then the syscall's path in the kernel (dimmed), named from the
+    // kit's System.map: __x64_sys_ioctl as gdb unwinds it, the rest found by scanning the stack ("? ")
     const frames = page.locator('[data-testid=debug-stack] [data-testid=debug-frame]');
     await expect(frames.first().getAttribute('data-function')).resolves.toBe('kshram_ioctl');
     await expect(frames.first().innerText()).resolves.toMatch(new RegExp(`kshram_ioctl\\s+kshram\\.c:${line}`));
     await expect(frames.nth(1).getAttribute('data-origin')).resolves.toBe('kernel');
-    await expect(frames.nth(1).innerText()).resolves.toMatch(/0xffffffff8[0-9a-f]+\s+kernel · no symbols/);
+    await expect(frames.nth(1).innerText()).resolves.toMatch(/^__x64_sys_ioctl\+0x[0-9a-f]+\s+kernel$/);
+    await expect(frames.nth(1).getAttribute('data-scanned')).resolves.toBeNull();
+    const names = await frames.evaluateAll((rows) => rows.map((r) => (r as unknown as { dataset: { function: string } }).dataset.function));
+    expect(names.indexOf('do_syscall_64')).toBeGreaterThan(1);
+    expect(names.at(-1)).toBe('entry_SYSCALL_64_after_hwframe');
+    const scanned = frames.filter({ hasText: /^\? do_syscall_64\+0x[0-9a-f]+/ });
+    await expect(scanned.getAttribute('data-scanned')).resolves.toBe('true');
+    await expect(scanned.getAttribute('title')).resolves.toMatch(/found by scanning the stack, not unwound/);
+    await expect(page.getByTestId('debug-stack').innerText()).resolves.not.toMatch(/cannot unwind|no symbols|No syscall entry/);
     const kernelColor = await frames.nth(1).evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(el).color);
     const moduleColor = await frames.first().evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(el).color);
     expect(kernelColor).not.toBe(moduleColor);

@@ -5,6 +5,7 @@ import { DockerToolchain } from '../build/docker.js';
 import { formatSize, listKits, type KitInfo } from '../kit-store/catalog.js';
 import { importKit } from '../kit-store/import.js';
 import { BUILTIN_KITS, DEBUG_KITS, installKit, removeKit } from '../kit-store/install.js';
+import { completeKit, lacksSystemMap } from '../kit-store/system-map.js';
 import { buildTreePlace, DEFAULT_KIT, loadKit } from '../kit/kit.js';
 import { handleError } from './errors.js';
 
@@ -44,6 +45,13 @@ export function kitsCommand(): Command {
       try {
         if (!flags.force) {
           const existing = await loadKit(name).catch(() => undefined);
+          if (existing && lacksSystemMap(existing)) {
+            // made by an earlier version: the kernel stays, the debugger's System.map is added
+            const completed = await completeKit(existing, progress);
+            const added = completed.systemMapPath ? 'its System.map added' : 'still without a System.map';
+            process.stdout.write(`${name} is already installed (Linux ${existing.kernelRelease}), ${added}; --force rebuilds it\n`);
+            return;
+          }
           if (existing) {
             process.stdout.write(`${name} is already installed (Linux ${existing.kernelRelease}); --force rebuilds it\n`);
             return;
@@ -118,6 +126,9 @@ function printKits(infos: KitInfo[]): void {
       process.stdout.write(`${pc.green('●')} ${name} Linux ${kit.kernelRelease!.padEnd(24)} ${size}  ${kit.toolchain!.name.padEnd(6)}  ${pc.dim(kit.description)}\n`);
       if (kit.buildTree === 'host') {
         process.stdout.write(pc.yellow(`  old-style: its headers are apt's under /usr/src; make it self-contained with: kshram-lab kits install --force ${kit.name}\n`));
+      }
+      if (kit.systemMap === false) {
+        process.stdout.write(pc.dim(`  no System.map: the debugger shows kernel frames as addresses; kshram-lab kits install ${kit.name} adds it\n`));
       }
     } else if (kit.status === 'broken') {
       process.stdout.write(`${pc.red('●')} ${name} ${kit.error!.message}\n`);

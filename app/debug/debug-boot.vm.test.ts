@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ApiEvent, DebugState, SlotsSnapshot, VmStatus } from '../api/contract.js';
+import type { ApiEvent, DebugStack, DebugState, SlotsSnapshot, VmStatus } from '../api/contract.js';
 import { LabSession } from '../session/session.js';
 import { until } from '../../test/until.js';
 
@@ -20,6 +20,26 @@ function ourProcesses(text: string): number[] {
 
 /** Longer than twice watchdog_thresh: a guest that counted this time would report a soft lockup. */
 const HELD_MS = 12_000;
+
+/**
+ * The kernel frames of a stop in the module, named from the kit's
+ * System.map: gdb unwinds to `caller` (kshram.ko's DWARF says where the
+ * module returns to), the rest is found by scanning the stack ("? "), up
+ * to the syscall entry. Stale words gdb's unwinding would have misread
+ * are left out: every name is a function of the syscall's path.
+ */
+function expectSyscallPath(stack: DebugStack, caller: string): void {
+  expect(stack.kernelSymbols).toBe(true);
+  const kernel = stack.frames.filter((f) => f.origin === 'kernel');
+  expect(kernel[0]).toMatchObject({ function: caller, offset: expect.stringMatching(/^0x[0-9a-f]+$/), address: expect.stringMatching(/^0xffffffff8/) });
+  expect(kernel[0]!.scanned).toBeUndefined();
+  const names = kernel.map((f) => f.function);
+  expect(names.indexOf('do_syscall_64')).toBeGreaterThan(0);
+  expect(names.at(-1)).toBe('entry_SYSCALL_64_after_hwframe');
+  expect(kernel.slice(1).every((f) => f.scanned && f.offset)).toBe(true);
+  expect(stack.frames.slice(stack.frames.indexOf(kernel[0]!)).every((f) => f.origin === 'kernel')).toBe(true);
+  expect(stack.cut).toBe(false);
+}
 
 /** The line of kshram.c that holds `text`. */
 const lineOf = (source: string, text: string): number => source.slice(0, source.indexOf(text)).split('\n').length;
@@ -86,9 +106,7 @@ describe('a debug boot: gdb on QEMU\'s gdbstub, driven like the workbench does',
     // the panels' view, through gdb's MI: the stack, then the frame's arguments and locals
     const stack = await until('the stack listed', () => lastDebug()!.stop?.stack);
     expect(stack.frames[0]).toMatchObject({ level: 0, function: 'kshram_ioctl', file: 'kshram.c', line, origin: 'module' });
-    // the syscall that called it: kernel code, an address without debug info; gdb's guesses past it are left out
-    expect(stack.frames[1]).toMatchObject({ level: 1, origin: 'kernel', address: expect.stringMatching(/^0xffffffff8/) });
-    expect(stack.frames.slice(1).every((f) => f.origin === 'kernel')).toBe(true);
+    expectSyscallPath(stack, '__x64_sys_ioctl');
     const gdb = session.gdb();
     const atBreak = await gdb.variables(0);
     expect(atBreak.map((v) => [v.name, !!v.argument])).toEqual([['file', true], ['cmd', true], ['arg', true], ['slot', false]]);
@@ -225,6 +243,10 @@ describe.each(['debian-6.1', 'debian-6.12'])('breakpoints in kshram_init (%s)', 
     session.consoleInput('insmod /lib/kshram/kshram.ko\r');
     const stopped = await until('insmod stopped in kshram_init', () => (lastDebug()!.phase === 'stopped' ? lastDebug() : undefined));
     expect(stopped.stop).toMatchObject({ file: 'kshram.c', line, function: 'kshram_init', reason: 'breakpoint hit' });
+    // insmod's path into kshram_init, named from this kit's System.map
+    const initStack = await until('the stack listed', () => lastDebug()!.stop?.stack);
+    expectSyscallPath(initStack, 'do_one_initcall');
+    expect(initStack.frames.map((f) => f.function)).toContain('do_init_module');
     // the hidden stop at do_init_module was never shown: the only stop is the student's
     // (one stop is published twice: at once, and again with its stack)
     expect(new Set(debugStates().slice(before).flatMap((s) => (s.phase === 'stopped' ? [s.stop?.seq] : [])))).toEqual(new Set([stopped.stop!.seq]));
@@ -266,5 +288,19 @@ describe.each(['debian-6.1', 'debian-6.12'])('breakpoints in kshram_init (%s)', 
     await until('insmod finished', () => /^LOADED\r?$/m.test(guestConsole));
     await until('symbols loaded from sysfs', () => lastDebug()!.symbolsLoaded);
     expect(debugStates().slice(before).some((s) => s.phase !== 'running')).toBe(false);
+  }, 120_000);
+
+  it('a stop in kshram_ioctl under check_msg lists the ioctl syscall\'s path by name', async () => {
+    const source = (await session.readFile('kshram.c')).content;
+    const line = lineOf(source, 'struct kshram_slot *slot = file->private_data;\n\n\tswitch (cmd)');
+    await session.debugToggleBreakpoint('kshram.c', line);
+    guestConsole = '';
+    session.consoleInput('check_msg\r');
+    const stopped = await until('check_msg stopped in kshram_ioctl', () => (lastDebug()!.phase === 'stopped' && lastDebug()!.stop?.stack ? lastDebug() : undefined));
+    expect(stopped.stop).toMatchObject({ file: 'kshram.c', line, function: 'kshram_ioctl' });
+    expectSyscallPath(stopped.stop!.stack!, '__x64_sys_ioctl');
+    await session.debugToggleBreakpoint('kshram.c', line);
+    await session.debugControl('continue');
+    await until('check_msg finished', () => /PASSED/.test(guestConsole));
   }, 120_000);
 });

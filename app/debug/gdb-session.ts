@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import pty from 'node-pty';
 import type { DebugBreakpoint, DebugState, SavedBreakpoint } from './state.js';
 import { LabError } from '../errors.js';
@@ -10,6 +11,8 @@ import { STEP_ALONE } from './gdb-script.js';
 import { InitHook } from './init-hook.js';
 import type { DebugMemory, DebugVariable } from './state.js';
 import { Inspector } from './inspector.js';
+import { KernelSymbols } from '../kit/system-map.js';
+import { THREAD_SIZE } from './stack-scan.js';
 import { miString, type MiRecord } from './mi.js';
 import type { MiChannel } from './mi-channel.js';
 import { readModuleSections, type SectionMap } from '../symbols/sections.js';
@@ -40,6 +43,10 @@ export interface GdbSessionOptions {
   wait: boolean;
   /** The workspace's breakpoints, set (pending) before the guest runs: one in kshram_init stops the boot's insmod. */
   breakpoints?: SavedBreakpoint[];
+  /** The kit's System.map: kernel frames get names, and the stack above them is scanned. */
+  systemMap?: string;
+  /** The guest kernel's THREAD_SIZE (stack-scan.ts); 16 KiB unless given. */
+  threadSize?: number;
   cols: number;
   rows: number;
 }
@@ -74,13 +81,24 @@ export class GdbSession {
   private startup: string | undefined = '';
   /** Stops seen so far, of any kind: tells whether the guest stopped during an agent call. */
   private stops = 0;
+  /** The kit's System.map, once read; dropped if it disagrees with the running kernel. */
+  private kernelSymbols: KernelSymbols | undefined;
+  /** do_init_module's address in the running kernel (its /proc/kallsyms), to check the map against. */
+  private doInitModule: bigint | undefined;
 
   private constructor(
     private readonly proc: pty.IPty,
     private readonly mi: MiChannel,
     private readonly options: GdbSessionOptions,
   ) {
-    this.inspector = new Inspector(mi);
+    this.inspector = new Inspector(mi, { symbols: () => this.kernelSymbols, threadSize: options.threadSize ?? THREAD_SIZE });
+    // a few MB parsed in the background: the first stop is seconds away at least
+    if (options.systemMap) {
+      void readKernelSymbols(options.systemMap).then((symbols) => {
+        this.kernelSymbols = symbols;
+        this.checkKernelSymbols();
+      });
+    }
     if (options.koPath) {
       this.symbols = new SymbolLoader(mi, options.koPath);
       this.hook = new InitHook(mi, options.koPath);
@@ -256,6 +274,10 @@ export class GdbSession {
     if (!hook) return this.note('Breakpoints in kshram_init will not stop: kshram.ko did not build');
     const site = await hook.locate(agent);
     if (!this.live) return;
+    if ('address' in site) {
+      this.doInitModule = site.address;
+      this.checkKernelSymbols();
+    }
     if ('why' in site) return this.note(`Breakpoints in kshram_init will not stop: ${site.why}`);
     await this.serialize(() =>
       this.whileStopped(async () => {
@@ -264,6 +286,19 @@ export class GdbSession {
         for (const id of this.breakpoints.keys()) if (hook.isHookBreakpoint(id)) this.breakpoints.delete(id);
       }),
     );
+  }
+
+  /**
+   * The System.map must be this kernel's at these addresses (a nokaslr
+   * boot of the kit's kernel): do_init_module, read from the guest's
+   * /proc/kallsyms for the init hook, must be where the map says. A map
+   * that disagrees would name every frame wrongly: it is dropped.
+   */
+  private checkKernelSymbols(): void {
+    const expected = this.kernelSymbols?.address('do_init_module');
+    if (expected === undefined || this.doInitModule === undefined || expected === this.doInitModule) return;
+    this.kernelSymbols = undefined;
+    this.note("The kit's System.map does not match the running kernel: kernel frames show as addresses");
   }
 
   /** Keeps the module's symbols in step with the guest from now on (the agent is up). */
@@ -496,4 +531,10 @@ export class GdbSession {
     if (message !== undefined) this.message = message;
     this.stateEmitter.fire(this.state);
   }
+}
+
+/** The kernel's symbols from a System.map, or none when it cannot be read or names no kernel text. */
+async function readKernelSymbols(path: string): Promise<KernelSymbols | undefined> {
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  return text === undefined ? undefined : KernelSymbols.parse(text);
 }

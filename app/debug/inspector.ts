@@ -1,7 +1,9 @@
 import type { DebugFrame, DebugMemory, DebugStack, DebugVariable } from './state.js';
+import type { KernelSymbols } from '../kit/system-map.js';
 import { workspaceFile } from './gdb-breakpoints.js';
 import type { MiChannel } from './mi-channel.js';
 import { miQuote, miString, type MiTuple, type MiValue } from './mi.js';
+import { scanStack, THREAD_SIZE } from './stack-scan.js';
 
 /** Deeper than any path into kshram.ko from a syscall; gdb lists at most this many frames. */
 const MAX_FRAMES = 32;
@@ -11,6 +13,16 @@ const MAX_FRAMES = 32;
  * info for, reading stack words as return addresses.
  */
 const KERNEL_CODE_START = 0xffffffff80000000n;
+
+/** What the inspector knows of the guest's kernel. */
+export interface KernelView {
+  /** The kit's System.map, once read and not found wrong for the running kernel. */
+  symbols(): KernelSymbols | undefined;
+  /** The size (and alignment) of a task's kernel stack: THREAD_SIZE, twice that with KASAN. */
+  threadSize: number;
+}
+
+const NO_KERNEL_VIEW: KernelView = { symbols: () => undefined, threadSize: THREAD_SIZE };
 /** Bytes shown for a pointer: four rows of 16 tell a student whether the data is there. */
 export const MAX_POINTER_BYTES = 64;
 /** Pointers whose target is bytes rather than a typed object. */
@@ -43,8 +55,13 @@ export class Inspector {
   /** Each watch's variable object, and its values at this stop and the one before. */
   private readonly watches = new Map<string, { ref?: string; stop: number; value?: string; before?: string }>();
   private stop = 0;
+  /** How many frames of the last stack gdb unwound: deeper levels were found by scanning and have no gdb frame. */
+  private unwound = 1;
 
-  constructor(private readonly mi: MiChannel) {}
+  constructor(
+    private readonly mi: MiChannel,
+    private readonly kernel: KernelView = NO_KERNEL_VIEW,
+  ) {}
 
   /**
    * At a stop the student sees: asks gdb which values changed since the
@@ -72,33 +89,63 @@ export class Inspector {
     return this.stack(thread);
   }
 
-  /** The stopped CPU's frames, innermost first, as far as gdb can tell them apart from guesses. */
+  /**
+   * The stopped CPU's frames, innermost first. gdb unwinds a caller only
+   * through the callee's debug info, which the module has and the kernel
+   * lacks: it lists frames up to the first kernel one, and what it lists
+   * past that are guesses, left out. Kernel frames are named from the
+   * kit's System.map, and with one the rest of the stack is scanned for
+   * the syscall path (stack-scan.ts).
+   */
   async stack(thread: number): Promise<DebugStack> {
     const done = await this.mi.command(`-stack-list-frames --thread ${thread} 0 ${MAX_FRAMES - 1}`);
+    const symbols = this.kernel.symbols();
+    const listed = tuples(done.results.stack);
     const frames: DebugFrame[] = [];
-    let cut = false;
-    for (const entry of tuples(done.results.stack)) {
+    for (const entry of listed) {
       const address = miString(entry, 'addr') ?? '0x0';
-      if (BigInt(address) < KERNEL_CODE_START) {
-        cut = true;
-        break;
-      }
+      if (frames.at(-1)?.origin === 'kernel' || BigInt(address) < KERNEL_CODE_START) break;
       const file = workspaceFile(miString(entry, 'fullname') ?? miString(entry, 'file'));
       const line = Number(miString(entry, 'line'));
       const fn = miString(entry, 'func');
+      const named = !file && symbols ? symbols.lookup(BigInt(address)) : undefined;
       frames.push({
         level: Number(miString(entry, 'level')),
         address,
-        function: fn && fn !== '??' ? fn : undefined,
+        ...(named ? { function: named.name, offset: `0x${named.offset.toString(16)}` } : fn && fn !== '??' ? { function: fn } : {}),
         ...(file && line > 0 ? { file, line } : {}),
         origin: file ? 'module' : 'kernel',
       });
     }
-    return { thread, frames, cut: cut || frames.length === MAX_FRAMES };
+    this.unwound = Math.max(1, frames.length);
+    const last = frames.at(-1);
+    const more = listed.length > frames.length || frames.length === MAX_FRAMES;
+    if (!symbols || last?.origin !== 'kernel') return { thread, frames, cut: more, kernelSymbols: !!symbols };
+    const scanned = await this.scan(thread, last, symbols).catch(() => undefined);
+    for (const frame of scanned?.frames ?? []) {
+      frames.push({ level: frames.length, address: `0x${frame.address.toString(16)}`, function: frame.symbol.name, offset: `0x${frame.symbol.offset.toString(16)}`, origin: 'kernel', scanned: true });
+    }
+    return { thread, frames, cut: !scanned?.complete, kernelSymbols: true };
+  }
+
+  /** The kernel frames above `last` (the outermost one gdb unwound), found on its stack. */
+  private async scan(thread: number, last: DebugFrame, symbols: KernelSymbols): ReturnType<typeof scanStack> {
+    const sp = await this.mi.command(`-data-evaluate-expression --thread ${thread} --frame ${last.level} "(unsigned long)$sp"`);
+    const read = async (address: bigint, length: number): Promise<Buffer | undefined> => {
+      const memory = await this.memory(`0x${address.toString(16)}`, length);
+      return memory.hex.length === 2 * length ? Buffer.from(memory.hex, 'hex') : undefined;
+    };
+    return scanStack(read, BigInt(miString(sp.results, 'value') ?? '0'), last.function, symbols, this.kernel.threadSize);
+  }
+
+  /** gdb's frame for `level`: a frame found by scanning has none, so the outermost unwound one stands in. */
+  private frameLevel(level: number): number {
+    return Math.min(level, this.unwound - 1);
   }
 
   /** The arguments and locals of frame `level`, with what changed since the last stop. */
-  async variables(thread: number, level: number): Promise<DebugVariable[]> {
+  async variables(thread: number, requested: number): Promise<DebugVariable[]> {
+    const level = this.frameLevel(requested);
     const frame = await this.mi.command(`-stack-info-frame --thread ${thread} --frame ${level}`);
     const fn = miString(frame.results.frame, 'func') ?? '??';
     const key = `${thread}/${level}/${fn}`;
@@ -134,7 +181,8 @@ export class Inspector {
   }
 
   /** One expression in frame `level`, for the value under the mouse: nothing is kept. */
-  async evaluate(thread: number, level: number, expression: string): Promise<DebugVariable> {
+  async evaluate(thread: number, requested: number, expression: string): Promise<DebugVariable> {
+    const level = this.frameLevel(requested);
     const made = await this.mi.command(`-var-create --thread ${thread} --frame ${level} - * ${miQuote(expression)}`).catch((err: Error) => err);
     if (made instanceof Error) return { name: expression, value: '', error: await this.whyNot(thread, level, expression, made) };
     const ref = miString(made.results, 'name')!;
@@ -144,7 +192,8 @@ export class Inspector {
   }
 
   /** The watch expressions in frame `level`, each marked when its value differs from the previous stop's. */
-  async watch(thread: number, level: number, expressions: string[]): Promise<DebugVariable[]> {
+  async watch(thread: number, requested: number, expressions: string[]): Promise<DebugVariable[]> {
+    const level = this.frameLevel(requested);
     const rows: DebugVariable[] = [];
     for (const expression of expressions) {
       const last = this.watches.get(expression);

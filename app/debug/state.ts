@@ -45,13 +45,26 @@ export interface DebugFrame {
   level: number;
   /** The code address ("0xffffffffc0201225"). */
   address: string;
-  /** Undefined where gdb has no symbol for the address (the kit's kernel has no debug info). */
+  /**
+   * The function: from the module's debug info, or for kernel code the
+   * nearest symbol of the kit's System.map (then `offset` says how far in).
+   * Undefined where nothing names the address.
+   */
   function?: string;
+  /** How far into `function` a kernel frame's address is ("0x90"): the kernel's own `__x64_sys_ioctl+0x90`. */
+  offset?: string;
   /** The workspace file ("kshram.c") and line: frames in the student's code. */
   file?: string;
   line?: number;
-  /** The student's module (source lines, variables) or the kernel (an address only). */
+  /** The student's module (source lines, variables) or the kernel (no debug info: a name at most). */
   origin: 'module' | 'kernel';
+  /**
+   * Not unwound but found by scanning the stack (app/debug/stack-scan.ts): a
+   * word pointing just after a call in kernel text, like the kernel's own
+   * "? " lines. Likely, not certain. Its level is the outermost unwound
+   * frame's for variables and watches.
+   */
+  scanned?: boolean;
 }
 
 /** The stack at a stop. */
@@ -59,8 +72,14 @@ export interface DebugStack {
   /** gdb's thread: the CPU that stopped. */
   thread: number;
   frames: DebugFrame[];
-  /** gdb could not unwind past the last frame: without the kernel's debug info it guesses, and its guesses are left out. */
+  /**
+   * The list ends before the stack does: gdb cannot unwind kernel code
+   * without its debug info, and without a System.map no scan names what is
+   * above; with one, the scan did not reach the syscall entry.
+   */
   cut: boolean;
+  /** Kernel code is named from the kit's System.map (false: shown as addresses). */
+  kernelSymbols: boolean;
 }
 
 /** A row of the Variables or Watch panel, or the value under the mouse. */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { chooseToolchain, type ToolchainChoice } from '../build/select.js';
 import { toErrorData, type LabErrorData } from '../errors.js';
 import { BUILTIN_KITS, DEBUG_KITS, debugKitBuildEstimate } from './install.js';
+import { lacksSystemMap } from './system-map.js';
 import { buildTreePlace, DEFAULT_KIT, listKitNames, loadKit, type BuildTreePlace } from '../kit/kit.js';
 
 /** One kit as the CLI's `kits` and the UI's kit picker show it. */
@@ -25,6 +26,8 @@ export interface KitInfo {
   memory?: string;
   /** A checking kernel (KASAN, lockdep, kmemleak, ...) built from Debian's source: every run on it is checked. */
   debug?: boolean;
+  /** A Debian or debug kit with (true) or without (false) its kernel's System.map, the debugger's names for kernel frames; unset for imported kits. */
+  systemMap?: boolean;
   /** Not installed and built here when installed: how long that takes ("~10 min on 2 idle cores, ..."). */
   buildEstimate?: string;
   error?: LabErrorData;
@@ -53,6 +56,7 @@ export async function listKits(): Promise<KitInfo[]> {
         toolchain: chooseToolchain(kit),
         memory: kit.qemu.memory,
         ...(kit.sanitizers?.length ? { debug: true } : {}),
+        ...(kit.source === 'debian' ? { systemMap: !lacksSystemMap(kit) } : {}),
       });
     } catch (err) {
       infos.push({ name, status: 'broken', builtin, isDefault: name === DEFAULT_KIT, description: '', error: toErrorData(err) });

@@ -7,6 +7,7 @@ import { cacheDir, kitRecipesDir, kitsDir } from '../paths.js';
 import { dockerBinary, ensureImage, MOUNTED_IMAGE, removeKitImages } from '../build/docker.js';
 import { hasCommand, run, type RunResult } from '../process.js';
 import { kitDir, listKitNames, loadKit, type Kit } from '../kit/kit.js';
+import { completeKit } from './system-map.js';
 
 /**
  * Built-in kits: the newest Debian kernel of a series, from the host's apt
@@ -74,7 +75,7 @@ export async function installKit(name: string, onProgress: (line: string) => voi
     const tail = result.output.trim().split('\n').slice(-8).join('\n');
     throw new LabError('KIT_INSTALL_FAILED', `Installing the kit "${name}" failed:\n${tail}`, viaDocker ? 'Check that docker runs (docker version) and can reach the Debian mirror.' : 'Check that apt can reach the Debian mirror (deb.debian.org). No root is needed: the kit is unpacked into your cache.');
   }
-  return loadKit(name);
+  return completeKit(await loadKit(name), onProgress);
 }
 
 /** Builds a debug kit with as many jobs as cores; "==> progress N/100" lines report the build. */
@@ -87,7 +88,7 @@ async function installDebugKit(name: string, onProgress: (line: string) => void)
     const tail = result.output.trim().split('\n').slice(-8).join('\n');
     throw new LabError('KIT_INSTALL_FAILED', `Building the kit "${name}" failed:\n${tail}`, 'The kernel build needs flex bison bc libelf-dev libssl-dev dwarves (npm run setup installs them) and apt access to linux-source.');
   }
-  return loadKit(name);
+  return completeKit(await loadKit(name), onProgress);
 }
 
 /**

@@ -48,6 +48,13 @@ export const KitManifestSchema = z.object({
   source: z.enum(['debian', 'imported']).default('debian'),
   /** The kernel with DWARF (a debug kit keeps one): kernel frames of a crash then get file:line too. */
   vmlinux: z.string().optional(),
+  /**
+   * The kernel's code symbols at its nokaslr addresses (System.map format):
+   * the debugger names kernel frames from it. Debian's linux-image packages
+   * ship a placeholder, so `kits install` reads them from the kernel's
+   * /proc/kallsyms (kit-store/system-map.ts); a debug kit keeps its build's.
+   */
+  systemMap: z.string().optional(),
   qemu: QemuSchema.default(QemuSchema.parse({})),
 });
 
@@ -61,6 +68,7 @@ export interface Kit extends KitManifest {
   busyboxPath?: string;
   baseInitramfsPath?: string;
   vmlinuxPath?: string;
+  systemMapPath?: string;
 }
 
 const abs = (dir: string, p: string): string => (p.startsWith('/') ? p : join(dir, p));
@@ -93,6 +101,7 @@ export async function loadKitAt(dir: string, name: string): Promise<Kit> {
     busyboxPath: manifest.busybox ? abs(dir, manifest.busybox) : undefined,
     baseInitramfsPath: manifest.baseInitramfs ? abs(dir, manifest.baseInitramfs) : undefined,
     vmlinuxPath: manifest.vmlinux ? abs(dir, manifest.vmlinux) : undefined,
+    systemMapPath: manifest.systemMap ? abs(dir, manifest.systemMap) : undefined,
   };
   // an old-style kit's headers are apt's (maybe removed since); a kit made
   // for the docker toolchain has them only in its image

@@ -12,6 +12,7 @@ import { freeLoopbackPort } from '../debug/free-port.js';
 import { bootProfile } from '../vm/profile.js';
 import { LiveFindings } from '../checked/live.js';
 import { GdbSession } from '../debug/gdb-session.js';
+import { threadSizeOf } from '../debug/stack-scan.js';
 import type { SavedBreakpoint } from '../debug/state.js';
 
 /** Resizes come in bursts while a pane is dragged; the guest hears the last. */
@@ -157,7 +158,7 @@ export class InteractiveGuest {
       const { vm, guest } = booted;
       if (gdbStub && options.debug) {
         try {
-          this.gdbSession = await GdbSession.start({ port: gdbStub.port, wait: gdbStub.wait, koPath: guest.kshram.koPath, cols: options.debug.cols, rows: options.debug.rows, breakpoints: options.debug.breakpoints });
+          this.gdbSession = await GdbSession.start({ port: gdbStub.port, wait: gdbStub.wait, koPath: guest.kshram.koPath, cols: options.debug.cols, rows: options.debug.rows, breakpoints: options.debug.breakpoints, systemMap: kit.systemMapPath, threadSize: threadSizeOf(kit) });
         } catch (err) {
           await booted.dispose();
           throw err;

@@ -16,6 +16,8 @@ export interface BootProfile {
   checked: boolean;
   /** QEMU's gdbstub on 127.0.0.1 and nokaslr, like the course's `qemu.sh debug`. */
   debug?: GdbStubLaunch;
+  /** nokaslr without a gdbstub: the kernel at the addresses a debug boot sees (a kit's System.map is read from such a boot). */
+  nokaslr?: boolean;
   /** Soft-lockup threshold for what runs in the guest once it is up (seconds). */
   watchdogS: number;
   /**
@@ -80,6 +82,7 @@ export interface ProfileRequest {
   /** The user asked for a checked run (a debug kit is checked anyway). */
   checked?: boolean;
   debug?: GdbStubLaunch;
+  nokaslr?: boolean;
   /** --cold-boot: never start from a snapshot. */
   coldBoot?: boolean;
 }
@@ -90,6 +93,7 @@ export function bootProfile(kit: Kit, request: ProfileRequest = {}): BootProfile
   return {
     checked: Boolean(request.checked) || alwaysChecked(kit),
     ...(request.debug ? { debug: request.debug } : {}),
+    ...(request.nokaslr ? { nokaslr: true } : {}),
     watchdogS: WATCHDOG_THRESH_S * (alwaysChecked(kit) ? DEBUG_KIT_SLOWDOWN : 1),
     start: coldOnly ? 'cold' : 'snapshot',
   };
@@ -140,7 +144,7 @@ export function kernelCommandLine(kit: Kit, profile: BootProfile): string {
     ...watchdogParameters(profile.watchdogS),
     kit.qemu.append,
     ...(profile.checked ? checkedParameters(kit) : []),
-    profile.debug ? 'nokaslr' : '',
+    profile.debug || profile.nokaslr ? 'nokaslr' : '',
   ]
     .filter(Boolean)
     .join(' ');

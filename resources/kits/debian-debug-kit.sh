@@ -127,6 +127,8 @@ step "progress 100/100"
 release=$(cat build/include/config/kernel.release)
 cp build/arch/x86/boot/bzImage bzImage
 cp build/vmlinux vmlinux
+# the debugger names kernel frames from it (app/kit/system-map.ts)
+cp build/System.map System.map
 cp build/.config config
 # object files are not needed to build external modules; vmlinux is kept above
 find build -name '*.o' -not -path 'build/scripts/*' -delete
@@ -143,6 +145,7 @@ cat > kit.json <<JSON
   "toolchain": "native",
   "source": "debian",
   "vmlinux": "vmlinux",
+  "systemMap": "System.map",
   "sanitizers": ["kasan", "lockdep", "atomic-sleep", "kmemleak", "ubsan", "pagealloc", "list", "slub"],
   "qemu": { "memory": "512M" }
 }

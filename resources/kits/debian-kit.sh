@@ -100,7 +100,9 @@ cp "$work/root/boot/vmlinuz-$release" "$work/vmlinuz"
 busybox=$(find "$work/root/bin" "$work/root/usr/bin" -maxdepth 1 -name busybox 2>/dev/null | head -n 1 || true)
 [ -n "$busybox" ] || die "busybox-static held no busybox"
 cp "$busybox" "$work/busybox"
-# the image's modules (~400 MB), docs and busybox's copy are not needed
+# the image's modules (~400 MB), docs and busybox's copy are not needed;
+# its boot/System.map is a placeholder (the real one is in the -dbg package,
+# ~860 MB): `kits install` reads the kernel's symbols from a boot instead
 rm -rf "$work/debs" "$work/root/boot" "$work/root/lib" "$work/root/bin" "$work/root/usr/bin" "$work/root/usr/lib/modules" "$work/root/usr/share"
 
 toolchain=native
