@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, mkdtemp, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +20,7 @@ const cli = (...args: string[]) => runOwned(process.execPath, [join(projectRoot,
 
 /**
  * The installed debian-6.1 kit as an earlier version left it: the same
- * kernel, busybox and build tree (linked, not copied), a kit.json without
+ * kernel and busybox (linked), build tree (copied), a kit.json without
  * `systemMap`, in a cache of the test's own.
  */
 beforeAll(async () => {
@@ -28,7 +28,15 @@ beforeAll(async () => {
   cache = await mkdtemp(join(tmpdir(), 'kshram-system-map-test-'));
   kitDir = join(cache, 'kits', 'debian-6.1');
   await mkdir(kitDir, { recursive: true });
-  for (const entry of ['vmlinuz', 'busybox', 'root']) await symlink(join(installed.dir, entry), join(kitDir, entry));
+  for (const entry of ['vmlinuz', 'busybox']) await symlink(join(installed.dir, entry), join(kitDir, entry));
+  // copied: the build sandbox mounts the kit's folder, where a link to the real kit's tree would lead nowhere
+  await cp(join(installed.dir, 'root'), join(kitDir, 'root'), { recursive: true, verbatimSymlinks: true });
+  // the kit's header Makefile names its common tree by absolute path (written so by resources/kits/debian-kit.sh)
+  const src = join(kitDir, 'root', 'usr', 'src');
+  for (const headers of (await readdir(src)).filter((name) => name.startsWith('linux-headers-'))) {
+    const makefile = join(src, headers, 'Makefile');
+    if (existsSync(makefile)) await writeFile(makefile, (await readFile(makefile, 'utf8')).replaceAll(installed.dir, kitDir));
+  }
   const manifest = JSON.parse(await readFile(join(installed.dir, 'kit.json'), 'utf8')) as Record<string, unknown>;
   delete manifest.systemMap;
   await writeFile(join(kitDir, 'kit.json'), JSON.stringify(manifest, null, 2));
