@@ -12,8 +12,8 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { CSV_COLUMNS } from '../app/grade/report-csv.js';
-import { e2eFixture, screenshot } from './harness.js';
-import { crashingSource, expectNoHorizontalScroll, GRADE_MS, referenceSource, signIn, SMALL_SCREEN, startServe, watchConsole, type PageElement, type ServeProcess } from './service-harness.js';
+import { e2eFixture } from './harness.js';
+import { crashingSource, expectNoHorizontalScroll, GRADE_MS, referenceSource, screenshotBothSizes, signIn, SMALL_SCREEN, startServe, watchConsole, type PageElement, type ServeProcess } from './service-harness.js';
 
 const UI_MS = 20_000;
 
@@ -115,7 +115,7 @@ describe('the TA dashboard on a real kshram-lab serve', () => {
     expect(await worker.count()).toBe(1);
     expect(await worker.textContent()).toMatch(/alive, 1 at once\s*2/);
     await expectNoHorizontalScroll(page);
-    await screenshot(page, 'service-dashboard');
+    await screenshotBothSizes(page, 'service-dashboard');
   });
 
   it('sorts and filters with the keyboard, and opens a student’s history from the row', async () => {

@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import type { Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { projectRoot } from '../app/paths.js';
+import { screenshot } from './harness.js';
 import { ServiceApi } from '../app/service/http-client.js';
 import { eventually } from '../app/service/testing/service.js';
 import { spawnOwned, type Exit } from '../test/owned.js';
@@ -24,6 +25,18 @@ const SERVE_START_MS = 90_000;
 const SERVE_STOP_MS = 30_000;
 /** The pages at 1024×768: the smallest screen the pages are made for. */
 export const SMALL_SCREEN = { width: 1024, height: 768 };
+/** A common laptop's window: the pages should use the room, not stretch or float. */
+export const WIDE_SCREEN = { width: 1440, height: 900 };
+
+/** Screenshots at 1024×768 (`name`) and at 1440×900 (`name-1440`), the page fitting both; the window is small again after. */
+export async function screenshotBothSizes(page: Page, name: string): Promise<void> {
+  await screenshot(page, name);
+  await expectNoHorizontalScroll(page);
+  await page.setViewportSize(WIDE_SCREEN);
+  await screenshot(page, `${name}-1440`);
+  await expectNoHorizontalScroll(page);
+  await page.setViewportSize(SMALL_SCREEN);
+}
 /**
  * A grade here: ~5-15 s when the host is quiet, several times that beside
  * another engineer's VMs; the course's own limit is 120 s of VM time.
@@ -42,11 +55,11 @@ export interface ServeProcess {
 }
 
 /** Starts `kshram-lab serve` with one worker on free ports, its data in `dataDir`. */
-export async function startServe(dataDir: string, extra: string[] = []): Promise<ServeProcess> {
+export async function startServe(dataDir: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
   // owned by the test file: SIGINT is serve's Ctrl-C (running grades back to the queue, Redis stopped), then its group is killed
   const child = spawnOwned(process.execPath, [CLI, 'serve', '--data', dataDir, '--http-port', '0', '--nc-port', '0', '--workers', '1', ...extra], {
     cwd: projectRoot,
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...env },
     stopSignal: 'SIGINT',
     graceMs: SERVE_STOP_MS,
   });

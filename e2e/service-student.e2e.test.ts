@@ -14,8 +14,8 @@ import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kitsDir, projectRoot } from '../app/paths.js';
-import { e2eFixture, screenshot, waitForMidGrade } from './harness.js';
-import { attributes, crashingSource, expectNoHorizontalScroll, referenceSource, GRADE_MS, signIn, SMALL_SCREEN, startServe, watchConsole, type ServeProcess } from './service-harness.js';
+import { e2eFixture, waitForMidGrade } from './harness.js';
+import { attributes, crashingSource, expectNoHorizontalScroll, referenceSource, GRADE_MS, screenshotBothSizes, signIn, SMALL_SCREEN, startServe, watchConsole, type ServeProcess } from './service-harness.js';
 
 const TOKEN_KEY = 'kshram-lab:service-token';
 /** A kit whose kernel is not the service's (debian-6.1): a .ko built there is refused by name. */
@@ -24,7 +24,9 @@ const run = promisify(execFile);
 /** What the UI itself takes: a click's answer, a page load. */
 const UI_MS = 20_000;
 /** Chromium logs a refused request as a console error; only the refusals this test asks for may appear. */
-const ASKED_REFUSAL = /Failed to load resource: the server responded with a status of (401|422)/;
+const ASKED_REFUSAL = /Failed to load resource: the server responded with a status of (401|422|429)/;
+/** Submissions a student may make in an hour here: alice's two, a third, and the fourth refused. */
+const RATE_LIMIT = 3;
 
 interface PageDocument {
   querySelector(selector: string): { textContent: string | null; getAttribute(name: string): string | null } | null;
@@ -66,7 +68,7 @@ describe('the student page on a real kshram-lab serve', () => {
   const submissions: string[] = [];
 
   beforeAll(async () => {
-    serve = await startServe(join(fixture.tmp, 'data'));
+    serve = await startServe(join(fixture.tmp, 'data'), [], { KSHRAM_LAB_RATE_LIMIT: `${RATE_LIMIT}/3600` });
     alice = await serve.token('alice');
     bob = await serve.token('bob');
     page = await fixture.browser.newPage({ viewport: SMALL_SCREEN });
@@ -114,7 +116,7 @@ describe('the student page on a real kshram-lab serve', () => {
     await waitForMidGrade(page, 3, GRADE_MS);
     expect(await page.textContent('.grade-panel .panel-head')).toContain('course service');
     await page.waitForFunction(() => /grader: item \d/.test((globalThis as unknown as { document: PageDocument }).document.querySelector('[data-testid=console] .xterm-rows')?.textContent ?? ''), null, { timeout: GRADE_MS });
-    await screenshot(page, 'service-student-midrun');
+    await screenshotBothSizes(page, 'service-student-midrun');
 
     expect(await waitForResult(page)).toBe('100/100');
     await expectNoHorizontalScroll(page);
@@ -139,7 +141,7 @@ describe('the student page on a real kshram-lab serve', () => {
     expect(await page.textContent('[data-testid=crash-line]')).toContain(`kshram.c:${crash.line} in kshram_mmap`);
     const statuses = await attributes(page.locator('[data-testid=check-item]'), 'data-status');
     expect(statuses).toEqual(['pass', 'pass', 'pass', 'pass', 'fail', 'not-run', 'not-run', 'not-run']);
-    await screenshot(page, 'service-student-crash');
+    await screenshotBothSizes(page, 'service-student-crash');
   });
 
   it('lists both submissions newest first, compares them, and opens one by its permanent link', async () => {
@@ -174,6 +176,16 @@ describe('the student page on a real kshram-lab serve', () => {
     await page.setInputFiles('[data-testid=file-input]', { name: 'kshram.ko', mimeType: 'application/octet-stream', buffer: randomBytes(4096) });
     await page.waitForSelector('[data-testid=upload-error][data-code=MODULE_INVALID]', { timeout: UI_MS });
     expect(await error.textContent()).toContain('This file is not a kernel module');
+
+    await page.setInputFiles('[data-testid=file-input]', { name: 'kshram.tar.gz', mimeType: 'application/gzip', buffer: randomBytes(4096) });
+    await page.waitForSelector('[data-testid=upload-error][data-code=SUBMISSION_INVALID]', { timeout: UI_MS });
+    expect(await error.textContent()).toContain('The service cannot grade this file');
+
+    // refused here, before it is sent: the same words as the service's
+    await page.setInputFiles('[data-testid=file-input]', { name: 'kshram.c', mimeType: 'text/x-csrc', buffer: Buffer.alloc(9 * 1024 * 1024, 'a') });
+    await page.waitForSelector('[data-testid=upload-error][data-code=TOO_LARGE]', { timeout: UI_MS });
+    expect(await error.textContent()).toContain('The file is too large');
+    expect(await error.textContent()).toContain('at most 8.0 MiB');
     expect(await page.locator('[data-testid=history-row]').count()).toBe(2);
   });
 
@@ -187,6 +199,17 @@ describe('the student page on a real kshram-lab serve', () => {
     expect(text).toContain('This kshram.ko was built for another kernel');
     expect(text).toMatch(/6\.12\./);
     expect(text).toMatch(/6\.1\.0-/);
+  });
+
+  it('says when a student who submitted too often may submit again', async () => {
+    // the third of RATE_LIMIT is accepted (and graded meanwhile), the fourth refused
+    await serve.api(alice).submit(new Blob([`${await referenceSource()}\n/* third */\n`]), 'kshram.c');
+    await page.setInputFiles('[data-testid=file-input]', { name: 'kshram.c', mimeType: 'text/x-csrc', buffer: Buffer.from(`${await referenceSource()}\n/* fourth */\n`) });
+    const error = page.locator('[data-testid=upload-error][data-code=RATE_LIMITED]');
+    await error.waitFor({ timeout: UI_MS });
+    const text = (await error.textContent()) ?? '';
+    expect(text).toContain('Too many submissions in a short time');
+    expect(text).toMatch(/Your next submission is accepted in \d/);
   });
 
   it('never puts the token in a URL, sends it first on the live socket, and forgets it on sign-out', async () => {

@@ -175,8 +175,9 @@ export function TaApp({ client, me, info, live, liveStatus, signOut }: Signed) {
                     {r.submissions}
                   </td>
                   <td className="nowrap">{r.lastSubmittedAt ? when(r.lastSubmittedAt) : '—'}</td>
-                  <td className="first-failure" data-testid="first-failure">
-                    {r.firstFailure ?? (r.latest === max ? <span className="ok-text">none</span> : '')}
+                  <td className="first-failure" data-testid="first-failure" title={r.firstFailure}>
+                    {/* a crash's evidence runs to several lines: two keep the table scannable, the row's title and History have all of it */}
+                    <div className="clamp-two">{r.firstFailure ?? (r.latest === max ? <span className="ok-text">none</span> : '')}</div>
                   </td>
                   <td className="row-actions">
                     <button onClick={() => setStudent(r.student === student ? undefined : r.student)} aria-expanded={r.student === student} data-testid="history-button">
