@@ -40,7 +40,7 @@ export function RunView({ id, info, view }: { id: string; info: ServiceInfo; vie
               <strong className="file-name">{s?.fileName ?? '…'}</strong>{' '}
               {s && (
                 <span className="dim small">
-                  {KIND_WORDS[s.kind]}, {bytes(s.size)}, sha256 <code title={s.sha256}>{shortSha(s.sha256)}</code> · submitted {when(s.submittedAt)}
+                  {KIND_WORDS[s.kind]}, {bytes(s.size)}, sha256 <code title={s.sha256}>{shortSha(s.sha256)}</code> · submitted <span className="nowrap">{when(s.submittedAt)}</span>
                   {s.via === 'regrade' ? ' · a regrade' : s.via === 'nc' ? ' · through nc' : ''}
                   {s.student ? ` · ${s.student}` : ''}
                 </span>
