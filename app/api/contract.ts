@@ -447,6 +447,8 @@ export interface EventPayloads {
   'console.data': { data: string };
   'vm.state': VmStatus;
   'slots.snapshot': SlotsSnapshot;
+  /** A new grade began: its progress replaces the last grade's. */
+  'grade.started': GradeProgress;
   'grade.stage': { stage: GradeStage; detail: string; vmStartedAt?: number };
   'grade.itemStart': { id: number };
   'grade.itemEnd': { item: GradeItem };

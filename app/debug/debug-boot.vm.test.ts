@@ -73,7 +73,7 @@ describe('a debug boot: gdb on QEMU\'s gdbstub, driven like the workbench does',
     const line = lineOf(source, 'struct kshram_slot *slot = file->private_data;\n\n\tswitch (cmd)');
 
     // the student loads the module by hand: the breakpoint waits for it (pending)
-    const status = await session.debugBoot(100, 30, false, { wait: false, cols: 100, rows: 30 });
+    const status = await session.boot({ cols: 100, rows: 30, loadModule: false, debug: { wait: false, cols: 100, rows: 30 } });
     expect(status).toMatchObject({ phase: 'running', moduleLoaded: false });
     expect(lastDebug()).toMatchObject({ phase: 'running', symbolsLoaded: false });
     expect(lastDebug()!.port).toBeGreaterThan(0);
@@ -161,7 +161,7 @@ describe('a debug boot: gdb on QEMU\'s gdbstub, driven like the workbench does',
 
   it('--wait stops at the first instruction until Continue; Stop leaves neither QEMU nor gdb running', async () => {
     await session.stop();
-    const booting = session.debugBoot(100, 30, true, { wait: true, cols: 100, rows: 30 });
+    const booting = session.boot({ cols: 100, rows: 30, loadModule: true, debug: { wait: true, cols: 100, rows: 30 } });
     const waiting = await until('the guest waiting at its first instruction', () => (lastDebug()?.phase === 'stopped' && /first instruction/.test(lastDebug()!.message) ? lastDebug() : undefined));
     expect(waiting.stop?.reason).toMatch(/--wait/);
     await new Promise((r) => setTimeout(r, 2_000));
@@ -193,7 +193,7 @@ describe('a debug boot: gdb on QEMU\'s gdbstub, driven like the workbench does',
     }
 
     const before = debugStates().length;
-    const booting = session.debugBoot(100, 30, true, { wait: false, cols: 100, rows: 30 });
+    const booting = session.boot({ cols: 100, rows: 30, loadModule: true, debug: { wait: false, cols: 100, rows: 30 } });
     const stopped = await until('the boot\'s insmod stopped in kshram_init', () => (lastDebug()?.phase === 'stopped' && debugStates().length > before ? lastDebug() : undefined));
     expect(stopped.stop).toMatchObject({ file: 'kshram.c', line: initLine, function: 'kshram_init', reason: 'breakpoint hit' });
     await session.debugControl('continue');
@@ -234,7 +234,7 @@ describe.each(['debian-6.1', 'debian-6.12'])('breakpoints in kshram_init (%s)', 
     const source = (await session.readFile('kshram.c')).content;
     // a call that is not inlined: gdb reports a stop on an inlined call at the callee's first line
     const line = lineOf(source, 'ret = alloc_chrdev_region(');
-    await session.debugBoot(100, 30, false, { wait: false, cols: 100, rows: 30 });
+    await session.boot({ cols: 100, rows: 30, loadModule: false, debug: { wait: false, cols: 100, rows: 30 } });
     const set = await session.debugToggleBreakpoint('kshram.c', line);
     expect(set.debug!.breakpoints).toEqual([{ id: expect.any(Number), file: 'kshram.c', line, pending: true }]);
 

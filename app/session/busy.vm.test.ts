@@ -40,12 +40,12 @@ describe('one VM-owning operation at a time', () => {
   it('answers BUSY to a second boot or a grade while a boot runs: one VM, none after dispose', async () => {
     await session.createWorkspace(join(ownTmp, 'lab'), 'reference');
     // all three are called before any of them awaits: a double click, then an impatient Grade
-    const outcomes = await Promise.allSettled([session.boot(80, 24, false), session.boot(80, 24, false), session.grade()]);
+    const outcomes = await Promise.allSettled([session.boot({ cols: 80, rows: 24, loadModule: false }), session.boot({ cols: 80, rows: 24, loadModule: false }), session.grade()]);
     expect(outcomes.map(codeOf)).toEqual(['ok', 'BUSY', 'BUSY']);
     expect((await session.state()).vm.phase).toBe('running');
     expect(vms()).toHaveLength(1);
     // once the boot is done, a boot again is no new VM: the running one is the answer
-    await session.boot(80, 24, false);
+    await session.boot({ cols: 80, rows: 24, loadModule: false });
     expect(vms()).toHaveLength(1);
     await session.dispose();
     expect(await vmsAfterExit()).toEqual([]);

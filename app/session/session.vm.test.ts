@@ -50,7 +50,7 @@ describe('a lab session on a real QEMU boot', () => {
   });
 
   it('boots, loads kshram.ko, refreshes the slots through the agent and passes the console through', async () => {
-    const status = await session.boot(100, 30, true);
+    const status = await session.boot({ cols: 100, rows: 30, loadModule: true });
     expect(status).toMatchObject({ phase: 'running' });
     await until('kshram.ko loaded', () => statuses().some((s) => s.moduleLoaded));
     await until('a shell prompt', () => /kshram:\/root# /.test(console));
