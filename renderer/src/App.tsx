@@ -1,13 +1,13 @@
-import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { Group, Panel, Separator } from 'react-resizable-panels';
-import type { ApiDiagnostic, ApiEvent, CheckedFindingInfo, EditorFile, EventName, LabClient } from '../../app/api';
+import type { ApiDiagnostic, CheckedFindingInfo, EditorFile, LabClient, SessionState } from '../../app/api';
+import { BottomPanel, type BottomTab, type BottomTabSpec } from './bottom/BottomPanel';
 import { Banners } from './chrome/Banners';
 import { BuildToast } from './chrome/BuildToast';
-import { gradeQuestion, leaveQuestion } from './chrome/confirmations';
+import { leaveQuestion } from './chrome/confirmations';
 import { useSaveShortcut } from './chrome/saveShortcut';
 import { StatusBar } from './chrome/StatusBar';
 import { Toolbar } from './chrome/Toolbar';
-import { errorData } from './client/errors';
 import { CrashBanner } from './crash/CrashBanner';
 import { DebugBar } from './debug/DebugBar';
 import { DebugOffer } from './debug/DebugOffer';
@@ -17,23 +17,27 @@ import { EditorPane, type EditorHandle } from './editor/EditorPane';
 import { useStaleGrade } from './grade/staleGrade';
 import { ProblemsPane } from './problems/ProblemsPane';
 import { SlotsPane } from './slots/SlotsPane';
-import { initialState, reducer } from './store';
+import { TerminalPane, type TerminalHandle } from './terminal/TerminalPane';
+import { useSession } from './useSession';
+import { workbenchActions } from './workbenchActions';
+import { isVmLive } from './vm/phases';
+import { WorkspaceDialog } from './workspace/WorkspaceDialog';
 import { GradeArea, type GradeSource } from './submit/GradeArea';
 import { SubmitSettingsDialog } from './submit/SubmitSettingsDialog';
 import { useServiceRun } from './submit/useServiceRun';
-import { TerminalPane, type TerminalHandle } from './terminal/TerminalPane';
-import { WorkspaceDialog } from './workspace/WorkspaceDialog';
+import { errorData } from './client/errors';
 
-type BottomTab = 'terminal' | 'gdb' | 'problems' | 'log';
-
-const EVENTS: EventName[] = ['build.state', 'vm.state', 'slots.snapshot', 'grade.stage', 'grade.itemStart', 'grade.itemEnd', 'grade.done', 'workspace.changed', 'env.changed', 'debug.state', 'debug.breakpoints'];
 const NO_FINDINGS: readonly CheckedFindingInfo[] = [];
 /** Until app.info arrives; the engine's value replaces it. */
 const DEFAULT_ACK_CHARS = 5_000;
 
+/**
+ * The workbench: toolbar, the editor over the bottom panel (terminals,
+ * Problems, build output), the side column (slots over the grade; a debug
+ * boot's panels go there too), status bar. State comes from useSession;
+ * what the buttons do, from workbenchActions.
+ */
 export function App({ client, transport }: { client: LabClient; transport: 'electron' | 'web' }) {
-  const [state, dispatch] = useReducer(reducer, initialState);
-  const [loaded, setLoaded] = useState(false);
   const [dialog, setDialog] = useState(false);
   const [bottom, setBottom] = useState<BottomTab>('terminal');
   const [loadModule, setLoadModule] = useState(true);
@@ -51,102 +55,23 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
   const terminal = useRef<TerminalHandle>(null);
   const gdbTerminal = useRef<TerminalHandle>(null);
 
-  const notifyError = useCallback((err: unknown, prefix = '') => {
-    const data = errorData(err);
-    dispatch({ type: 'notice', kind: 'error', text: `${prefix}${data.message}`, suggestion: data.suggestion });
-  }, []);
-
-  const refresh = useCallback(async () => {
-    const [info, session] = await Promise.all([client.invoke('app.info', {}), client.invoke('app.state', {})]);
-    dispatch({ type: 'info', info });
-    dispatch({ type: 'session', state: session });
+  const onSession = useCallback((session: SessionState) => {
     terminal.current?.repaint(session.consoleTail);
     gdbTerminal.current?.repaint(session.debugConsoleTail ?? '');
     if (session.consoleTail) setConsoleUsed(true);
-    setLoaded(true);
     if (!session.workspace) setDialog(true);
-    dispatch({ type: 'env', env: await client.invoke('env.status', {}) });
-  }, [client]);
-
-  useEffect(() => {
-    const offs = EVENTS.map((name) => client.on(name, (payload) => dispatch({ type: 'event', event: { name, payload } as ApiEvent })));
-    offs.push(client.on('console.data', () => setConsoleUsed(true)));
-    let lost = false;
-    const offConnection = client.onConnection?.((problem) => {
-      dispatch({ type: 'connection', problem });
-      // back after a drop: the session went on without us
-      if (!problem && lost) void refresh().catch(notifyError);
-      lost = !!problem;
-    });
-    void refresh().catch(notifyError);
-    return () => {
-      offs.forEach((off) => off());
-      offConnection?.();
-    };
-  }, [client, refresh, notifyError]);
-
-  const saveAll = async (): Promise<boolean> => {
-    try {
-      await editor.current?.saveAll();
-      return true;
-    } catch (err) {
-      notifyError(err, 'Could not save: ');
-      return false;
-    }
-  };
-
-  const build = async (fromSave = false): Promise<void> => {
-    if (!fromSave && !(await saveAll())) return;
-    try {
-      const outcome = await client.invoke('build.run', {});
-      const vmUp = ['running', 'booting', 'crashed'].includes(state.vm.phase);
-      if (!outcome.ok && (!fromSave || !vmUp)) setBottom('problems');
-    } catch (err) {
-      notifyError(err, 'Build: ');
-      setBottom('problems');
-    }
-  };
-
-  const boot = async (debug = false): Promise<void> => {
-    if (!(await saveAll())) return;
-    setBottom('terminal');
-    terminal.current?.repaint('');
-    gdbTerminal.current?.repaint('');
-    dispatch({ type: 'debug', state: undefined });
-    const size = terminal.current?.size() ?? { cols: 100, rows: 30 };
-    // the console takes the focus once the guest is up, unless the student went on typing elsewhere meanwhile
-    const focusedAtClick = document.activeElement;
-    try {
-      const status = await (debug ? client.invoke('debug.boot', { ...size, loadModule, wait: false }) : client.invoke('vm.boot', { ...size, loadModule, checked }));
-      if (status.phase === 'running' && document.activeElement === focusedAtClick) terminal.current?.focus();
-    } catch (err) {
-      notifyError(err, 'Boot: ');
-    }
-  };
-
-  // Ctrl/Cmd+S outside the editor (the terminal, a button): save everything, then build as a save does
-  useSaveShortcut(() => void saveAll().then((saved) => (saved ? build(true) : undefined)));
-
-  const grade = async (): Promise<void> => {
-    const question = gradeQuestion(state.vm);
-    if (question && !window.confirm(question)) return;
-    if (!(await saveAll())) return;
-    setBottom('terminal');
-    setGradeSource('local');
-    try {
-      await client.invoke('grade.run', { checked });
-    } catch (err) {
-      // the grade panel shows what went wrong; a cancel needs no toast
-      if (errorData(err).code !== 'CANCELLED') notifyError(err, 'Grade: ');
-    }
-  };
+  }, []);
+  const session = useSession(client, onSession);
+  useEffect(() => client.on('console.data', () => setConsoleUsed(true)), [client]);
+  const { state, dispatch, loaded, notifyError } = session;
+  const actions = workbenchActions({ client, session, editor, terminal, gdbTerminal, showTab: setBottom, options: { loadModule, checked }, onLocalGrade: () => setGradeSource('local') });
 
   const submitToService = async (): Promise<void> => {
     if (!service.settings?.url) {
       setSubmitDialog(true);
       return;
     }
-    if (!(await saveAll())) return;
+    if (!(await actions.saveAll())) return;
     setGradeSource('service');
     try {
       await service.submit();
@@ -156,6 +81,9 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
     }
   };
 
+  // Ctrl/Cmd+S outside the editor (the terminal, a button): save everything, then build as a save does
+  useSaveShortcut(() => void actions.saveAll().then((saved) => (saved ? actions.build(true) : undefined)));
+
   const reveal = (d: ApiDiagnostic): void => editor.current?.reveal(d.file, d.line, d.column);
   const confirmLeave = (): boolean => {
     const question = leaveQuestion(editor.current?.dirtyPaths() ?? [], state.vm);
@@ -164,7 +92,6 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
 
   const { info, env, workspace, vm } = state;
   const frameSelection = useSelectedFrame(state.debug);
-  const debugLive = !!state.debug && state.debug.phase !== 'ended';
   const debugGutter = {
     client,
     state: state.debug,
@@ -178,11 +105,50 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
       }, notifyError),
   };
   const diagnostics = state.build?.diagnostics ?? [];
+  const crash = vm.phase === 'crashed' ? vm.crash : undefined;
   // the running checked boot's findings, else the last checked grade's
   const findings = vm.findings ?? state.grade?.result?.checked?.findings ?? NO_FINDINGS;
-  const problemCount = diagnostics.filter((d) => d.severity === 'error' || d.severity === 'warning').length + (vm.phase === 'crashed' && vm.crash?.location ? 1 : 0) + findings.length;
-  const vmUp = ['running', 'booting', 'building', 'crashed'].includes(vm.phase);
+  const problemCount = diagnostics.filter((d) => d.severity === 'error' || d.severity === 'warning').length + (crash?.location ? 1 : 0) + findings.length;
   const gradeStale = useStaleGrade(workspace?.dir, state.grade);
+  const debugLive = !!state.debug && state.debug.phase !== 'ended';
+  const ackChars = info?.consoleAckChars ?? DEFAULT_ACK_CHARS;
+
+  const tabs: BottomTabSpec[] = [
+    {
+      id: 'terminal',
+      label: 'Terminal',
+      detail: 'ttyS0',
+      keepMounted: true,
+      body: (
+        <>
+          <TerminalPane client={client} ackChars={ackChars} interactive={vm.phase === 'running' || vm.phase === 'crashed'} handle={terminal} />
+          {!isVmLive(vm.phase) && !consoleUsed && <div className="terminal-hint">{workspace ? 'Boot to start Linux with your module; its serial console appears here.' : ''}</div>}
+        </>
+      ),
+    },
+    {
+      id: 'gdb',
+      label: 'gdb',
+      detail: state.debug && `127.0.0.1:${state.debug.port}`,
+      hidden: !state.debug,
+      keepMounted: true,
+      body: <TerminalPane client={client} ackChars={ackChars} interactive={debugLive} handle={gdbTerminal} source="gdb" />,
+    },
+    {
+      id: 'problems',
+      label: 'Problems',
+      badge: { count: problemCount, kind: state.build?.ok ? 'warning' : 'error' },
+      scroll: true,
+      body: <ProblemsPane building={state.building} build={state.build} error={state.buildError} crash={crash} findings={findings} openable={workspace?.files.map((f) => f.path) ?? []} onReveal={reveal} />,
+    },
+    { id: 'log', label: 'Build output', scroll: true, body: <pre className="build-log">{state.build?.log || 'No build yet.'}</pre> },
+  ];
+  const bars = (
+    <>
+      {crash && <CrashBanner crash={crash} onOpen={(at) => editor.current?.reveal(at.file, at.line, 1)} />}
+      {debugLive && <DebugBar state={state.debug!} onAction={(action) => void client.invoke('debug.control', { action }).catch(notifyError)} />}
+    </>
+  );
 
   return (
     <div className="app">
@@ -197,12 +163,12 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
         checked={checked}
         onChecked={setChecked}
         onWorkspace={() => setDialog(true)}
-        onBuild={() => void build()}
-        onBoot={() => (state.breakpoints.length > 0 ? setDebugOffer(true) : boot())}
-        onDebug={() => boot(true)}
-        onStop={() => client.invoke('vm.stop', {}).catch(notifyError)}
-        onGrade={() => grade()}
-        onCancelGrade={() => client.invoke('grade.cancel', {}).catch(notifyError)}
+        onBuild={() => void actions.build()}
+        onBoot={() => (state.breakpoints.length > 0 ? setDebugOffer(true) : actions.boot())}
+        onDebug={() => actions.boot(true)}
+        onStop={actions.stop}
+        onGrade={actions.grade}
+        onCancelGrade={actions.cancelGrade}
         onKit={(name) => void client.invoke('kits.select', { name }).catch(notifyError)}
         submit={{ url: service.settings?.url, busy: service.submitting, onSubmit: () => submitToService() }}
       />
@@ -212,11 +178,11 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
           count={state.breakpoints.length}
           onDebug={() => {
             setDebugOffer(false);
-            void boot(true);
+            void actions.boot(true);
           }}
           onBoot={() => {
             setDebugOffer(false);
-            void boot();
+            void actions.boot();
           }}
           onClose={() => setDebugOffer(false)}
         />
@@ -227,52 +193,14 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
             <Group orientation="vertical">
               <Panel defaultSize="58" minSize="15">
                 {workspace ? (
-                  <EditorPane client={client} workspace={workspace} diagnostics={diagnostics} crash={vm.phase === 'crashed' ? vm.crash : undefined} findings={findings} onSaved={() => void build(true)} onError={(text, suggestion) => dispatch({ type: 'notice', kind: 'error', text, suggestion })} handle={editor} debug={debugGutter} />
+                  <EditorPane client={client} workspace={workspace} diagnostics={diagnostics} crash={crash} findings={findings} onSaved={() => void actions.build(true)} onError={(text, suggestion) => dispatch({ type: 'notice', kind: 'error', text, suggestion })} handle={editor} debug={debugGutter} />
                 ) : (
                   <div className="empty big">{loaded ? 'Open or create a workspace to start.' : 'Connecting…'}</div>
                 )}
               </Panel>
               <Separator className="separator-h" />
               <Panel defaultSize="42" minSize="12">
-                <div className="bottom">
-                  <div className="tabs small-tabs" role="tablist">
-                    <button role="tab" aria-selected={bottom === 'terminal'} className={`tab${bottom === 'terminal' ? ' active' : ''}`} onClick={() => setBottom('terminal')} data-testid="tab-terminal">
-                      Terminal <span className="dim">ttyS0</span>
-                    </button>
-                    {state.debug && (
-                      <button role="tab" aria-selected={bottom === 'gdb'} className={`tab${bottom === 'gdb' ? ' active' : ''}`} onClick={() => setBottom('gdb')} data-testid="tab-gdb">
-                        gdb <span className="dim">127.0.0.1:{state.debug.port}</span>
-                      </button>
-                    )}
-                    <button role="tab" aria-selected={bottom === 'problems'} className={`tab${bottom === 'problems' ? ' active' : ''}`} onClick={() => setBottom('problems')} data-testid="tab-problems">
-                      Problems {problemCount > 0 && <span className={`tab-badge ${state.build?.ok ? 'warning' : 'error'}`}>{problemCount}</span>}
-                    </button>
-                    <button role="tab" aria-selected={bottom === 'log'} className={`tab${bottom === 'log' ? ' active' : ''}`} onClick={() => setBottom('log')}>
-                      Build output
-                    </button>
-                    <div className="tabs-fill" />
-                    <span className={`vm-pill ${vm.phase}`}>{vm.phase === 'building' || vm.phase === 'booting' ? <span className="spinner" /> : null} {vm.message}</span>
-                  </div>
-                  {vm.phase === 'crashed' && vm.crash && <CrashBanner crash={vm.crash} onOpen={(at) => editor.current?.reveal(at.file, at.line, 1)} />}
-                  {state.debug && state.debug.phase !== 'ended' && <DebugBar state={state.debug} onAction={(action) => void client.invoke('debug.control', { action }).catch(notifyError)} />}
-                  <div className={`bottom-body${bottom === 'gdb' ? '' : ' hidden'}`}>
-                    <TerminalPane client={client} ackChars={info?.consoleAckChars ?? DEFAULT_ACK_CHARS} interactive={!!state.debug && state.debug.phase !== 'ended'} handle={gdbTerminal} source="gdb" />
-                  </div>
-                  <div className={`bottom-body${bottom === 'terminal' ? '' : ' hidden'}`}>
-                    <TerminalPane client={client} ackChars={info?.consoleAckChars ?? DEFAULT_ACK_CHARS} interactive={vm.phase === 'running' || vm.phase === 'crashed'} handle={terminal} />
-                    {!vmUp && !consoleUsed && <div className="terminal-hint">{workspace ? 'Boot to start Linux with your module; its serial console appears here.' : ''}</div>}
-                  </div>
-                  {bottom === 'problems' && (
-                    <div className="bottom-body scroll">
-                      <ProblemsPane building={state.building} build={state.build} error={state.buildError} crash={vm.phase === 'crashed' ? vm.crash : undefined} findings={findings} openable={workspace?.files.map((f) => f.path) ?? []} onReveal={reveal} />
-                    </div>
-                  )}
-                  {bottom === 'log' && (
-                    <div className="bottom-body scroll">
-                      <pre className="build-log">{state.build?.log || 'No build yet.'}</pre>
-                    </div>
-                  )}
-                </div>
+                <BottomPanel tabs={tabs} active={bottom} onSelect={setBottom} vm={vm} bars={bars} />
               </Panel>
             </Group>
           </Panel>
@@ -285,19 +213,13 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
               </Panel>
               <Separator className="separator-h" />
               <Panel defaultSize={debugLive ? '78' : '55'} minSize="20">
+                {/* a debug boot's Variables, Watch and Call Stack take the Grade pane's place while it runs */}
                 {debugLive && workspace ? (
                   <DebugPanel client={client} state={state.debug!} selection={frameSelection} workspace={workspace.dir} />
+                ) : info ? (
+                  <GradeArea checklist={info.checklist} timeLimitMs={info.timeLimitMs} grade={state.grade} stale={gradeStale} service={service} source={gradeSource} onSource={setGradeSource} onSubmitSettings={() => setSubmitDialog(true)} />
                 ) : (
-                  <GradeArea
-                    checklist={info?.checklist ?? []}
-                    timeLimitMs={info?.timeLimitMs ?? 120_000}
-                    grade={state.grade}
-                    stale={gradeStale}
-                    service={service}
-                    source={gradeSource}
-                    onSource={setGradeSource}
-                    onSubmitSettings={() => setSubmitDialog(true)}
-                  />
+                  <div className="empty">Connecting…</div>
                 )}
               </Panel>
             </Group>

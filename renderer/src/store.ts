@@ -80,10 +80,11 @@ function applyEvent(state: UiState, event: ApiEvent): UiState {
       return { ...state, vm: event.payload, slots: event.payload.phase === 'running' || event.payload.phase === 'crashed' ? state.slots : undefined };
     case 'slots.snapshot':
       return { ...state, slots: event.payload };
+    case 'grade.started':
+      return { ...state, grade: event.payload };
     case 'grade.stage': {
       const { stage, detail, vmStartedAt } = event.payload;
-      // a new grade starts at its build stage; anything else continues the current one
-      const base: GradeProgress = stage === 'build' && detail === 'starting' ? { running: true, items: [] } : (state.grade ?? { running: true, items: [] });
+      const base: GradeProgress = state.grade ?? { running: true, items: [] };
       return { ...state, grade: { ...base, running: stage !== 'done', stage, stageDetail: detail, vmStartedAt: vmStartedAt ?? base.vmStartedAt } };
     }
     case 'grade.itemStart':

@@ -1,4 +1,5 @@
 import type { EnvStatus, GradeProgress, VmStatus, WorkspaceInfo } from '../../../app/api';
+import { isVmLive } from '../vm/phases';
 import { useClickGuard } from './clickGuard';
 
 interface Props {
@@ -26,13 +27,11 @@ interface Props {
   submit: { url?: string; busy: boolean; onSubmit(): unknown };
 }
 
-const VM_BUSY = new Set(['building', 'booting', 'running', 'crashed']);
-
 /** Build, Boot/Stop, Grade and the kit: the workbench's main actions, left to right in the order a student uses them. */
 export function Toolbar(props: Props) {
   const { workspace, env, vm, building, grade } = props;
   const grading = !!grade?.running;
-  const vmUp = VM_BUSY.has(vm.phase);
+  const vmUp = isVmLive(vm.phase);
   const noKit = !!env?.kitError;
   // a debug kit's kernel checks every run, asked or not
   const debugKit = !!env?.kits.find((k) => k.name === env.activeKit)?.debug;

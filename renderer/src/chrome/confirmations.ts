@@ -1,11 +1,9 @@
 import type { VmStatus } from '../../../app/api';
-
-/** The VM phases a Grade or a workspace switch would end. */
-const LIVE: ReadonlySet<VmStatus['phase']> = new Set(['building', 'booting', 'running', 'crashed']);
+import { isVmLive } from '../vm/phases';
 
 /** What the student's VM is, in words, or undefined when there is none to stop. */
 function liveVm(vm: VmStatus): string | undefined {
-  if (!LIVE.has(vm.phase)) return undefined;
+  if (!isVmLive(vm.phase)) return undefined;
   if (vm.phase === 'crashed') return 'your crashed VM (the kernel report stays in the terminal)';
   if (vm.phase === 'running') return 'your running VM (whatever you started in its console ends)';
   return 'the VM that is starting';

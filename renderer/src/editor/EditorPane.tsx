@@ -5,9 +5,11 @@ import { useFindingMarkers } from '../checked/useFindingMarkers';
 import { errorData } from '../client/errors';
 import { useDebugGutter, type DebugGutter } from '../debug/useDebugGutter';
 import { EditorFiles } from './files';
-import { HeaderTabs, LspBadge } from './lsp/HeaderTabs';
+import { EditorNotices } from './EditorNotices';
+import { EditorTabs } from './EditorTabs';
 import { HEADER_READ_ONLY, useLanguageServer } from './lsp/use-language-server';
-import { monaco, THEME } from './monaco';
+import { useDiagnosticMarkers } from './useDiagnosticMarkers';
+import { useMonacoEditor } from './useMonacoEditor';
 
 export interface EditorHandle {
   /** Saves every modified tab; resolves with the files written. */
@@ -33,18 +35,8 @@ interface Props {
   debug?: DebugGutter;
 }
 
-const SEVERITY: Record<ApiDiagnostic['severity'], monaco.MarkerSeverity> = {
-  error: monaco.MarkerSeverity.Error,
-  warning: monaco.MarkerSeverity.Warning,
-  note: monaco.MarkerSeverity.Info,
-  info: monaco.MarkerSeverity.Info,
-};
-/** Markers from the compiler have this owner; setting them again replaces the last build's. */
-const MARKER_OWNER = 'gcc';
-
 export function EditorPane({ client, workspace, diagnostics, crash, findings, onSaved, onError, handle, debug }: Props) {
   const host = useRef<HTMLDivElement>(null);
-  const editor = useRef<monaco.editor.IStandaloneCodeEditor | null>(null);
   const [files, setFiles] = useState<EditorFiles | null>(null);
   const [active, setActive] = useState<EditorFile>('kshram.c');
   const [restored, setRestored] = useState<EditorFile[]>([]);
@@ -64,43 +56,19 @@ export function EditorPane({ client, workspace, diagnostics, crash, findings, on
       e.focus();
     });
   };
+  const save = async (): Promise<void> => {
+    const { files: current, active: path } = latest.current;
+    if (!current) return;
+    try {
+      await current.save(path);
+      latest.current.onSaved(path);
+    } catch (err) {
+      const data = errorData(err);
+      latest.current.onError(`Could not save ${path}: ${data.message}`, data.suggestion);
+    }
+  };
+  const editor = useMonacoEditor(host, () => void save());
   const lsp = useLanguageServer({ client, editor, files, revealWorkspaceFile: revealFile });
-
-  // the editor itself lives as long as the pane
-  useEffect(() => {
-    const instance = monaco.editor.create(host.current!, {
-      theme: THEME,
-      automaticLayout: true,
-      fontFamily: "'JetBrains Mono', 'DejaVu Sans Mono', Menlo, Consolas, monospace",
-      fontSize: 13,
-      minimap: { enabled: false },
-      scrollBeyondLastLine: false,
-      // kernel style: tabs, eight wide
-      insertSpaces: false,
-      tabSize: 8,
-      detectIndentation: false,
-      renderWhitespace: 'selection',
-      rulers: [80],
-      fixedOverflowWidgets: true,
-    });
-    const save = async (): Promise<void> => {
-      const { files: current, active: path } = latest.current;
-      if (!current) return;
-      try {
-        await current.save(path);
-        latest.current.onSaved(path);
-      } catch (err) {
-        const data = errorData(err);
-        latest.current.onError(`Could not save ${path}: ${data.message}`, data.suggestion);
-      }
-    };
-    instance.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyS, () => void save());
-    editor.current = instance;
-    return () => {
-      instance.dispose();
-      editor.current = null;
-    };
-  }, []);
 
   // a workspace brings its own files; the old ones are put away (drafts kept)
   useEffect(() => {
@@ -135,27 +103,7 @@ export function EditorPane({ client, workspace, diagnostics, crash, findings, on
   }, [files, active, lsp.activeHeader]);
   useDebugGutter(editor, active, files?.files.get(active)?.model ?? null, debug);
 
-  useEffect(() => {
-    if (!files) return;
-    for (const file of files.files.values()) {
-      const markers = diagnostics
-        .filter((d) => d.file === file.path)
-        .map((d) => {
-          const line = Math.min(Math.max(1, d.line), file.model.getLineCount());
-          return {
-            severity: SEVERITY[d.severity],
-            message: d.message,
-            source: 'gcc',
-            startLineNumber: line,
-            startColumn: Math.max(1, d.column),
-            endLineNumber: line,
-            endColumn: file.model.getLineMaxColumn(line),
-          };
-        });
-      monaco.editor.setModelMarkers(file.model, MARKER_OWNER, markers);
-    }
-  }, [files, diagnostics]);
-
+  useDiagnosticMarkers(files, diagnostics);
   useCrashMarker(files, crash);
   useFindingMarkers(files, findings);
 
@@ -191,60 +139,10 @@ export function EditorPane({ client, workspace, diagnostics, crash, findings, on
   // once saved (or undone), a restored draft is just the file
   const shownRestored = restored.filter((p) => files?.isDirty(p));
 
-  const counts = (path: EditorFile): { errors: number; warnings: number } => ({
-    errors: diagnostics.filter((d) => d.file === path && d.severity === 'error').length,
-    warnings: diagnostics.filter((d) => d.file === path && d.severity === 'warning').length,
-  });
-
   return (
     <div className="editor-pane">
-      <div className="tabs" role="tablist">
-        {workspace.files.map(({ path }) => {
-          const file = files?.files.get(path);
-          const dirty = !!files?.isDirty(path);
-          const { errors, warnings } = counts(path);
-          return (
-            <button key={path} role="tab" aria-selected={active === path} className={`tab${active === path ? ' active' : ''}${file && !file.exists ? ' missing' : ''}`} data-testid={`tab-${path}`} onClick={() => (setActive(path), lsp.showHeader(undefined))} title={file && !file.exists ? `${path} is not in the workspace; saving creates it` : path}>
-              <span className="tab-name">{path}</span>
-              {errors > 0 && <span className="tab-badge error">{errors}</span>}
-              {errors === 0 && warnings > 0 && <span className="tab-badge warning">{warnings}</span>}
-              <span className={`tab-dirty${dirty ? ' on' : ''}`} data-testid={dirty ? 'unsaved' : undefined} aria-label={dirty ? 'unsaved changes' : undefined}>
-                ●
-              </span>
-            </button>
-          );
-        })}
-        <HeaderTabs lsp={lsp} />
-        <div className="tabs-fill" />
-        <LspBadge lsp={lsp} />
-        {files && files.isDirty(active) && (
-          <button className="link-button" onClick={() => discard(active)} title="Throw away the unsaved changes of this file">
-            Discard changes
-          </button>
-        )}
-      </div>
-      {shownRestored.length > 0 && (
-        <div className="inline-notice">
-          Restored unsaved changes to {shownRestored.join(', ')} from your last session.
-          <button className="link-button" onClick={() => setRestored([])}>
-            Keep them
-          </button>
-          {shownRestored.map((p) => (
-            <button key={p} className="link-button" onClick={() => discard(p)}>
-              Discard {p}
-            </button>
-          ))}
-        </div>
-      )}
-      {lsp.notice && (
-        <div className="inline-notice" data-testid="lsp-notice">
-          {lsp.notice}
-          <button className="link-button" onClick={lsp.dismissNotice}>
-            OK
-          </button>
-        </div>
-      )}
-      {files && !lsp.activeHeader && !files.files.get(active)?.exists && <div className="inline-notice dim">{active} is not in the workspace{active === 'kshram.h' ? ": builds use the lab's kshram.h" : ''}. Saving creates it.</div>}
+      <EditorTabs workspace={workspace} files={files} active={active} diagnostics={diagnostics} lsp={lsp} onSelect={(path) => (setActive(path), lsp.showHeader(undefined))} onDiscard={discard} />
+      <EditorNotices files={files} active={active} lsp={lsp} restored={shownRestored} onKeepRestored={() => setRestored([])} onDiscard={discard} />
       <div className="editor-host" ref={host} data-testid="editor" />
     </div>
   );
