@@ -62,7 +62,8 @@ export function bootCommand(): Command {
             profile: bootProfile(kit, { debug: gdb, coldBoot: flags.coldBoot }),
           },
         );
-        const koPath = booted.guest.kshram.koPath && (await gdbSymbolFile(booted.guest.kshram.koPath));
+        // only a debug boot needs gdb's copy of the module: readelf and objcopy in the sandbox delay the console
+        const koPath = scripts && booted.guest.kshram.koPath ? await gdbSymbolFile(booted.guest.kshram.koPath) : undefined;
         const unfollow =
           scripts && koPath
             ? followModule(booted.vm.agent, koPath, scripts, (sections) =>
