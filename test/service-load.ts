@@ -102,7 +102,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadOutcome> {
     store.close();
     // owned (test/owned.ts): ended with its group by the test, or in the finally below
     served = spawnOwned(process.execPath, [join(projectRoot, 'bin', 'kshram-lab.js'), 'serve', '--data', dataDir, '--http-port', '0', '--nc-port', '0', '--workers', String(options.workers), '--pow-bits', '8'], {
-      env: { ...process.env, KSHRAM_LAB_RATE_LIMIT: `${options.count}/3600` },
+      // every student here comes from 127.0.0.1: the per-address cap would be the whole class's
+      env: { ...process.env, KSHRAM_LAB_RATE_LIMIT: `${options.count}/3600`, KSHRAM_LAB_NC_PER_ADDRESS: String(options.count) },
     });
     const serve = served.child;
     let banner = '';

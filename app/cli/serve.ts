@@ -18,6 +18,8 @@ const DEFAULT_HTTP_PORT = 8080;
 const defaultWorkers = (): number => Math.max(1, Math.floor(availableParallelism() / 2));
 /** Overrides the per-student rate limit as "SUBMISSIONS/SECONDS" (a bench, a course with other rules). */
 const RATE_LIMIT_ENV = 'KSHRAM_LAB_RATE_LIMIT';
+/** Overrides how many nc connections one address may hold at once (a class behind one NAT, a bench from one host). */
+const NC_PER_ADDRESS_ENV = 'KSHRAM_LAB_NC_PER_ADDRESS';
 
 interface ServeFlags {
   data: string;
@@ -57,6 +59,7 @@ export function serveCommand(): Command {
           kit: flags.kit,
           version,
           rateLimit: rateLimitFromEnv(),
+          ncPerAddress: ncPerAddressFromEnv(),
           log,
         });
         const info = running.service.info();
@@ -76,6 +79,13 @@ export function serveCommand(): Command {
         handleError(err);
       }
     });
+}
+
+function ncPerAddressFromEnv(): number | undefined {
+  const value = process.env[NC_PER_ADDRESS_ENV];
+  if (!value) return undefined;
+  if (!/^\d+$/.test(value.trim()) || Number(value) < 1) throw new LabError('BAD_ARGUMENT', `${NC_PER_ADDRESS_ENV}=${value} is not a number of connections.`, `e.g. ${NC_PER_ADDRESS_ENV}=400 for a class of 400 behind one NAT.`);
+  return Number(value);
 }
 
 function rateLimitFromEnv(): { submissions: number; windowMs: number } | undefined {

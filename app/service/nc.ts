@@ -37,8 +37,8 @@ const MAX_UPLOAD_LINE_CHARS = 64 * 1024;
 const MAX_POW_LINE_CHARS = 1024;
 /** All base64 of an upload at its size limit, with some slack for padding per line. */
 const MAX_UPLOAD_BASE64_CHARS = Math.ceil((MAX_UPLOAD_BYTES * 4) / 3) + 64 * 1024;
-/** One address may hold this many connections at once (a class behind one NAT still fits). */
-const MAX_CONNECTIONS_PER_ADDRESS = 32;
+/** One address may hold this many connections at once (a lab room behind one NAT fits; a campus NAT: raise it). */
+export const MAX_CONNECTIONS_PER_ADDRESS = 32;
 /** The whole server: each connection is a few KiB until it uploads. */
 const MAX_CONNECTIONS = 1_024;
 const BASE64_LINE = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -49,7 +49,7 @@ export interface NcFront {
   close(): Promise<void>;
 }
 
-export async function startNcFront(service: CourseService, host: string, port: number, powBits: number): Promise<NcFront> {
+export async function startNcFront(service: CourseService, host: string, port: number, powBits: number, maxPerAddress = MAX_CONNECTIONS_PER_ADDRESS): Promise<NcFront> {
   const perAddress = new Map<string, number>();
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
@@ -64,13 +64,14 @@ export async function startNcFront(service: CourseService, host: string, port: n
       else perAddress.delete(address);
     });
     socket.on('error', () => socket.destroy());
-    if (count > MAX_CONNECTIONS_PER_ADDRESS || sockets.size > MAX_CONNECTIONS) {
-      socket.end(`Too many connections from ${address} at once; close some and try again.${CRLF}`);
+    if (count > maxPerAddress || sockets.size > MAX_CONNECTIONS) {
+      const limit = count > maxPerAddress ? `${maxPerAddress} from one address` : `${MAX_CONNECTIONS} in all`;
+      socket.end(`Too many connections from ${address} at once (the limit is ${limit}); wait for one to end and try again.${CRLF}`);
       return;
     }
     void new NcSession(service, socket, address, newChallenge(powBits)).run();
   });
-  server.maxConnections = MAX_CONNECTIONS + MAX_CONNECTIONS_PER_ADDRESS;
+  server.maxConnections = MAX_CONNECTIONS + maxPerAddress;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

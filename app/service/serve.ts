@@ -25,6 +25,8 @@ export interface ServeOptions {
   version: string;
   pagesDir?: string;
   rateLimit?: { submissions: number; windowMs: number };
+  /** nc connections one address may hold at once (default MAX_CONNECTIONS_PER_ADDRESS of nc.ts). */
+  ncPerAddress?: number;
   log: (line: string) => void;
 }
 
@@ -70,7 +72,7 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     undo.push(() => http.close());
     let nc: NcFront | undefined;
     if (options.ncPort !== undefined) {
-      nc = await startNcFront(service, options.listen, options.ncPort, options.powBits);
+      nc = await startNcFront(service, options.listen, options.ncPort, options.powBits, options.ncPerAddress);
       undo.push(() => nc!.close());
       service.ncPort = nc.port;
     }
