@@ -7,8 +7,8 @@
  * checked; prints throughput and latency percentiles (queue wait, grade,
  * end to end) and the service's memory.
  *   npx tsx bench/service.ts [count] [workers]
- * On 2 cores with 2 workers, 40 submissions take about 5 min when quiet
- * (200 about 25).
+ * On 2 cores with 2 workers, 80 submissions were graded in 4 min at load
+ * 4 (bench/RESULTS.md), so 200 take about 10 min, plus a minute to start.
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { percentile, runLoad } from '../test/service-load.js';
