@@ -1,4 +1,5 @@
 import type { GradeReportJson, SourceSiteJson } from '../../../../app/service/contract';
+import { Fragment } from 'react';
 
 type Crash = NonNullable<GradeReportJson['crash']>;
 
@@ -41,10 +42,13 @@ export function CrashCard({ crash, checklistTitle }: { crash: Crash; checklistTi
           {crash.excerpt.lines.map((text, i) => {
             const n = crash.excerpt!.firstLine + i;
             return (
-              <span key={n} className={n === crash.excerpt!.line ? 'hit' : undefined}>
-                {String(n).padStart(4)} {text}
+              // the newline outside the line's span: inside the highlighted (inline-block) line it pushed the next line off to the right
+              <Fragment key={n}>
+                <span className={n === crash.excerpt!.line ? 'hit' : undefined}>
+                  {String(n).padStart(4)} {text}
+                </span>
                 {'\n'}
-              </span>
+              </Fragment>
             );
           })}
         </pre>
