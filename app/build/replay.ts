@@ -24,7 +24,7 @@ const BUILD_DIR_MARK = '@KSHRAM_BUILD_DIR@';
 /** A build directory the recipe can name unquoted, as kbuild does. */
 const SHELL_SAFE_PATH = /^\/[A-Za-z0-9_./+-]+$/;
 /** Bump when the recipe's format or what it holds changes. */
-const RECIPE_VERSION = '1';
+const RECIPE_VERSION = '2';
 
 /** Where recipes are kept, one file per key. */
 export const recipeCacheDir = (): string => join(cacheDir(), 'rebuild');
@@ -95,7 +95,9 @@ export async function readRecipe(buildDir: string, name: string): Promise<string
  */
 function symbolVersionsStep(name: string): string {
   const object = `${BUILD_DIR_MARK}/${name}.o`;
-  return `(set -e; if nm ${object} | grep -q __ksymtab; then echo '${name}.o exports symbols: left to kbuild' >&2; exit 1; fi; : > ${BUILD_DIR_MARK}/.${name}.o.cmd)`;
+  // the bytes, not nm's listing (0.2 s of a 1.5 s rebuild here): an export puts __ksymtab_NAME in the
+  // string table; a false match (the word in a string) only costs a kbuild
+  return `(set -e; if grep -q -a __ksymtab ${object}; then echo '${name}.o may export symbols: left to kbuild' >&2; exit 1; fi; : > ${BUILD_DIR_MARK}/.${name}.o.cmd)`;
 }
 
 /** The script of a recipe for one build directory. */
