@@ -7,6 +7,9 @@ import { DEFAULT_KIT, loadKit } from '../kit/kit.js';
 import { projectRoot } from '../paths.js';
 import { writeDwarfProbe } from '../../test/corpus/dwarf-probe.js';
 import { spawnOwned } from '../../test/owned.js';
+import type { ApiEvent, VmStatus } from '../api/contract.js';
+import { LabSession } from '../session/session.js';
+import { until } from '../../test/until.js';
 import type { BatchResult } from './batch.js';
 import { VARIANTS, variantSource, writeVariant } from '../../test/corpus/variants.js';
 import type { GradeReport } from './runner.js';
@@ -143,5 +146,43 @@ describe('a submission reaches no host file, no stdin and no terminal through th
     expect(escapesRun.stdout).toContain('kshram: \\e]0;TITLE\\a');
     expectClean(escapesRun.stdout, 'stdout of escapes');
     expectClean(escapesRun.stderr, 'stderr of escapes');
+  }, 600_000);
+});
+
+/** Every string in an event's payload (keys too), for checking them as they are, not as JSON escapes them. */
+function stringsIn(value: unknown, found: string[] = []): string[] {
+  if (typeof value === 'string') found.push(value);
+  else if (value && typeof value === 'object') for (const [key, item] of Object.entries(value)) found.push(key, ...stringsIn(item));
+  return found;
+}
+
+describe('the workbench: what reaches its events', () => {
+  it('a crash of the host-file probe and a grade of the escapes: no canary, nothing raw in the grade, the live console as a terminal has it', async () => {
+    const session = new LabSession();
+    const events: ApiEvent[] = [];
+    session.onEvent((e) => events.push(e));
+    const statuses = (): VmStatus[] => events.flatMap((e) => (e.name === 'vm.state' ? [e.payload] : []));
+    try {
+      await session.openWorkspace(join(work, 'secret'));
+      await session.boot({ cols: 100, rows: 30, loadModule: true });
+      const crashed = await until('the crash, decoded', () => statuses().find((s) => s.phase === 'crashed' && s.crash?.frames), 120_000);
+      expect(crashed.crash!.frames![0]).toMatchObject({ function: 'kshram_init', line: 2, file: expect.stringMatching(/\/private\/secret\.txt$/) });
+      expect(crashed.crash!.location).toBeUndefined();
+      await session.stop();
+
+      await session.openWorkspace(join(work, ESCAPED_FOLDER));
+      const result = await session.grade();
+      expect(result.items[2]!.evidence).toContain('kshram: \\e]0;TITLE\\a');
+      // the grade is what reports and a TA's terminal carry: nothing raw in it
+      expectClean(stringsIn(result).join('\n'), 'the workbench\'s grade');
+      // the rest is drawn by the DOM as text (the folder's own name among it): the canary only
+      const shown = events.filter((e) => e.name !== 'console.data');
+      expect(stringsIn(shown).join('\n')).not.toContain(CANARY);
+      // the grade's live console is the guest's, shown by xterm.js as a terminal shows it
+      const console = events.flatMap((e) => (e.name === 'console.data' ? [e.payload.data] : [])).join('');
+      expect(console).toContain('\x1b]0;TITLE\x07');
+    } finally {
+      await session.dispose();
+    }
   }, 600_000);
 });
