@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kitsDir, projectRoot } from '../app/paths.js';
-import { e2eFixture, waitForMidGrade } from './harness.js';
+import { e2eFixture, screenshot, waitForMidGrade } from './harness.js';
 import { attributes, crashingSource, expectNoHorizontalScroll, referenceSource, GRADE_MS, screenshotBothSizes, signIn, SMALL_SCREEN, startServe, watchConsole, type ServeProcess } from './service-harness.js';
 
 const TOKEN_KEY = 'kshram-lab:service-token';
@@ -199,6 +199,7 @@ describe('the student page on a real kshram-lab serve', () => {
     expect(text).toContain('This kshram.ko was built for another kernel');
     expect(text).toMatch(/6\.12\./);
     expect(text).toMatch(/6\.1\.0-/);
+    await screenshot(page, 'service-student-wrong-kernel');
   });
 
   it('says when a student who submitted too often may submit again', async () => {
@@ -210,6 +211,7 @@ describe('the student page on a real kshram-lab serve', () => {
     const text = (await error.textContent()) ?? '';
     expect(text).toContain('Too many submissions in a short time');
     expect(text).toMatch(/Your next submission is accepted in \d/);
+    await screenshot(page, 'service-student-rate-limited');
   });
 
   it('never puts the token in a URL, sends it first on the live socket, and forgets it on sign-out', async () => {
