@@ -9,6 +9,7 @@ import { spawnOwned } from '../../test/owned.js';
 import { projectRoot } from '../paths.js';
 import type { Me } from './contract.js';
 import { REDIS_DIR } from './redis-server.js';
+import { submitOverNc, type CourseRun } from './testing/nc-client.js';
 import { buildKo, eventually, startTestService, type TestService } from './testing/service.js';
 
 /**
@@ -42,14 +43,14 @@ async function stopWorkers(): Promise<void> {
   );
 }
 
-/** pid -> parent pid of every process now. */
-function parents(): Map<number, number> {
-  const map = new Map<number, number>();
+/** pid -> parent pid and name of every process now (read at once: a process may end between two reads). */
+function processes(): Map<number, { parent: number; comm: string }> {
+  const map = new Map<number, { parent: number; comm: string }>();
   for (const name of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
     try {
       // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so read after the last ')'
       const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      map.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      map.set(Number(name), { parent: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]), comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) });
     } catch {
       // gone meanwhile
     }
@@ -59,12 +60,12 @@ function parents(): Map<number, number> {
 
 /** QEMUs started by `pid` (directly or through its children). */
 function qemusUnder(pid: number): number[] {
-  const tree = parents();
+  const tree = processes();
   const under = (child: number): boolean => {
-    for (let p = tree.get(child); p !== undefined && p > 1; p = tree.get(p)) if (p === pid) return true;
+    for (let p = tree.get(child)?.parent; p !== undefined && p > 1; p = tree.get(p)?.parent) if (p === pid) return true;
     return false;
   };
-  return [...tree.keys()].filter((child) => under(child) && readFileSync(`/proc/${child}/comm`, 'utf8').trim().startsWith('qemu-system'));
+  return [...tree.keys()].filter((child) => under(child) && tree.get(child)!.comm.startsWith('qemu-system'));
 }
 
 const alive = (pid: number): boolean => {
@@ -98,9 +99,12 @@ describe('workers and restarts lose nothing', () => {
     service = await startTestService({ workers: 0 });
     const { service: core, redis } = service.running;
     const expected = new Map<string, number>();
+    // each student also follows their submission over nc (the same file again is that submission): whichever is cut short, its stream ends with its score
+    const streams = new Map<string, Promise<CourseRun>>();
     for (const [name, file, total] of [['alice', reference, 100], ['bob', crashing, 20], ['carol', reference, 100], ['dave', crashing, 20]] as const) {
       const { submission } = await core.submit(student(name), { fileName: 'kshram.ko', data: file, via: 'http' });
       expected.set(submission.id, total);
+      streams.set(submission.id, submitOverNc(service.running.ncPort!, file, { token: service.token(name), timeoutMs: GRADE_MS }));
     }
     startWorker(redis.url);
     startWorker(redis.url);
@@ -120,6 +124,11 @@ describe('workers and restarts lose nothing', () => {
     const store = service.store();
     await eventually('every submission graded', () => [...expected.keys()].every((id) => store.view(id)?.state === 'graded') || undefined, GRADE_MS, 1_000);
     for (const [id, total] of expected) expect(store.view(id), id).toMatchObject({ state: 'graded', total });
+    for (const [id, total] of expected) {
+      const { transcript } = await streams.get(id)!;
+      expect(transcript, id).toContain(`it is submission ${id}; following it.`);
+      expect(transcript, id).toMatch(new RegExp(`\\r\\nScore: ${total}/100 \\(.*\\r\\n$`));
+    }
     // stored once each: one "graded" line per submission in the service's log
     for (const id of expected.keys()) expect(service.logs.filter((line) => line.startsWith(`submission ${id} of `)), id).toHaveLength(1);
   }, GRADE_MS * 2);
