@@ -302,12 +302,22 @@ class NcSession {
     }
   }
 
+  /** A grader started on it once: a later start is a regrade of a lost attempt, said as such. */
+  private graderStarted = false;
+
   private onState(view: SubmissionView): void {
     if (view.state === 'queued' && view.position !== undefined && view.position !== this.lastPosition) {
       this.lastPosition = view.position;
       this.line(`Waiting for a grader: position ${view.position} in the queue.`);
     } else if (view.state === 'running') {
       this.lastPosition = undefined;
+      if (this.graderStarted) {
+        // a worker died mid-grade and the queue gave it to another: the lines above were cut short
+        if (this.lastConsoleChar !== '\n') this.send(CRLF);
+        this.lastConsoleChar = '\n';
+        this.line('The grader running it stopped before the end (its machine was lost): it is graded again from the start, and only this run counts.');
+      }
+      this.graderStarted = true;
       this.line('A grader has started on it.');
     }
   }

@@ -118,6 +118,7 @@ describe('workers and restarts lose nothing', () => {
       GRADE_MS,
     );
     const qemus = qemusUnder(victim.pid);
+    const cutShort = victim.running;
     process.kill(victim.pid, 'SIGKILL');
     // the kernel ends its QEMU with it (parent-death signal), and the grade goes to the other worker
     await eventually('the dead worker\'s QEMU to end', () => qemus.every((pid) => !alive(pid)) || undefined, 10_000);
@@ -128,6 +129,8 @@ describe('workers and restarts lose nothing', () => {
       const { transcript } = await streams.get(id)!;
       expect(transcript, id).toContain(`it is submission ${id}; following it.`);
       expect(transcript, id).toMatch(new RegExp(`\\r\\nScore: ${total}/100 \\(.*\\r\\n$`));
+      // the student is told that the lines before were a lost attempt, only for the one cut short
+      expect(transcript.includes('it is graded again from the start'), id).toBe(cutShort.includes(id));
     }
     // stored once each: one "graded" line per submission in the service's log
     for (const id of expected.keys()) expect(service.logs.filter((line) => line.startsWith(`submission ${id} of `)), id).toHaveLength(1);
