@@ -8,7 +8,7 @@ import type { Kit } from '../kit/kit.js';
 import { cacheDir } from '../paths.js';
 import { compatDisabled, finishCompat, prepareCompat, type CompatReport, type KernelVersion } from './compat.js';
 import { charColumns, GCC_BYTE_COLUMNS, parseDiagnostics, type Diagnostic } from './diagnostics.js';
-import { loadRecipe, readRecipe, recipeKey, recipeScript, saveRecipe } from './replay.js';
+import { keepModObject, loadRecipe, modObjectsDir, readRecipe, recipeKey, recipeScript, saveRecipe } from './replay.js';
 import { refusedPaths } from './sandbox.js';
 import type { RunResult } from '../process.js';
 import type { Toolchain } from './toolchain.js';
@@ -83,7 +83,7 @@ export async function buildModule(source: ModuleSource, options: ModuleBuildOpti
   const koPath = join(buildDir, `${source.name}.ko`);
   const key = options.replay === false ? undefined : await recipeKey({ kit: options.kit, toolchain: options.toolchain, name: source.name, buildDir, kcflags, mounts, kbuild, sources });
   const recipe = key === undefined ? undefined : await loadRecipe(key);
-  let result = recipe === undefined ? undefined : await replay(recipe, buildDir, koPath, options, mounts);
+  let result = recipe === undefined || key === undefined ? undefined : await replay(recipe, key, buildDir, koPath, options, mounts);
   const replayed = result !== undefined;
   if (result === undefined) {
     const command = ['make', '-C', options.kit.buildDirPath, `M=${buildDir}`, 'modules'];
@@ -94,6 +94,7 @@ export async function buildModule(source: ModuleSource, options: ModuleBuildOpti
       if (recorded !== undefined && recorded !== recipe) await saveRecipe(key, recorded);
     }
   }
+  if (key !== undefined && result.code === 0 && existsSync(koPath)) await keepModObject(key, buildDir, source.name);
   const log = result.timedOut ? `${result.output}\nbuild stopped after ${MODULE_BUILD_TIMEOUT_MS / 1000} s` : result.output;
   const parsed = charColumns(parseDiagnostics(log, buildDir, mainFile), (file) => (isAbsolute(file) ? undefined : readSource(join(buildDir, file))));
   const finished = compat ? finishCompat(compat, parsed, mainFile, buildDir) : undefined;
@@ -117,11 +118,13 @@ export async function buildModule(source: ModuleSource, options: ModuleBuildOpti
  * undefined, with whatever it left removed, so kbuild starts as on a
  * fresh copy (a compile error is then reported by kbuild itself).
  */
-async function replay(recipe: string, buildDir: string, koPath: string, options: ModuleBuildOptions, mounts: string[]): Promise<RunResult | undefined> {
-  const script = recipeScript(recipe, buildDir);
+async function replay(recipe: string, key: string, buildDir: string, koPath: string, options: ModuleBuildOptions, mounts: string[]): Promise<RunResult | undefined> {
+  const modObjects = modObjectsDir(key);
+  const script = recipeScript(recipe, buildDir, modObjects);
   if (script === undefined) return undefined;
+  await mkdir(modObjects, { recursive: true });
   const before = new Set(await readdir(buildDir));
-  const result = await options.toolchain.exec(['sh', '-c', script], { cwd: options.kit.buildDirPath, mounts, writable: [buildDir], timeoutMs: MODULE_BUILD_TIMEOUT_MS });
+  const result = await options.toolchain.exec(['sh', '-c', script], { cwd: options.kit.buildDirPath, mounts: [...mounts, modObjects], writable: [buildDir], timeoutMs: MODULE_BUILD_TIMEOUT_MS });
   if (result.code === 0 && !result.timedOut && existsSync(koPath)) return result;
   for (const name of await readdir(buildDir)) {
     if (!before.has(name)) await rm(join(buildDir, name), { recursive: true, force: true });

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Kit } from '../kit/kit.js';
 import { cacheDir } from '../paths.js';
@@ -21,10 +22,12 @@ import type { Toolchain } from './toolchain.js';
 const TARGETS = (name: string): string[] => [`${name}.o`, `${name}.mod`, 'modules.order', 'Module.symvers', `${name}.mod.o`, `${name}.ko`];
 /** Stands for the build directory in a stored recipe (each build has its own). */
 const BUILD_DIR_MARK = '@KSHRAM_BUILD_DIR@';
+/** Stands for the folder of kept NAME.mod.o objects (modObjectsDir). */
+const MOD_OBJECTS_MARK = '@KSHRAM_MOD_OBJECTS@';
 /** A build directory the recipe can name unquoted, as kbuild does. */
 const SHELL_SAFE_PATH = /^\/[A-Za-z0-9_./+-]+$/;
 /** Bump when the recipe's format or what it holds changes. */
-const RECIPE_VERSION = '2';
+const RECIPE_VERSION = '3';
 
 /** Where recipes are kept, one file per key. */
 export const recipeCacheDir = (): string => join(cacheDir(), 'rebuild');
@@ -78,8 +81,9 @@ export async function readRecipe(buildDir: string, name: string): Promise<string
     if (first === undefined || !prefix.test(first)) return undefined;
     // make's escapes in .cmd files: $ as $$, # as $(pound)
     const command = first.replace(prefix, '').replaceAll('$(pound)', '#').replaceAll('$$', '$');
-    if (command.includes(BUILD_DIR_MARK)) return undefined;
-    steps.push(command.split(buildDir).join(BUILD_DIR_MARK));
+    if (command.includes(BUILD_DIR_MARK) || command.includes(MOD_OBJECTS_MARK)) return undefined;
+    const step = command.split(buildDir).join(BUILD_DIR_MARK);
+    steps.push(target === `${name}.mod.o` ? reusedModObjectStep(name, step) : step);
     if (target === `${name}.o`) steps.push(symbolVersionsStep(name));
   }
   // as make runs each: sh -c 'set -e; COMMAND'
@@ -100,9 +104,41 @@ function symbolVersionsStep(name: string): string {
   return `(set -e; if grep -q -a __ksymtab ${object}; then echo '${name}.o may export symbols: left to kbuild' >&2; exit 1; fi; : > ${BUILD_DIR_MARK}/.${name}.o.cmd)`;
 }
 
+/**
+ * The compile of NAME.mod.c (modpost's list of the kernel symbols the
+ * module uses, their CRCs, vermagic) is the second gcc run of a rebuild;
+ * an edit that calls no new kernel function gives the same NAME.mod.c,
+ * so its object is kept by the file's hash (keepModObject) and copied.
+ */
+function reusedModObjectStep(name: string, compile: string): string {
+  const kept = `${MOD_OBJECTS_MARK}/$(sha256sum < ${BUILD_DIR_MARK}/${name}.mod.c | cut -c1-64)/${name}.mod.o`;
+  return `if [ -f ${kept} ]; then cp ${kept} ${BUILD_DIR_MARK}/${name}.mod.o; else ${compile}; fi`;
+}
+
+/** The folder of kept NAME.mod.o objects of one recipe, one subfolder per NAME.mod.c hash. */
+export const modObjectsDir = (key: string): string => join(recipeCacheDir(), `${key}.mod`);
+
+/** Keeps a build's NAME.mod.o under its NAME.mod.c's hash, for the next replay of this recipe. */
+export async function keepModObject(key: string, buildDir: string, name: string): Promise<void> {
+  const source = await readFile(join(buildDir, `${name}.mod.c`)).catch(() => undefined);
+  if (!source) return;
+  const dir = join(modObjectsDir(key), createHash('sha256').update(source).digest('hex'));
+  if (existsSync(dir)) return;
+  const staging = `${dir}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await mkdir(staging, { recursive: true });
+    await copyFile(join(buildDir, `${name}.mod.o`), join(staging, `${name}.mod.o`));
+    // whole or not at all; another build keeping the same object first is as good
+    await rename(staging, dir).catch(() => undefined);
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
 /** The script of a recipe for one build directory. */
-export function recipeScript(recipe: string, buildDir: string): string | undefined {
-  return SHELL_SAFE_PATH.test(buildDir) ? recipe.split(BUILD_DIR_MARK).join(buildDir) : undefined;
+export function recipeScript(recipe: string, buildDir: string, modObjects: string): string | undefined {
+  if (!SHELL_SAFE_PATH.test(buildDir) || !SHELL_SAFE_PATH.test(modObjects)) return undefined;
+  return recipe.split(BUILD_DIR_MARK).join(buildDir).split(MOD_OBJECTS_MARK).join(modObjects);
 }
 
 export async function loadRecipe(key: string): Promise<string | undefined> {

@@ -82,14 +82,21 @@ describe('a rebuild replays the commands kbuild recorded', () => {
     const first = await build(await workspace('first'));
     expect(first.ok).toBe(true);
     expect(first.replayed).toBe(false);
-    expect(readdirSync(join(cache, 'rebuild'))).toHaveLength(1);
+    expect(readdirSync(join(cache, 'rebuild')).filter((f) => f.endsWith('.sh'))).toHaveLength(1);
+    // its kshram.mod.o is kept: the edit below calls no new kernel function, so the replay copies it
+    const [kept] = readdirSync(join(cache, 'rebuild')).filter((f) => f.endsWith('.mod'));
+    expect(readdirSync(join(cache, 'rebuild', kept!))).toHaveLength(1);
 
     const edited = await workspace('edited', edit);
     const replayed = await build(edited);
     const kbuilt = await build(edited, false);
     expect(replayed.ok, replayed.log).toBe(true);
     expect(replayed.replayed).toBe(true);
+    // copied, not compiled: gcc would have written its dependency file
+    expect(existsSync(join(replayed.buildDir, 'kshram.mod.o'))).toBe(true);
+    expect(existsSync(join(replayed.buildDir, '.kshram.mod.o.d'))).toBe(false);
     expect(kbuilt.replayed).toBe(false);
+    expect(readdirSync(join(cache, 'rebuild', kept!))).toHaveLength(1);
     const [a, b] = [replayed.koPath!, kbuilt.koPath!];
     expect(await sectionTable(a)).toBe(await sectionTable(b));
     expect(await modinfo(a)).toBe(await modinfo(b));
