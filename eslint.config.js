@@ -69,7 +69,7 @@ export default tseslint.config(
         {
           patterns: [
             { regex: '(^|/)app/(?!api(\\.js)?$|api/|service/(contract|http-client)(\\.js)?$)', message: 'The renderer talks to the engine only through the API (app/api) or the course service\'s contract and its fetch client (app/service/contract, http-client), never their internals (ARCHITECTURE.md, "Runtimes").' },
-            { regex: '(^|/)app/api(\\.js)?$|(^|/)app/api/(?!channels)', allowTypeImports: true, message: 'Import only types from app/api; values travel through the LabClient (ARCHITECTURE.md, "Runtimes").' },
+            { regex: '(^|/)app/api(\\.js)?$|(^|/)app/api/(?!channels|sources-digest)', allowTypeImports: true, message: 'Import only types from app/api (besides the channel names and the sources digest both sides compute); values travel through the LabClient (ARCHITECTURE.md, "Runtimes").' },
             { regex: '(^|/)main/(?!preload/index$)', message: 'The renderer never imports Electron main code.' },
             { regex: '(^|/)main/preload/index$', allowTypeImports: true, message: 'The preload bridge is a type here; at run time it is window.kshramLab.' },
             { regex: NODE_ONLY, message: 'The renderer runs in a sandboxed page: no Node, no Electron (ARCHITECTURE.md, "Runtimes").' },

@@ -102,6 +102,8 @@ export interface CrashLocationInfo {
   function: string;
   /** The line's text as it was built. */
   source?: string;
+  /** The student's calls this code was inlined into, innermost first: a helper's crash also names the line that called it. */
+  inlinedInto?: Array<{ function: string; file: string; line: number }>;
 }
 
 export interface CrashFrameInfo {
@@ -128,8 +130,22 @@ export interface CheckedFindingInfo {
   count: number;
   /** The first line of the student's code its frames lead to. */
   location?: CrashLocationInfo;
+  /** What that line means when it is not the bad access itself ("the buffer allocated here was written past its end; ..."). */
+  explanation?: string;
   /** The report as the kernel printed it. */
   report: string;
+}
+
+/** Builds of kshram.ko in the student's running guest, each by its BuildOutcome.finishedAt. */
+export interface GuestModuleInfo {
+  /** The build that is loaded; absent while kshram.ko is not loaded. */
+  loaded?: number;
+  /** The newest build the guest has at /lib/kshram/kshram.ko (what insmod loads, and Reload module). */
+  ready: number;
+  /** Reload module (rmmod + insmod through the agent) is running. */
+  reloading?: boolean;
+  /** What the last Reload module did. */
+  lastReload?: { ok: boolean; message: string; at: number };
 }
 
 export interface VmStatus {
@@ -143,8 +159,10 @@ export interface VmStatus {
   kernelRelease?: string;
   accel?: 'kvm' | 'tcg';
   accelReason?: string;
-  /** kshram.ko was loaded at boot through the agent. */
+  /** kshram.ko is loaded in the guest (by Boot, Reload module, or an insmod typed in the console). */
   moduleLoaded?: boolean;
+  /** Which build of kshram.ko the running guest has loaded and which it has ready to load. */
+  module?: GuestModuleInfo;
   crash?: CrashInfo;
   error?: ApiError;
 }
@@ -202,17 +220,38 @@ export interface GradeResult {
   build: { ok: boolean; elapsedMs: number; diagnostics: ApiDiagnostic[] };
   /** A checked grade (the Check toggle): the kernel's checkers and what they found (also in notes). */
   checked?: { checkers: string[]; findings: CheckedFindingInfo[] };
+  /**
+   * The kernel crash that ended the grade, at the item it happened in (its
+   * report is that item's evidence), as the workbench shows a boot's.
+   */
+  kernelCrash?: CrashInfo & { item: number };
 }
 
 export type GradeStage = 'build' | 'boot' | 'items' | 'done';
+
+/**
+ * The grade's clock as the engine counts it: from the moment the grading
+ * VM started (the limit's start) to the end of the items. A UI counts on
+ * from `elapsedMs` with its own monotonic clock until the next one.
+ */
+export interface GradeClock {
+  /** Milliseconds of the limit used when this was sent. */
+  elapsedMs: number;
+  /** False once the items are done (or the grade ended): elapsedMs is then the grade's time, the report's vmElapsedMs. */
+  running: boolean;
+}
 
 /** Where a grade is, for a UI that (re)connects in the middle of one. */
 export interface GradeProgress {
   running: boolean;
   stage?: GradeStage;
   stageDetail?: string;
-  /** Epoch ms when the grading VM started: the 120 s limit counts from here. */
+  /** Epoch ms when the grading VM started (the course service's runs; the workbench sends `clock`). */
   vmStartedAt?: number;
+  /** The workbench's grade clock. */
+  clock?: GradeClock;
+  /** sourcesDigest() of the workspace's files when the grade started: the editor marks the score stale once it holds other code. */
+  sourcesDigest?: string;
   runningItem?: number;
   items: GradeItem[];
   result?: GradeResult;
@@ -342,6 +381,8 @@ export const COMMANDS = {
   /** checked: boot with the kernel's checkers on (stock kits: slub_debug, page_poison; a debug kit always checks). */
   'vm.boot': z.object({ cols: z.number().int().min(2).max(MAX_COLS), rows: z.number().int().min(2).max(MAX_ROWS), loadModule: z.boolean(), checked: z.boolean().optional() }).strict(),
   'vm.stop': empty,
+  /** rmmod kshram and insmod the newest build the guest has (Reload module). */
+  'vm.reloadModule': empty,
   'console.input': z.object({ data: z.string().max(MAX_CONSOLE_INPUT_CHARS) }).strict(),
   'console.resize': z.object({ cols: z.number().int().min(2).max(MAX_COLS), rows: z.number().int().min(2).max(MAX_ROWS) }).strict(),
   'console.ack': z.object({ chars: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }).strict(),
@@ -403,6 +444,7 @@ export interface CommandResults {
   'build.run': BuildOutcome;
   'vm.boot': VmStatus;
   'vm.stop': VmStatus;
+  'vm.reloadModule': VmStatus;
   'console.input': void;
   'console.resize': void;
   'console.ack': void;
@@ -450,6 +492,8 @@ export interface EventPayloads {
   /** A new grade began: its progress replaces the last grade's. */
   'grade.started': GradeProgress;
   'grade.stage': { stage: GradeStage; detail: string; vmStartedAt?: number };
+  /** The grade's clock started, or stopped with the grade's time. */
+  'grade.clock': GradeClock;
   'grade.itemStart': { id: number };
   'grade.itemEnd': { item: GradeItem };
   'grade.done': { result?: GradeResult; error?: ApiError };

@@ -22,6 +22,8 @@ export class LiveFindings implements Disposable {
   private decodedAt = '';
   private readonly listening: Disposable;
   private disposed = false;
+  /** Reports before this one were about an earlier build of the module (see restart). */
+  private from = 0;
 
   constructor(
     private readonly vm: Vm,
@@ -31,15 +33,25 @@ export class LiveFindings implements Disposable {
     this.listening = vm.onConsoleData(() => this.schedule());
   }
 
+  /**
+   * Another build of the module was loaded: only reports from now on are
+   * its findings (the last build's are no longer about the code).
+   */
+  restart(): void {
+    clearTimeout(this.timer);
+    this.from = this.vm.crashes.sanitizerReports.length;
+    this.decodedAt = '';
+  }
+
   private schedule(): void {
-    if (!this.vm.crashes.sanitizerReports.length) return;
+    if (this.vm.crashes.sanitizerReports.length <= this.from) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.update(), REPORT_SETTLE_MS);
   }
 
   private async update(): Promise<void> {
-    const reports = this.vm.crashes.sanitizerReports;
-    const state = `${reports.length}/${reports.filter((r) => r.complete).length}/${reports.at(-1)?.text.length ?? 0}`;
+    const reports = this.vm.crashes.sanitizerReports.slice(this.from);
+    const state = `${this.from}/${reports.length}/${reports.filter((r) => r.complete).length}/${reports.at(-1)?.text.length ?? 0}`;
     const symbols = this.symbols();
     if (this.disposed || !symbols || state === this.decodedAt) return;
     this.decodedAt = state;

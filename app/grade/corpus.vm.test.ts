@@ -110,6 +110,8 @@ const entry = (student: string): BatchEntry => {
 
 /** "your code: kshram.c:183 `...` in kshram_mmap — " at the start of a crashed item's evidence. */
 const YOUR_CODE_LEAD = new RegExp(`^your code: .*? ${YOUR_CODE_SEPARATOR} `);
+/** A helper's line is followed by the student's calls it was inlined into. */
+const INLINED_INTO = '(?:, inlined into \\w+ at kshram\\.c:\\d+)*';
 /** Each variant's kshram.c, as graded. */
 const sources = new Map<string, string>();
 
@@ -229,7 +231,7 @@ describe('the broken-module corpus, graded as a batch', () => {
       const froze = variant.frozen && !report.crash;
       if (froze) {
         expect(shown.evidence.replace(YOUR_CODE_LEAD, '')).toMatch(variant.frozen!.evidence);
-        const lead = new RegExp(`^your code: kshram\\.c:(\\d+) \`[^\`]*\` in ${variant.frozen!.at.function} ${YOUR_CODE_SEPARATOR} `).exec(shown.evidence);
+        const lead = new RegExp(`^your code: kshram\\.c:(\\d+) \`[^\`]*\` in ${variant.frozen!.at.function}${INLINED_INTO} ${YOUR_CODE_SEPARATOR} `).exec(shown.evidence);
         expect(lead, 'the frozen CPU decoded to the student\'s code').not.toBeNull();
         const lines = variant.frozen!.at.lines.map((text) => lineIn(sources.get(variant.name)!, variant.frozen!.at.function, text));
         expect(lines).toContain(Number(lead![1]));
@@ -255,7 +257,8 @@ describe('the broken-module corpus, graded as a batch', () => {
         expect(yourCode).toMatchObject({ file: 'kshram.c', function: variant.crashAt.function });
         expect(lines).toContain(yourCode.line);
         expect(report.crash!.frames.some((f) => f.module === 'kshram' && [f, ...f.inlinedFrom].some((site) => site.file === 'kshram.c' && site.line === yourCode.line))).toBe(true);
-        expect(failed!.evidence.startsWith(`your code: kshram.c:${yourCode.line} \`${yourCode.source}\` in ${variant.crashAt.function} ${YOUR_CODE_SEPARATOR} `)).toBe(true);
+        const into = (yourCode.inlinedInto ?? []).map((call) => `, inlined into ${call.function} at ${call.file}:${call.line}`).join('');
+        expect(failed!.evidence.startsWith(`your code: kshram.c:${yourCode.line} \`${yourCode.source}\` in ${variant.crashAt.function}${into} ${YOUR_CODE_SEPARATOR} `)).toBe(true);
         expect(report.crash!.decodeProblems).toBeUndefined();
       } else if (report.crash) expect(report.crash.yourCode).toBeUndefined();
       expect(graded.elapsedMs).toBeLessThanOrEqual(report.timeLimitMs + OVERRUN_MS);

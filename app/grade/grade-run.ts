@@ -72,6 +72,7 @@ export class GradeRun {
       {
         signal: options.signal,
         profile: this.profile,
+        onVmStarted: (vm) => listener.onVmStarted?.(vm.started),
         onBuilt: (guest) => {
           // which compatibility shims made the module build, line by line
           this.notes.push(...guest.kshram.compat.notes);
@@ -103,6 +104,7 @@ export class GradeRun {
     }
     const { vm } = this.guest!;
     this.vmElapsedMs = Date.now() - vm.started;
+    this.listener.onItemsDone?.(this.vmElapsedMs);
     // warnings of the graded items only: kshram_tap asks for 64 MiB on purpose, which a correct
     // module may answer with an allocator warning
     this.itemWarnings = [...vm.crashes.warnings];

@@ -14,6 +14,10 @@ export const YOUR_CODE_SEPARATOR = '—';
 
 export interface GradeListener {
   onStage?(stage: 'build' | 'boot' | 'items' | 'done', detail: string): void;
+  /** The grading VM started (again, after a boot failure): the time limit counts from `startedAt` (epoch ms). */
+  onVmStarted?(startedAt: number): void;
+  /** The items are done: the grade's time, as the report's vmElapsedMs says it (the extra checks come after). */
+  onItemsDone?(vmElapsedMs: number): void;
   onItemStart?(id: number): void;
   onItemEnd?(item: ItemResult): void;
   onConsoleData?(text: string): void;

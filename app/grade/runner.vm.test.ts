@@ -84,7 +84,7 @@ describe('grading on a real QEMU boot is deterministic', () => {
     for (const report of reports) {
       expect(report.items.map((i) => i.status)).toEqual(variant.statuses);
       // the evidence leads with the student's line, then the kernel's words
-      const lead = new RegExp(`^your code: kshram\\.c:\\d+ \`panic\\(.*?\` in kshram_\\w+ ${YOUR_CODE_SEPARATOR} `);
+      const lead = new RegExp(`^your code: kshram\\.c:\\d+ \`panic\\(.*?\` in kshram_\\w+(?:, inlined into \\w+ at kshram\\.c:\\d+)* ${YOUR_CODE_SEPARATOR} `);
       expect(report.items[5]!.evidence).toMatch(lead);
       expect(report.items[5]!.evidence.replace(lead, '')).toMatch(variant.evidence);
       expect(report.crash).toMatchObject({ kind: 'panic', item: 6 });

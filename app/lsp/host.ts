@@ -47,6 +47,8 @@ export class LspHost {
   private generation = 0;
   private roots: string[] = [];
   private status: LspStatus = { state: 'off', generation: 0 };
+  /** The running clangd has had its initialize request. */
+  private initialized = false;
   private disposed = false;
 
   constructor(
@@ -87,11 +89,24 @@ export class LspHost {
     if (kit) await writeCompileDatabase(kit, this.workspaceDir).catch(() => undefined);
   }
 
-  /** Starts clangd if it is not running; tells how to reach it (or why not). */
+  /**
+   * Starts clangd if it is not running; tells how to reach it (or why not).
+   * A clangd an editor has already initialized serves that editor only:
+   * a page that asks again (a reload, the URL opened anew) gets a fresh
+   * one, or its initialize would be refused ("server already initialized").
+   */
   start(): Promise<LspStartInfo> {
-    if (this.clangd?.running) return Promise.resolve(this.info());
-    this.starting ??= this.launch().finally(() => (this.starting = undefined));
+    if (this.clangd?.running && !this.initialized) return Promise.resolve(this.info());
+    this.starting ??= this.relaunch().finally(() => (this.starting = undefined));
     return this.starting;
+  }
+
+  /** A new clangd, the one an earlier page initialized stopped first (its messages are dropped from then on). */
+  private async relaunch(): Promise<LspStartInfo> {
+    const old = this.clangd;
+    this.clangd = undefined;
+    await old?.dispose();
+    return this.launch();
   }
 
   private info(): LspStartInfo {
@@ -119,6 +134,7 @@ export class LspHost {
         throw new LabError('CANCELLED', 'The workspace or kit changed while the language server was starting.', 'It restarts by itself.');
       }
       this.clangd = process;
+      this.initialized = false;
       this.roots = roots;
       process.onMessage((message) => {
         if (TRACE) console.error(`lsp <- ${JSON.stringify(message).slice(0, 300)}`);
@@ -157,7 +173,10 @@ export class LspHost {
     if (typeof method === 'string' && !ALLOWED_METHODS.has(method) && !ALLOWED_PREFIXES.some((p) => method.startsWith(p))) {
       throw new LabError('BAD_ARGUMENT', `The language-server method ${method.slice(0, 80)} is not allowed here.`);
     }
-    if (method === 'initialize') this.pinRoot(message as RequestMessage);
+    if (method === 'initialize') {
+      this.pinRoot(message as RequestMessage);
+      this.initialized = true;
+    }
     for (const uri of urisIn((message as RequestMessage).params)) {
       if (!(await confinedPath(uri, this.roots))) {
         throw new LabError('PATH_OUTSIDE_WORKSPACE', `${uri.slice(0, 200)} is outside the workspace and the kit's headers.`, 'The editor only opens the workspace\'s files and the kit\'s headers.');

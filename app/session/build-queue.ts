@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BuildOutcome } from '../api/contract.js';
-import { buildModule } from '../build/module.js';
+import { buildModule, type ModuleBuildResult } from '../build/module.js';
 import { selectToolchain } from '../build/select.js';
 import { toErrorData } from '../errors.js';
 import { loadKit } from '../kit/kit.js';
@@ -14,6 +14,11 @@ import type { Emit } from './emit.js';
 export interface BuildTarget {
   workspaceDir(): string;
   kitName(): string;
+  /**
+   * A module was built (the running guest may take it). Resolves true when
+   * the build's files were taken over: `dispose` removes them later.
+   */
+  onModule?(result: ModuleBuildResult, builtAt: number, kitName: string, dispose: () => Promise<void>): Promise<boolean>;
 }
 
 /**
@@ -79,16 +84,20 @@ export class BuildQueue {
     const dir = this.target.workspaceDir();
     this.emit('build.state', { running: true });
     const workDir = await mkdtemp(join(tmpdir(), 'kshram-build-'));
+    const remove = (): Promise<void> => rm(workDir, { recursive: true, force: true });
+    let kept = false;
     try {
       const kit = await loadKit(this.target.kitName());
       const toolchain = await selectToolchain(kit);
       const result = await buildModule({ dir, name: 'kshram', fallbackHeaders: [join(moduleDir, 'kshram.h')] }, { kit, toolchain, workDir: join(workDir, 'kshram') });
-      return this.built(toBuildOutcome(result, kit.name));
+      const outcome = this.built(toBuildOutcome(result, kit.name));
+      kept = (await this.target.onModule?.(result, outcome.finishedAt, kit.name, remove).catch(() => false)) ?? false;
+      return outcome;
     } catch (err) {
       this.emit('build.state', { running: false, error: toErrorData(err) });
       throw err;
     } finally {
-      await rm(workDir, { recursive: true, force: true });
+      if (!kept) await remove();
     }
   }
 }

@@ -91,6 +91,12 @@ export class ConsoleFlow {
     this.tail = '';
   }
 
+  /** Another workspace's console: a terminal that (re)connects repaints this. */
+  replaceReplay(text: string): void {
+    this.flush();
+    this.tail = text.slice(-ReplayChars);
+  }
+
   dispose(): void {
     clearTimeout(this.timer);
     this.timer = undefined;

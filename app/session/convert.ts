@@ -3,7 +3,9 @@
  * so nothing the UI should not see (host paths of build products) leaks,
  * and a change in the engine's types breaks the build here, not in the UI.
  */
-import type { ApiDiagnostic, BuildOutcome, CheckedFindingInfo, CrashInfo, GradeItem, GradeResult, SlotsSnapshot } from '../api/contract.js';
+import type { ApiDiagnostic, BuildOutcome, CheckedFindingInfo, CrashInfo, CrashLocationInfo, GradeItem, GradeResult, SlotsSnapshot } from '../api/contract.js';
+import type { SourceSite } from '../symbols/decode.js';
+import { explainFinding } from '../checked/explain.js';
 import type { CheckedFinding } from '../checked/findings.js';
 import { slotViewBlame } from '../slots/slot-view-task.js';
 import type { DecodedCrash } from '../symbols/decode-crash.js';
@@ -41,18 +43,46 @@ export function toGradeResult(report: GradeReport): GradeResult {
     notes: report.notes,
     build: { ok: report.build.ok, elapsedMs: report.build.elapsedMs, diagnostics: report.build.diagnostics.map(diagnostic) },
     ...(report.checked ? { checked: { checkers: report.checked.checkers, findings: report.checked.findings.map(toFindingInfo) } } : {}),
+    ...(report.crash ? { kernelCrash: gradeCrash(report) } : {}),
+  };
+}
+
+/** The crash that ended a grade, as the workbench shows a boot's: where in the student's code, under which program. */
+function gradeCrash(report: GradeReport): CrashInfo & { item: number } {
+  const crash = report.crash!;
+  const location = crash.yourCode && toLocation(crash.yourCode);
+  return safeStrings({
+    item: crash.item,
+    summary: crash.summary,
+    report: report.items.find((i) => i.id === crash.item)?.evidence ?? crash.summary,
+    ...(location ? { location } : {}),
+    ...(crash.task ? { task: crash.task } : {}),
+  });
+}
+
+/** A decoded site of the student's code, for the UI: file, line, function, the line's text, the calls it was inlined into. */
+function toLocation(site: SourceSite): CrashLocationInfo | undefined {
+  if (!site.file || !site.line) return undefined;
+  return {
+    file: site.file,
+    line: site.line,
+    function: site.function,
+    ...(site.source ? { source: site.source } : {}),
+    ...(site.inlinedInto?.length ? { inlinedInto: site.inlinedInto.map((call) => ({ function: call.function, file: call.file, line: call.line })) } : {}),
   };
 }
 
 /** A checker's finding for the UI: what and where in the student's code (the frames stay in the report text). */
 export function toFindingInfo(finding: CheckedFinding): CheckedFindingInfo {
-  const site = finding.site;
+  const location = finding.site && toLocation(finding.site);
+  const explanation = explainFinding(finding);
   return safeStrings({
     kind: finding.kind,
     label: finding.label,
     title: finding.title,
     count: finding.count,
-    ...(site?.file && site.line ? { location: { file: site.file, line: site.line, function: site.function, ...(site.source ? { source: site.source } : {}) } } : {}),
+    ...(location ? { location } : {}),
+    ...(explanation ? { explanation } : {}),
     report: finding.text,
   });
 }
@@ -74,7 +104,8 @@ export function toCrashInfo(crash: CrashReport, decoded?: DecodedCrash): CrashIn
   const info: CrashInfo = safeStrings({ summary: describeCrash(crash).replace(/^Kernel panic: (?=Kernel panic)/, ''), report: readableReport(crash) });
   if (!decoded) return info;
   const site = decoded.yourCode;
-  if (site?.file && site.line) info.location = { file: site.file, line: site.line, function: site.function, ...(site.source ? { source: site.source } : {}) };
+  const location = site && toLocation(site);
+  if (location) info.location = location;
   if (decoded.task) info.task = decoded.task;
   const blame = slotViewBlame(decoded.task, site?.function);
   if (blame) info.slotView = blame;

@@ -120,7 +120,11 @@ export class DebugLink {
     this.moduleSyncTimer = setTimeout(() => {
       this.moduleSyncTimer = undefined;
       const vm = this.guest?.vm;
-      if (vm?.running && vm.agent.ready) void this.gdb?.syncModule(vm.agent).catch(() => undefined);
+      if (!vm?.running || !vm.agent.ready) return;
+      void this.gdb
+        ?.syncModule(vm.agent)
+        .catch(() => undefined)
+        .then(() => this.guest?.module?.probe());
     }, QuietAfterCommandMs);
   }
 }

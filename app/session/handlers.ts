@@ -36,6 +36,7 @@ export function sessionHandlers(session: LabSession, host: HostFeatures = {}): H
     'build.run': () => session.build(),
     'vm.boot': ({ cols, rows, loadModule, checked }) => session.boot({ cols, rows, loadModule, checked }),
     'vm.stop': () => session.stop(),
+    'vm.reloadModule': () => session.reloadModule(),
     'console.input': ({ data }) => session.consoleInput(data),
     'console.resize': ({ cols, rows }) => session.consoleResize(cols, rows),
     'console.ack': ({ chars }) => session.consoleAck(chars),

@@ -7,6 +7,7 @@ import { DebugLink } from './debug-link.js';
 import { banner, type Emit } from './emit.js';
 import { InteractiveGuest } from './interactive.js';
 import { SlotsRefresher } from './slots-refresher.js';
+import type { ModuleBuildResult } from '../build/module.js';
 
 /** What Boot and Debug ask for. */
 export interface BootRequest {
@@ -106,7 +107,9 @@ export class InteractiveVm {
     this.dropRefresher();
     await guest?.stop();
     this.debug.ended();
-    if (guest) this.setStatus({ ...guest.status, phase: 'stopped', message: 'Stopped', crash: undefined, findings: undefined, error: undefined, moduleLoaded: undefined });
+    // a crash stays (the editor's marker, Problems) until the next boot: a Grade or a Stop does not undo it
+    const crash = guest?.status.phase === 'crashed' ? guest.status.crash : undefined;
+    if (guest) this.setStatus({ ...guest.status, phase: 'stopped', message: crash ? 'Stopped after a kernel crash' : 'Stopped', crash, findings: undefined, error: undefined, moduleLoaded: undefined, module: undefined });
     this.flow.attach(undefined);
     return this.vmStatus;
   }
@@ -116,6 +119,19 @@ export class InteractiveVm {
     this.vmStatus = STOPPED;
     this.lastSlots = undefined;
     this.debug.forget();
+  }
+
+  /** A build made while the VM runs: the guest gets it at /lib/kshram/kshram.ko (see GuestModule). */
+  offerBuild(result: ModuleBuildResult, builtAt: number, kitName: string, dispose: () => Promise<void>): Promise<boolean> {
+    return this.guest?.offerBuild(result, builtAt, kitName, dispose) ?? Promise.resolve(false);
+  }
+
+  /** Reload module: rmmod and insmod of the newest build the guest has. */
+  async reloadModule(): Promise<VmStatus> {
+    if (!this.guest) throw new LabError('VM_NOT_RUNNING', 'The VM is not running.', 'Boot it first.');
+    const result = await this.guest.reloadModule();
+    if (!result.ok && !this.guest) throw new LabError('VM_NOT_RUNNING', 'The VM stopped during the reload.');
+    return this.vmStatus;
   }
 
   input(data: string): void {
@@ -149,6 +165,11 @@ export class InteractiveVm {
       this.refresher ??= new SlotsRefresher(
         (request) =>
           takeSlotSnapshot(vm.agent, request)
+            .then((snapshot) => {
+              // the command may have loaded or unloaded kshram.ko: which build is loaded now
+              void guest.module?.probe();
+              return snapshot;
+            })
             .then(toSlotsSnapshot)
             .catch((err): SlotsSnapshot => ({ loaded: false, slots: [], malformed: [], takenAt: Date.now(), error: toErrorData(err).message })),
         (snapshot) => this.setSlots(snapshot),

@@ -4,7 +4,11 @@ import { resolveEnvironment } from '../boot/environment.js';
 import { toErrorData } from '../errors.js';
 import { GUEST_MODULE_DIR } from '../guest/initramfs.js';
 import { TIMEOUTS } from '../timeouts.js';
-import type { DecodedCrash } from '../symbols/decode-crash.js';
+import { decodeCrash as decodeReport, reportSettled, type DecodedCrash } from '../symbols/decode-crash.js';
+import type { ModuleBuildResult } from '../build/module.js';
+import type { Environment } from '../boot/environment.js';
+import { GuestModule, type ReloadResult } from './guest-module.js';
+import { redrawPrompt } from './console-prompt.js';
 import type { CrashReport } from '../vm/crash.js';
 import type { Vm } from '../vm/vm.js';
 import { toBuildOutcome, toCrashInfo, toFindingInfo } from './convert.js';
@@ -60,6 +64,12 @@ export class InteractiveGuest {
   private decoded: DecodedCrash | undefined;
   private crashMessage: string | undefined;
   private liveFindings: LiveFindings | undefined;
+  private env: Environment | undefined;
+  /** Which build of kshram.ko the guest has and has loaded (once it runs). */
+  private guestModule: GuestModule | undefined;
+  /** The build whose findings the status shows: another one loaded starts them afresh. */
+  private findingsOf: number | undefined;
+  private label = '';
 
   constructor(private readonly options: InteractiveOptions) {
     this.size = { cols: options.cols, rows: options.rows };
@@ -76,6 +86,32 @@ export class InteractiveGuest {
   /** gdb of a debug boot. */
   get gdb(): GdbSession | undefined {
     return this.gdbSession;
+  }
+
+  /** Which builds of kshram.ko the running guest has; undefined until it runs. */
+  get module(): GuestModule | undefined {
+    return this.guestModule;
+  }
+
+  /**
+   * A build made while the guest runs (Build, Ctrl+S): handed to the guest
+   * at /lib/kshram/kshram.ko. Resolves false when the guest did not take it
+   * (then `dispose`, which removes the build's files, is the caller's).
+   */
+  async offerBuild(result: ModuleBuildResult, builtAt: number, kitName: string, dispose: () => Promise<void>): Promise<boolean> {
+    const env = this.env;
+    if (!this.guestModule || !env || env.kit.name !== kitName || this.current.phase !== 'running') return false;
+    return this.guestModule.offer(result, builtAt, env.kit, env.toolchain, dispose);
+  }
+
+  /** Reload module: rmmod and insmod of the newest build, through the agent. */
+  async reloadModule(): Promise<ReloadResult> {
+    if (!this.guestModule || this.current.phase !== 'running') return { ok: false, message: 'The VM is not running.' };
+    const result = await this.guestModule.reload();
+    this.options.onBanner(result.ok ? `reloaded kshram.ko: ${result.message.toLowerCase()}` : result.message);
+    const vm = this.vmInstance;
+    if (vm?.running && !vm.crashes.crash && !this.gdbSession?.guestStopped) await redrawPrompt(vm);
+    return result;
   }
 
   /** True once the agent answered and until the VM ends. */
@@ -108,6 +144,29 @@ export class InteractiveGuest {
     this.liveFindings?.dispose();
     await this.vmInstance?.stop();
     await this.booted?.dispose();
+    await this.disposeModule();
+  }
+
+  /** The builds' files go once a crash (if any) has been decoded from them. */
+  private async disposeModule(): Promise<void> {
+    await this.decoding?.catch(() => undefined);
+    await this.guestModule?.dispose();
+  }
+
+  /** The module's state in the status, and the findings of what is loaded now. */
+  private moduleChanged(): void {
+    const module = this.guestModule;
+    if (!module || this.stopped || this.current.phase !== 'running') return;
+    const loaded = module.loaded;
+    const loadedBuild = module.info.loaded;
+    if (loadedBuild !== undefined && this.findingsOf !== undefined && loadedBuild !== this.findingsOf) {
+      // another build is loaded: what the checkers said about the last one is no longer about this code
+      this.liveFindings?.restart();
+      this.current = { ...this.current, findings: undefined };
+    }
+    if (loadedBuild !== undefined) this.findingsOf = loadedBuild;
+    const message = `${this.label} running${loaded ? ', kshram.ko loaded' : '; kshram.ko not loaded'}`;
+    this.setStatus({ ...this.current, message: this.current.message.includes('insmod kshram.ko failed') && !loaded ? this.current.message : message, moduleLoaded: loaded, module: module.info });
   }
 
   private setStatus(status: VmStatus): void {
@@ -124,8 +183,11 @@ export class InteractiveGuest {
     try {
       this.setStatus({ phase: 'building', message: 'Building kshram.ko and the guest', kit: options.kitName });
       const env = await resolveEnvironment({ kit: options.kitName });
+      this.env = env;
       const { kit, accel } = env;
       const label = `Linux ${kit.kernelRelease} (${accel.accel.toUpperCase()})`;
+      this.label = label;
+      let builtAt = Date.now();
       if (this.stopped) cancel.abort();
       const gdbStub = options.debug ? { port: await freeLoopbackPort(), wait: options.debug.wait } : undefined;
       const profile = bootProfile(kit, { checked: options.checked, debug: gdbStub });
@@ -140,7 +202,9 @@ export class InteractiveGuest {
           rows: this.size.rows,
           signal: cancel.signal,
           onBuilt: (guest) => {
-            options.onBuilt(toBuildOutcome(guest.kshram, kit.name));
+            const outcome = toBuildOutcome(guest.kshram, kit.name);
+            builtAt = outcome.finishedAt;
+            options.onBuilt(outcome);
             this.setStatus({ ...base, phase: 'booting', message: `Booting ${label}` });
             options.onBanner(`booting ${label}${guest.kshram.ok ? '' : ' without kshram.ko: it did not compile'}`);
           },
@@ -170,7 +234,7 @@ export class InteractiveGuest {
       vm.onConsoleData((text) => options.onConsoleData(text));
       vm.onCrash((crash) => this.crashed(crash, base));
       if (checked) {
-        this.liveFindings = new LiveFindings(vm, () => booted.symbols, (findings) => {
+        this.liveFindings = new LiveFindings(vm, () => this.guestModule?.symbols ?? booted.symbols, (findings) => {
           if (this.stopped) return;
           this.current = { ...this.current, findings: findings.map(toFindingInfo) };
           this.options.onStatus(this.current);
@@ -183,6 +247,7 @@ export class InteractiveGuest {
         else this.setStatus({ ...base, phase: 'exited', message: `The guest ended: QEMU exited with status ${exit.exitCode}` });
         // the run's folder goes once its crash (asked for above) is decoded from the .ko files in it
         void booted.dispose();
+        void this.disposeModule();
       });
 
       try {
@@ -193,7 +258,11 @@ export class InteractiveGuest {
         return this.setStatus({ ...base, phase: 'exited', message: 'The guest did not come up', error: toErrorData(err) });
       }
       if (vm.crashes.crash) return;
-      this.setStatus({ ...base, phase: 'running', message: `${label} running`, moduleLoaded: false });
+      if (guest.kshram.ok) {
+        // the findings so far were the boot's build's; a reload of another build starts them afresh
+        this.guestModule = new GuestModule(vm, { builtAt, symbols: booted.symbols }, () => this.moduleChanged(), () => !!this.gdbSession?.guestStopped, options.debug ? DEBUG_BOOT_TIMEOUT_MS : TIMEOUTS.interactiveInsmodMs);
+      }
+      this.setStatus({ ...base, phase: 'running', message: `${label} running`, moduleLoaded: false, ...(this.guestModule ? { module: this.guestModule.info } : {}) });
       await this.syncTtySize();
       this.gdbSession?.watchModule(vm.agent);
       // before the boot's insmod, so a breakpoint in kshram_init stops it
@@ -210,12 +279,15 @@ export class InteractiveGuest {
     const timeoutMs = this.options.debug ? DEBUG_BOOT_TIMEOUT_MS : TIMEOUTS.interactiveInsmodMs;
     const result = await vm.agent.run(`insmod ${GUEST_MODULE_DIR}/kshram.ko`, { timeoutMs }).catch(() => undefined);
     if (!result || vm.crashes.crash || !vm.running) return;
+    // insmod's kernel messages printed over the first prompt: the shell draws it again below them
+    if (!this.gdbSession?.guestStopped) await redrawPrompt(vm);
     if (result.status === 0) {
       await this.gdbSession?.syncModule(vm.agent).catch(() => undefined);
-      this.setStatus({ ...base, phase: 'running', message: `${label} running, kshram.ko loaded`, moduleLoaded: true });
+      await this.guestModule?.bootLoaded();
+      this.setStatus({ ...base, phase: 'running', message: `${label} running, kshram.ko loaded`, moduleLoaded: true, ...(this.guestModule ? { module: this.guestModule.info } : {}) });
     } else {
       const why = result.timedOut ? 'it did not return' : result.output.trim() || `exit ${result.status}`;
-      this.setStatus({ ...base, phase: 'running', message: `${label} running; insmod kshram.ko failed: ${why}`, moduleLoaded: false });
+      this.setStatus({ ...base, phase: 'running', message: `${label} running; insmod kshram.ko failed: ${why}`, moduleLoaded: false, ...(this.guestModule ? { module: this.guestModule.info } : {}) });
     }
   }
 
@@ -234,8 +306,13 @@ export class InteractiveGuest {
       this.setStatus({ ...base, phase: 'crashed', message: this.crashMessage ?? (/^Kernel panic/.test(crash.title) ? crash.title : `Kernel ${crash.kind}: ${crash.title}`), crash: toCrashInfo(crash, this.decoded) });
     };
     show();
-    // the report arrives line by line: once it is complete (or has had its time), it is decoded and shown again
-    this.decoding ??= (this.booted ? this.booted.decodeCrash(crash) : Promise.resolve(undefined))
+    // the report arrives line by line: once it is complete (or has had its time), it is decoded and shown again,
+    // against the build that was loaded (a reloaded one's files are the guest module's, the boot's the run's)
+    const booted = this.booted;
+    const vm = this.vmInstance;
+    const module = this.guestModule;
+    const reloaded = module && module.symbols !== booted?.symbols;
+    this.decoding ??= (reloaded && vm ? reportSettled(crash, () => !vm.running).then(() => decodeReport(crash, module.symbols)) : booted ? booted.decodeCrash(crash) : Promise.resolve(undefined))
       .then((decoded) => {
         this.decoded = decoded;
         show();

@@ -18,6 +18,7 @@ import { probeEnvironment } from './environment.js';
 import { GradeController } from './grade-controller.js';
 import { InteractiveVm, type BootRequest } from './interactive-vm.js';
 import { VmOperation } from './vm-operation.js';
+import { WorkspaceMemory } from './workspace-memory.js';
 
 export type { BootRequest } from './interactive-vm.js';
 
@@ -50,6 +51,8 @@ export class LabSession {
   private readonly vm: InteractiveVm;
   private readonly grades: GradeController;
   private readonly operation = new VmOperation();
+  /** Each workspace's last build, grade and console, for when the student comes back to it. */
+  private readonly memory = new WorkspaceMemory();
   private workspace: Workspace | undefined;
   /** The open workspace's breakpoints, kept between debug boots (app/debug/breakpoint-store.ts). */
   private breakpoints: BreakpointStore | undefined;
@@ -65,7 +68,15 @@ export class LabSession {
       onStatus: (status) => emit('lsp.state', status),
     });
     this.flow.onData((data) => emit('console.data', { data }));
-    this.builds = new BuildQueue({ workspaceDir: () => this.requireWorkspace().dir, kitName: () => this.kitName }, emit);
+    this.builds = new BuildQueue(
+      {
+        workspaceDir: () => this.requireWorkspace().dir,
+        kitName: () => this.kitName,
+        // a build made while the VM runs reaches the guest, ready for insmod or Reload module
+        onModule: (result, builtAt, kitName, dispose) => this.vm.offerBuild(result, builtAt, kitName, dispose),
+      },
+      emit,
+    );
     // gdb's list is the workspace's while it runs: a `break` or `delete` typed in its console counts too
     this.vm = new InteractiveVm(this.flow, emit, (list) => void this.keepBreakpoints(list));
     this.grades = new GradeController(this.flow, emit);
@@ -145,11 +156,14 @@ export class LabSession {
     this.operation.check('switching workspaces');
     await this.stop();
     await this.lsp.setWorkspace(workspace.dir);
+    if (this.workspace) this.memory.keep(this.workspace.dir, { build: this.builds.last, grade: this.grades.progress, consoleTail: this.flow.replay });
+    const kept = this.memory.recall(workspace.dir);
     this.workspace = workspace;
     this.breakpoints = await BreakpointStore.open(workspace.dir);
-    this.builds.forget();
+    this.builds.forget(kept?.build);
     this.vm.forget();
-    this.grades.forget();
+    this.grades.restore(kept?.grade);
+    this.flow.replaceReplay(kept?.consoleTail ?? '');
     await rememberWorkspace(workspace.dir).catch(() => undefined);
     const info = await workspace.info();
     this.emit('workspace.changed', info);
@@ -186,6 +200,11 @@ export class LabSession {
 
   stop(): Promise<VmStatus> {
     return this.vm.stop();
+  }
+
+  /** rmmod kshram and insmod the newest build the guest has (the result is in the status and the console). */
+  reloadModule(): Promise<VmStatus> {
+    return this.vm.reloadModule();
   }
 
   consoleInput(data: string): void {
@@ -260,7 +279,7 @@ export class LabSession {
         this.flow.push(banner('stopped the VM: grading boots its own'));
       }
       this.throwIfDisposed();
-      return this.grades.run(workspace.dir, this.kitName, checked);
+      return this.grades.run(workspace, this.kitName, checked);
     });
   }
 

@@ -45,6 +45,8 @@ export interface SourceSite {
   source?: string;
   /** In the module's own sources (the student's code), not a kernel header. */
   own: boolean;
+  /** The student's calls this code was inlined into, innermost first (firstOwnSite's site only). */
+  inlinedInto?: InlinedCall[];
 }
 
 /** One frame, decoded: the innermost place (where the address is), and the calls it was inlined into. */
@@ -191,16 +193,32 @@ async function toSite(location: DwarfLocation, quotes: OwnFiles | undefined): Pr
   return { function: safeText(location.function), ...(file ? { file } : {}), ...(location.line ? { line: location.line } : {}), ...(source ? { source: safeText(source) } : {}), own: !!ownFile };
 }
 
-/** The first place in the student's own code: a frame's line, or the call it was inlined at. */
+/** A call in the student's code that an inlined function's code sits in. */
+export interface InlinedCall {
+  function: string;
+  file: string;
+  line: number;
+}
+
+/**
+ * The first place in the student's own code: a frame's line, or the call
+ * it was inlined at; with the student's calls it was inlined into, so a
+ * crash in a helper also names the line that called it.
+ */
 export function firstOwnSite(frames: readonly DecodedFrame[]): (SourceSite & { module?: string }) | undefined {
   for (const frame of frames) {
-    const site = [frame, ...frame.inlinedFrom].find((s) => s.own && s.line);
-    if (site) return { function: site.function, file: site.file, line: site.line, ...(site.source ? { source: site.source } : {}), own: true, ...(frame.module ? { module: frame.module } : {}) };
+    const chain = [frame, ...frame.inlinedFrom];
+    const at = chain.findIndex((s) => s.own && s.line);
+    if (at < 0) continue;
+    const site = chain[at]!;
+    const into = chain.slice(at + 1).flatMap((s) => (s.own && s.file && s.line ? [{ function: s.function, file: s.file, line: s.line }] : []));
+    return { function: site.function, file: site.file, line: site.line, ...(site.source ? { source: site.source } : {}), own: true, ...(frame.module ? { module: frame.module } : {}), ...(into.length ? { inlinedInto: into } : {}) };
   }
   return undefined;
 }
 
-/** "your code: kshram.c:183 `mutex_lock(&slot->lock);` in kshram_mmap" */
+/** "your code: kshram.c:183 `mutex_lock(&slot->lock);` in kshram_mmap", then ", inlined into kshram_ioctl at kshram.c:144" for each call it sits in. */
 export function describeOwnSite(site: SourceSite): string {
-  return `your code: ${site.file}:${site.line}${site.source ? ` \`${site.source}\`` : ''} in ${site.function}`;
+  const into = (site.inlinedInto ?? []).map((call) => `, inlined into ${call.function} at ${call.file}:${call.line}`).join('');
+  return `your code: ${site.file}:${site.line}${site.source ? ` \`${site.source}\`` : ''} in ${site.function}${into}`;
 }

@@ -25,6 +25,15 @@ describe("the workbench's reducer", () => {
     expect(apply(next, { name: 'grade.stage', payload: { stage: 'done', detail: '10/100' } }).grade?.running).toBe(false);
   });
 
+  it("keeps the grade's clock as the engine last sent it: counting, then stopped at the grade's time", () => {
+    const started = apply(initialState, { name: 'grade.started', payload: { running: true, items: [] } }, { name: 'grade.clock', payload: { elapsedMs: 40, running: true } });
+    expect(started.grade?.clock).toEqual({ elapsedMs: 40, running: true });
+    const stopped = apply(started, { name: 'grade.clock', payload: { elapsedMs: 14_600, running: false } }, { name: 'grade.stage', payload: { stage: 'done', detail: '100/100' } });
+    expect(stopped.grade?.clock).toEqual({ elapsedMs: 14_600, running: false });
+    // no grade to count for: nothing happens
+    expect(apply(initialState, { name: 'grade.clock', payload: { elapsedMs: 1, running: true } }).grade).toBeUndefined();
+  });
+
   it('keeps items in order and replaces one that ends twice; the running item clears when it ends', () => {
     const s = apply(
       initialState,

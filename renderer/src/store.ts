@@ -87,6 +87,8 @@ function applyEvent(state: UiState, event: ApiEvent): UiState {
       const base: GradeProgress = state.grade ?? { running: true, items: [] };
       return { ...state, grade: { ...base, running: stage !== 'done', stage, stageDetail: detail, vmStartedAt: vmStartedAt ?? base.vmStartedAt } };
     }
+    case 'grade.clock':
+      return state.grade ? { ...state, grade: { ...state.grade, clock: event.payload } } : state;
     case 'grade.itemStart':
       return state.grade ? { ...state, grade: { ...state.grade, runningItem: event.payload.id } } : state;
     case 'grade.itemEnd': {
