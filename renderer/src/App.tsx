@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Group, Panel, Separator } from 'react-resizable-panels';
 import type { ApiDiagnostic, CheckedFindingInfo, EditorFile, LabClient, SessionState } from '../../app/api';
 import { BottomPanel, type BottomTab, type BottomTabSpec } from './bottom/BottomPanel';
@@ -9,17 +9,24 @@ import { useSaveShortcut } from './chrome/saveShortcut';
 import { StatusBar } from './chrome/StatusBar';
 import { Toolbar } from './chrome/Toolbar';
 import { CrashBanner } from './crash/CrashBanner';
+import { crashSites, shownCrashes } from './crash/crashes';
 import { DebugBar } from './debug/DebugBar';
 import { DebugOffer } from './debug/DebugOffer';
 import { DebugPanel } from './debug/DebugPanel';
 import { useSelectedFrame } from './debug/useSelectedFrame';
 import { EditorPane, type EditorHandle } from './editor/EditorPane';
 import { useStaleGrade } from './grade/staleGrade';
+import { cyclePart } from './keyboard/parts';
+import { ShortcutsHelp } from './keyboard/ShortcutsHelp';
+import type { ShortcutId } from './keyboard/shortcuts';
+import { useShortcuts, type ShortcutHandlers } from './keyboard/useShortcuts';
+import './keyboard/keyboard.css';
 import { ProblemsPane } from './problems/ProblemsPane';
 import { SlotsPane } from './slots/SlotsPane';
 import { TerminalPane, type TerminalHandle } from './terminal/TerminalPane';
 import { useSession } from './useSession';
 import { workbenchActions } from './workbenchActions';
+import { ModuleStatus } from './vm/ModuleStatus';
 import { isVmLive } from './vm/phases';
 import { WorkspaceDialog } from './workspace/WorkspaceDialog';
 import { GradeArea, type GradeSource } from './submit/GradeArea';
@@ -51,6 +58,8 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
   const [gradeSource, setGradeSource] = useState<GradeSource>('local');
   const [submitDialog, setSubmitDialog] = useState(false);
   const service = useServiceRun(client);
+  /** The keyboard shortcuts' page (F1 or ?). */
+  const [help, setHelp] = useState(false);
   const editor = useRef<EditorHandle>(null);
   const terminal = useRef<TerminalHandle>(null);
   const gdbTerminal = useRef<TerminalHandle>(null);
@@ -84,13 +93,37 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
   // Ctrl/Cmd+S outside the editor (the terminal, a button): save everything, then build as a save does
   useSaveShortcut(() => void actions.saveAll().then((saved) => (saved ? actions.build(true) : undefined)));
 
+  const { info, env, workspace, vm } = state;
+  const grading = !!state.grade?.running;
+  const canRun = !!workspace && !env?.kitError && !!env?.qemu.ok;
+  const showTab = (tab: BottomTab, focus = false): void => {
+    setBottom(tab);
+    if (focus) requestAnimationFrame(() => (tab === 'gdb' ? gdbTerminal : terminal).current?.focus());
+  };
+  const shortcuts: ShortcutHandlers = {
+    build: () => workspace && !state.building && void actions.build(),
+    boot: () => canRun && !grading && !isVmLive(vm.phase) && void actions.boot(),
+    // F5 continues a debug boot stopped at a breakpoint, as in VS Code; else it starts one
+    debug: () => (state.debug?.phase === 'stopped' ? void client.invoke('debug.control', { action: 'continue' }).catch(notifyError) : canRun && !grading && !isVmLive(vm.phase) && void actions.boot(true)),
+    stop: () => isVmLive(vm.phase) && void actions.stop(),
+    grade: () => canRun && !grading && void actions.grade(),
+    terminal: () => showTab('terminal', true),
+    problems: () => showTab('problems'),
+    output: () => showTab('log'),
+    gdb: () => state.debug && showTab('gdb', true),
+    editor: () => editor.current?.focus(),
+    nextPart: () => cyclePart(false),
+    previousPart: () => cyclePart(true),
+    help: () => setHelp(true),
+  };
+  useShortcuts(shortcuts, (backwards) => cyclePart(backwards));
+
   const reveal = (d: ApiDiagnostic): void => editor.current?.reveal(d.file, d.line, d.column);
   const confirmLeave = (): boolean => {
     const question = leaveQuestion(editor.current?.dirtyPaths() ?? [], state.vm);
     return !question || window.confirm(question);
   };
 
-  const { info, env, workspace, vm } = state;
   const frameSelection = useSelectedFrame(state.debug);
   const debugGutter = {
     client,
@@ -105,10 +138,12 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
       }, notifyError),
   };
   const diagnostics = state.build?.diagnostics ?? [];
+  // the live crash's banner; the boot's crash (kept after a Stop or a Grade) and the last grade's in the editor and Problems
   const crash = vm.phase === 'crashed' ? vm.crash : undefined;
+  const crashes = useMemo(() => shownCrashes(vm, state.grade?.result), [vm, state.grade?.result]);
   // the running checked boot's findings, else the last checked grade's
   const findings = vm.findings ?? state.grade?.result?.checked?.findings ?? NO_FINDINGS;
-  const problemCount = diagnostics.filter((d) => d.severity === 'error' || d.severity === 'warning').length + (crash?.location ? 1 : 0) + findings.length;
+  const problemCount = diagnostics.filter((d) => d.severity === 'error' || d.severity === 'warning').length + crashes.reduce((n, c) => n + (c.crash.location ? crashSites(c.crash.location).length : 0), 0) + findings.length;
   const gradeStale = useStaleGrade(workspace?.dir, state.grade);
   const debugLive = !!state.debug && state.debug.phase !== 'ended';
   const ackChars = info?.consoleAckChars ?? DEFAULT_ACK_CHARS;
@@ -139,9 +174,13 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
       label: 'Problems',
       badge: { count: problemCount, kind: state.build?.ok ? 'warning' : 'error' },
       scroll: true,
-      body: <ProblemsPane building={state.building} build={state.build} error={state.buildError} crash={crash} findings={findings} openable={workspace?.files.map((f) => f.path) ?? []} onReveal={reveal} />,
+      body: <ProblemsPane building={state.building} build={state.build} error={state.buildError} crashes={crashes} findings={findings} openable={workspace?.files.map((f) => f.path) ?? []} onReveal={reveal} />,
     },
-    { id: 'log', label: 'Build output', scroll: true, body: <pre className="build-log">{state.build?.log || 'No build yet.'}</pre> },
+    { id: 'log', label: 'Build output', scroll: true, body: (
+        <pre className="build-log" tabIndex={0}>
+          {state.build?.log || 'No build yet.'}
+        </pre>
+      ) },
   ];
   const bars = (
     <>
@@ -191,21 +230,21 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
         <Group orientation="horizontal">
           <Panel defaultSize="62" minSize="30">
             <Group orientation="vertical">
-              <Panel defaultSize="58" minSize="15">
+              <Panel defaultSize="58" minSize="15" data-part="editor">
                 {workspace ? (
-                  <EditorPane client={client} workspace={workspace} diagnostics={diagnostics} crash={crash} findings={findings} onSaved={() => void actions.build(true)} onError={(text, suggestion) => dispatch({ type: 'notice', kind: 'error', text, suggestion })} handle={editor} debug={debugGutter} />
+                  <EditorPane client={client} workspace={workspace} diagnostics={diagnostics} crashes={crashes} findings={findings} onSaved={() => void actions.build(true)} onError={(text, suggestion) => dispatch({ type: 'notice', kind: 'error', text, suggestion })} handle={editor} debug={debugGutter} />
                 ) : (
                   <div className="empty big">{loaded ? 'Open or create a workspace to start.' : 'Connecting…'}</div>
                 )}
               </Panel>
               <Separator className="separator-h" />
               <Panel defaultSize="42" minSize="12">
-                <BottomPanel tabs={tabs} active={bottom} onSelect={setBottom} vm={vm} bars={bars} />
+                <BottomPanel tabs={tabs} active={bottom} onSelect={setBottom} vm={vm} bars={bars} status={<ModuleStatus vm={vm} onReload={() => void client.invoke('vm.reloadModule', {}).catch(notifyError)} />} pill={vm.phase === 'running' && vm.module && vm.kernelRelease ? `Linux ${vm.kernelRelease} (${vm.accel?.toUpperCase() ?? ''}) running` : undefined} />
               </Panel>
             </Group>
           </Panel>
           <Separator className="separator-v" />
-          <Panel defaultSize="38" minSize="22">
+          <Panel defaultSize="38" minSize="22" data-part="side">
             {/* a debug boot gives the debugger most of the column (the slots are read only on ↻ then) */}
             <Group orientation="vertical" key={debugLive ? 'debugging' : 'grading'}>
               <Panel defaultSize={debugLive ? '22' : '45'} minSize={debugLive ? '10' : '15'}>
@@ -217,7 +256,7 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
                 {debugLive && workspace ? (
                   <DebugPanel client={client} state={state.debug!} selection={frameSelection} workspace={workspace.dir} />
                 ) : info ? (
-                  <GradeArea checklist={info.checklist} timeLimitMs={info.timeLimitMs} grade={state.grade} stale={gradeStale} service={service} source={gradeSource} onSource={setGradeSource} onSubmitSettings={() => setSubmitDialog(true)} />
+                  <GradeArea checklist={info.checklist} timeLimitMs={info.timeLimitMs} grade={state.grade} stale={gradeStale} service={service} source={gradeSource} onSource={setGradeSource} onSubmitSettings={() => setSubmitDialog(true)} onOpenSource={(file, line) => editor.current?.reveal(file, line, 1)} />
                 ) : (
                   <div className="empty">Connecting…</div>
                 )}
@@ -227,8 +266,9 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
         </Group>
       </main>
       <BuildToast building={state.building} build={state.build} error={state.buildError} onShowProblems={() => setBottom('problems')} />
-      <StatusBar env={env} vm={vm} building={state.building} build={state.build} grade={state.grade} transport={transport} />
+      <StatusBar env={env} vm={vm} building={state.building} build={state.build} grade={state.grade} transport={transport} onHelp={() => setHelp(true)} />
       {submitDialog && <SubmitSettingsDialog client={client} settings={service.settings} onSaved={service.setSettings} onClose={() => setSubmitDialog(false)} />}
+      {help && <ShortcutsHelp available={Object.keys(shortcuts) as ShortcutId[]} onClose={() => setHelp(false)} />}
       {dialog && info && <WorkspaceDialog client={client} canPickFolder={info.canPickFolder} cancellable={!!workspace} confirmLeave={confirmLeave} onClose={() => setDialog(false)} />}
     </div>
   );

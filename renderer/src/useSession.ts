@@ -4,7 +4,7 @@ import { errorData } from './client/errors';
 import { initialState, reducer, type Action, type UiState } from './store';
 
 /** The session's events the reducer follows (console output, gdb's and clangd's messages go to their own views). */
-const EVENTS: EventName[] = ['build.state', 'vm.state', 'slots.snapshot', 'grade.started', 'grade.stage', 'grade.itemStart', 'grade.itemEnd', 'grade.done', 'workspace.changed', 'env.changed', 'debug.state', 'debug.breakpoints'];
+const EVENTS: EventName[] = ['build.state', 'vm.state', 'slots.snapshot', 'grade.started', 'grade.stage', 'grade.clock', 'grade.itemStart', 'grade.itemEnd', 'grade.done', 'workspace.changed', 'env.changed', 'debug.state', 'debug.breakpoints'];
 
 export interface Session {
   state: UiState;
@@ -40,6 +40,8 @@ export function useSession(client: LabClient, onSession: (session: SessionState)
 
   useEffect(() => {
     const offs = EVENTS.map((name) => client.on(name, (payload) => dispatch({ type: 'event', event: { name, payload } as ApiEvent })));
+    // another workspace brings back its own last build, grade and console: all of the session's state again
+    offs.push(client.on('workspace.changed', () => void refresh().catch(notifyError)));
     let lost = false;
     const offConnection = client.onConnection?.((problem) => {
       dispatch({ type: 'connection', problem });

@@ -1,5 +1,5 @@
-import { useEffect, useState, type ReactNode } from 'react';
-import type { ApiError, ChecklistEntry, GradeItem, GradeProgress, GradeResult } from '../../../app/api';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import type { ApiError, ChecklistEntry, GradeClock, GradeItem, GradeProgress, GradeResult } from '../../../app/api';
 import './grade.css';
 
 /**
@@ -26,6 +26,41 @@ interface Props {
   openFailed?: boolean;
   /** What the header says before any grade. */
   idleDetail?: string;
+  /** Makes `kshram.c:189` in the evidence and notes a link (the workbench opens its editor there). */
+  onOpenSource?(file: string, line: number): void;
+}
+
+/** When this page received the clock it shows (its own monotonic time): the clock runs on from there. */
+function useClockReceipt(clock: GradeClock | undefined): number {
+  const seen = useRef<{ clock?: GradeClock; at: number }>({ at: 0 });
+  if (seen.current.clock !== clock) seen.current = { clock, at: performance.now() };
+  return seen.current.at;
+}
+
+/** The limit used now: the engine's count when it was sent, plus what this page's monotonic clock has measured since. */
+function clockElapsed(clock: GradeClock, receivedAt: number): number {
+  return clock.running ? clock.elapsedMs + Math.max(0, performance.now() - receivedAt) : clock.elapsedMs;
+}
+
+/** The student's files by line, as the grader writes them ("kshram.c:189"). */
+const SOURCE_REF = /\b(kshram\.[ch]):(\d+)\b/g;
+
+/** Text with each `kshram.c:189` a button that opens the file at the line. */
+function withSourceLinks(text: string, open: (file: string, line: number) => void): ReactNode {
+  const parts: ReactNode[] = [];
+  let last = 0;
+  for (const match of text.matchAll(SOURCE_REF)) {
+    const [ref, file, line] = match;
+    parts.push(text.slice(last, match.index));
+    parts.push(
+      <button key={match.index} className="link-button source-link" data-testid="evidence-link" onClick={() => open(file!, Number(line))} title={`Open ${file} at line ${line}`}>
+        {ref}
+      </button>,
+    );
+    last = match.index + ref.length;
+  }
+  parts.push(text.slice(last));
+  return parts;
 }
 
 type Shown = 'pending' | 'running' | GradeItem['status'];
@@ -38,16 +73,18 @@ const TICK_MS = 100;
  * time and evidence. Props only: the workbench feeds it its own grades, the
  * course service's pages and the workbench's Submit feed it the service's.
  */
-export function GradePane({ checklist, timeLimitMs, grade, stale, badge, children, openFailed, idleDetail = 'one cold boot, items in order, like the course server' }: Props) {
-  const [now, setNow] = useState(Date.now());
+export function GradePane({ checklist, timeLimitMs, grade, stale, badge, children, openFailed, idleDetail = 'one cold boot, items in order, like the course server', onOpenSource }: Props) {
+  const text = (t: string): ReactNode => (onOpenSource ? withSourceLinks(t, onOpenSource) : t);
+  const [, tick] = useState(0);
   useEffect(() => {
     if (!grade?.running) return;
-    const timer = window.setInterval(() => setNow(Date.now()), TICK_MS);
+    const timer = window.setInterval(() => tick((n) => n + 1), TICK_MS);
     return () => window.clearInterval(timer);
   }, [grade?.running]);
+  const clockAt = useClockReceipt(grade?.clock);
 
   const result = grade?.result;
-  const elapsedMs = result ? result.vmElapsedMs : grade?.vmStartedAt ? Math.max(0, now - grade.vmStartedAt) : 0;
+  const elapsedMs = grade?.clock ? clockElapsed(grade.clock, clockAt) : result ? result.vmElapsedMs : grade?.vmStartedAt ? Math.max(0, Date.now() - grade.vmStartedAt) : 0;
   const total = grade?.items.reduce((sum, i) => sum + i.points, 0) ?? 0;
   const max = checklist.reduce((sum, i) => sum + i.max, 0);
 
@@ -65,7 +102,7 @@ export function GradePane({ checklist, timeLimitMs, grade, stale, badge, childre
         </div>
         <div className="grade-clock">
           <div className="dim small" data-testid="grade-clock">
-            {grade?.vmStartedAt || result ? `${(elapsedMs / 1000).toFixed(1)} s of ${timeLimitMs / 1000} s` : `time limit ${timeLimitMs / 1000} s, boot included`}
+            {grade?.clock || grade?.vmStartedAt || result ? `${(elapsedMs / 1000).toFixed(1)} s of ${timeLimitMs / 1000} s` : `time limit ${timeLimitMs / 1000} s, boot included`}
           </div>
           <div className="time-bar" role="progressbar" aria-label="time used of the limit" aria-valuemin={0} aria-valuemax={timeLimitMs / 1000} aria-valuenow={Math.round(elapsedMs / 1000)}>
             <div style={{ width: `${Math.min(100, (elapsedMs / timeLimitMs) * 100)}%` }} />
@@ -101,7 +138,7 @@ export function GradePane({ checklist, timeLimitMs, grade, stale, badge, childre
                   <span className="check-points">{item ? `${item.points}/${item.max}` : `–/${entry.max}`}</span>
                   <span className="check-time dim">{item?.elapsedMs !== undefined ? `${(item.elapsedMs / 1000).toFixed(1)} s` : ''}</span>
                 </summary>
-                <pre className="evidence">{item?.evidence || (shown === 'running' ? 'running…' : 'no evidence yet')}</pre>
+                <pre className="evidence">{item?.evidence ? text(item.evidence) : shown === 'running' ? 'running…' : 'no evidence yet'}</pre>
               </details>
             </li>
           );
@@ -110,7 +147,7 @@ export function GradePane({ checklist, timeLimitMs, grade, stale, badge, childre
       {result && result.notes.length > 0 && (
         <ul className="grade-notes" data-testid="grade-notes">
           {result.notes.map((n) => (
-            <li key={n}>{n}</li>
+            <li key={n}>{text(n)}</li>
           ))}
         </ul>
       )}

@@ -29,6 +29,10 @@ interface Props {
   vm: VmStatus;
   /** Between the tab bar and the bodies: the crash banner, the debug bar. */
   bars?: ReactNode;
+  /** Before the VM's pill in the tab bar: which build of kshram.ko the guest runs. */
+  status?: ReactNode;
+  /** The pill's text, when it says less than vm.message (the status says the rest). */
+  pill?: string;
 }
 
 /**
@@ -36,9 +40,9 @@ interface Props {
  * the build's output as tabs, the VM's state at the right of the tab bar,
  * and bars (the crash banner, the debug bar) above whichever tab is open.
  */
-export function BottomPanel({ tabs, active, onSelect, vm, bars }: Props) {
+export function BottomPanel({ tabs, active, onSelect, vm, bars, status, pill }: Props) {
   return (
-    <div className="bottom">
+    <div className="bottom" data-part="panel">
       <div className="tabs small-tabs" role="tablist" aria-label="Panels">
         {tabs
           .filter((tab) => !tab.hidden)
@@ -49,14 +53,15 @@ export function BottomPanel({ tabs, active, onSelect, vm, bars }: Props) {
           </button>
           ))}
         <div className="tabs-fill" />
+        {status}
         <span className={`vm-pill ${vm.phase}`} data-testid="vm-pill">
-          {vm.phase === 'building' || vm.phase === 'booting' ? <span className="spinner" /> : null} {vm.message}
+          {vm.phase === 'building' || vm.phase === 'booting' ? <span className="spinner" /> : null} {pill ?? vm.message}
         </span>
       </div>
       {bars}
       {tabs.map((tab) =>
         tab.keepMounted || active === tab.id ? (
-          <div key={tab.id} className={`bottom-body${tab.scroll ? ' scroll' : ''}${active === tab.id ? '' : ' hidden'}`} role="tabpanel">
+          <div key={tab.id} className={`bottom-body${tab.scroll ? ' scroll' : ''}${active === tab.id ? '' : ' hidden'}`} role="tabpanel" data-focus-first={active === tab.id ? true : undefined}>
             {tab.body}
           </div>
         ) : null,

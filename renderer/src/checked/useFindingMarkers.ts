@@ -12,7 +12,8 @@ const HOVER_REPORT_LINES = 12;
 export function findingHoverText(finding: CheckedFindingInfo): string {
   const times = finding.count > 1 && finding.kind !== 'kmemleak' ? ` (${finding.count} times)` : '';
   const report = finding.report.split('\n').slice(0, HOVER_REPORT_LINES).join('\n');
-  return `${finding.label}${times} — a checked run's note, no points lost: ${finding.title}\n\n${report}`;
+  const meaning = finding.explanation ? `\nAt this line: ${finding.explanation}.` : '';
+  return `${finding.label}${times} — a checked run's note, no points lost: ${finding.title}${meaning}\n\n${report}`;
 }
 
 /**

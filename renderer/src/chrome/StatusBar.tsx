@@ -1,3 +1,4 @@
+import { useTabFocusMode } from '../keyboard/useTabFocusMode';
 import type { BuildOutcome, EnvStatus, GradeProgress, VmStatus } from '../../../app/api';
 
 interface Props {
@@ -7,11 +8,14 @@ interface Props {
   build?: BuildOutcome;
   grade?: GradeProgress;
   transport: 'electron' | 'web';
+  /** Opens the keyboard shortcuts' page. */
+  onHelp(): void;
 }
 
 const PHASE_CLASS: Record<VmStatus['phase'], string> = { stopped: 'idle', building: 'busy', booting: 'busy', running: 'good', crashed: 'bad', exited: 'idle' };
 
-export function StatusBar({ env, vm, building, build, grade, transport }: Props) {
+export function StatusBar({ env, vm, building, build, grade, transport, onHelp }: Props) {
+  const [tabMovesFocus, setTabMovesFocus] = useTabFocusMode();
   return (
     <footer className="statusbar" data-testid="statusbar">
       <span title={env?.kitError?.message}>
@@ -31,6 +35,14 @@ export function StatusBar({ env, vm, building, build, grade, transport }: Props)
       )}
       {grade?.running && <span>✔ grading · {grade.stageDetail}</span>}
       <span className="fill" />
+      {tabMovesFocus && (
+        <button className="status-button" onClick={() => setTabMovesFocus(false)} title="Tab moves the focus instead of inserting a tab in the editor (Ctrl+M toggles it); click to turn off" data-testid="tab-moves-focus">
+          Tab moves focus
+        </button>
+      )}
+      <button className="status-button" onClick={onHelp} title="Keyboard shortcuts (F1 or ?)" data-testid="shortcuts-button">
+        ⌨ Shortcuts
+      </button>
       <span className="dim">{transport === 'electron' ? 'desktop' : 'web mode · 127.0.0.1'}</span>
     </footer>
   );

@@ -1,4 +1,7 @@
 import type { EnvStatus, GradeProgress, VmStatus, WorkspaceInfo } from '../../../app/api';
+import { withKeys } from '../keyboard/shortcuts';
+import { Icon } from './Icon';
+import { shortPath } from './shortPath';
 import { isVmLive } from '../vm/phases';
 import { useClickGuard } from './clickGuard';
 
@@ -35,12 +38,12 @@ export function Toolbar(props: Props) {
   const noKit = !!env?.kitError;
   // a debug kit's kernel checks every run, asked or not
   const debugKit = !!env?.kits.find((k) => k.name === env.activeKit)?.debug;
-  const home = workspace?.dir.split('/').slice(-2).join('/');
+  const home = workspace && shortPath(workspace.dir);
   // Boot/Stop and Grade/Cancel each turn into their opposite: a double click must not undo itself
   const vmClick = useClickGuard(vmUp ? 'stop' : 'boot');
   const gradeClick = useClickGuard(grading ? 'cancel' : 'grade');
   return (
-    <header className="toolbar">
+    <header className="toolbar" data-part="toolbar">
       <div className="brand">
         <span className="brand-mark">k</span> <span className="brand-name">kshram lab</span>
       </div>
@@ -48,21 +51,21 @@ export function Toolbar(props: Props) {
         <span className="dim narrow-hide">workspace</span> {home ?? 'none'} ▾
       </button>
       <div className="separator" />
-      <button onClick={props.onBuild} disabled={!workspace || building || noKit} data-testid="build-button" title="Save and compile kshram.c with the kit's kernel headers">
-        {building ? <span className="spinner" /> : '⚒'} Build
+      <button onClick={props.onBuild} disabled={!workspace || building || noKit} data-testid="build-button" title={withKeys("Save and compile kshram.c with the kit's kernel headers", 'build')}>
+        {building ? <span className="spinner" /> : <Icon name="tools" />} Build
       </button>
       {vmUp ? (
-        <button onClick={(e) => vmClick(e, props.onStop)} className="danger" data-testid="stop-button" title="Power the VM off">
-          ■ Stop
+        <button onClick={(e) => vmClick(e, props.onStop)} className="danger" data-testid="stop-button" title={withKeys('Power the VM off', 'stop')}>
+          <Icon name="stop" /> Stop
         </button>
       ) : (
-        <button onClick={(e) => vmClick(e, props.onBoot)} disabled={!workspace || grading || noKit || !env?.qemu.ok} data-testid="boot-button" title="Save, build, and boot Linux with your module; the console opens below">
-          ▶ Boot
+        <button onClick={(e) => vmClick(e, props.onBoot)} disabled={!workspace || grading || noKit || !env?.qemu.ok} data-testid="boot-button" title={withKeys('Save, build, and boot Linux with your module; the console opens below', 'boot')}>
+          <Icon name="play" /> Boot
         </button>
       )}
       {!vmUp && (
-        <button onClick={(e) => vmClick(e, props.onDebug)} disabled={!workspace || grading || noKit || !env?.qemu.ok} data-testid="debug-button" title="Boot with gdb attached (QEMU's gdbstub, like qemu.sh debug): breakpoints from the editor's gutter">
-          🐞 Debug
+        <button onClick={(e) => vmClick(e, props.onDebug)} disabled={!workspace || grading || noKit || !env?.qemu.ok} data-testid="debug-button" title={withKeys("Boot with gdb attached (QEMU's gdbstub, like qemu.sh debug): breakpoints from the editor's gutter", 'debug')}>
+          <Icon name="debug" /> Debug
         </button>
       )}
       <label className="toggle" title="insmod kshram.ko as soon as the guest is up">
@@ -75,11 +78,11 @@ export function Toolbar(props: Props) {
       <div className="separator" />
       {grading ? (
         <button onClick={(e) => gradeClick(e, props.onCancelGrade)} className="danger" data-testid="cancel-grade-button">
-          ✕ Cancel grade
+          <Icon name="close" /> Cancel grade
         </button>
       ) : (
-        <button onClick={(e) => gradeClick(e, props.onGrade)} className="primary" disabled={!workspace || noKit || !env?.qemu.ok} data-testid="grade-button" title="Save and grade the 8 items in a fresh VM, like the course server">
-          ✔ Grade
+        <button onClick={(e) => gradeClick(e, props.onGrade)} className="primary" disabled={!workspace || noKit || !env?.qemu.ok} data-testid="grade-button" title={withKeys('Save and grade the 8 items in a fresh VM, like the course server', 'grade')}>
+          <Icon name="check" /> Grade
         </button>
       )}
       <button

@@ -1,18 +1,21 @@
 import type { CrashInfo, CrashLocationInfo } from '../../../app/api';
+import { crashSites } from './crashes';
 
 interface Props {
   crash: CrashInfo;
-  /** Opens the file at the crash's line in the editor. */
-  onOpen(location: CrashLocationInfo): void;
+  /** Opens the file at one of the crash's lines in the editor. */
+  onOpen(location: Pick<CrashLocationInfo, 'file' | 'line'>): void;
 }
 
 /**
  * The kernel's report above the terminal: what happened, where in the
- * student's code (a link to the line), under which program, and plainly
- * when the workbench's own slot view was the one that ran into the bug.
+ * student's code (a link to the line, and to each call an inlined helper
+ * crashed in), under which program, and plainly when the workbench's own
+ * slot view was the one that ran into the bug.
  */
 export function CrashBanner({ crash, onOpen }: Props) {
   const where = crash.location;
+  const sites = where ? crashSites(where) : [];
   return (
     <div className="crash" data-testid="crash-banner">
       <div className="crash-title">⚠ {crash.summary}</div>
@@ -26,10 +29,25 @@ export function CrashBanner({ crash, onOpen }: Props) {
           {where && (
             <>
               your code:{' '}
-              <button className="link-button crash-link" data-testid="crash-link" onClick={() => onOpen(where)} title={`Open ${where.file} at line ${where.line}`}>
-                {where.file}:{where.line}
-              </button>{' '}
-              in <code>{where.function}</code>
+              {sites.map((site, i) => (
+                <span key={`${site.file}:${site.line}`}>
+                  {i > 0 && ', inlined into '}
+                  {i > 0 && (
+                    <>
+                      <code>{site.function}</code> at{' '}
+                    </>
+                  )}
+                  <button className="link-button crash-link" data-testid={i === 0 ? 'crash-link' : 'crash-link-inlined'} onClick={() => onOpen(site)} title={`Open ${site.file} at line ${site.line}`}>
+                    {site.file}:{site.line}
+                  </button>
+                  {i === 0 && (
+                    <>
+                      {' '}
+                      in <code>{site.function}</code>
+                    </>
+                  )}
+                </span>
+              ))}
               {where.source && (
                 <>
                   {' '}

@@ -2,46 +2,50 @@ import { useEffect } from 'react';
 import type { CrashInfo } from '../../../app/api';
 import type { EditorFiles } from '../editor/files';
 import { monaco } from '../editor/monaco';
+import { crashSites, type CrashSite, type ShownCrash } from './crashes';
 
-/** Markers of the kernel's crash have this owner, apart from gcc's. */
+/** Markers of kernel crashes have their own owner, apart from gcc's and the checkers'. */
 const MARKER_OWNER = 'kernel';
 /** The hover shows the start of the report: the title, the task, RIP and the first frames. */
 const HOVER_REPORT_LINES = 14;
 
-/** The hover text: the crash in one line, then the report's first lines. */
-export function crashHoverText(crash: CrashInfo): string {
+/** The hover text: where it came from and what, then the report's first lines. */
+export function crashHoverText(crash: CrashInfo, label = 'Boot', site?: CrashSite): string {
   const head = crash.slotView ?? (crash.task ? `The kernel crashed here while ${crash.task} was running.` : 'The kernel crashed here.');
+  const inlined = site?.inlined ? `${site.inlined} crashed, inlined into ${site.function} here.` : head;
   const report = crash.report.split('\n').slice(0, HOVER_REPORT_LINES).join('\n');
-  return `${crash.summary}\n${head}\n\n${report}`;
+  return `${label}: ${crash.summary}\n${inlined}\n\n${report}`;
 }
 
 /**
- * An error marker on the line of the student's code where the kernel
- * crashed (decoded from the loaded .ko), hovering with the report's first
- * lines. It goes when the crash does (the next boot or a stop).
+ * An error marker on each line of the student's code a crash leads to
+ * (decoded from the .ko that was loaded): the crashing line and every
+ * call an inlined helper crashed in, hovering with where the crash came
+ * from (the boot's VM, the grade's) and the report's first lines. They go
+ * when the crashes do (the next boot, the next grade).
  */
-export function useCrashMarker(files: EditorFiles | null, crash: CrashInfo | undefined): void {
+export function useCrashMarkers(files: EditorFiles | null, crashes: readonly ShownCrash[]): void {
   useEffect(() => {
     if (!files) return;
     for (const file of files.files.values()) {
-      const location = crash?.location?.file === file.path ? crash.location : undefined;
-      if (!location || !crash) {
-        monaco.editor.setModelMarkers(file.model, MARKER_OWNER, []);
-        continue;
-      }
       const model = file.model;
-      const line = Math.min(Math.max(1, location.line), model.getLineCount());
-      monaco.editor.setModelMarkers(model, MARKER_OWNER, [
-        {
-          severity: monaco.MarkerSeverity.Error,
-          message: crashHoverText(crash),
-          source: 'kernel',
-          startLineNumber: line,
-          startColumn: model.getLineFirstNonWhitespaceColumn(line) || 1,
-          endLineNumber: line,
-          endColumn: model.getLineMaxColumn(line),
-        },
-      ]);
+      const markers = crashes.flatMap(({ crash, label }) =>
+        (crash.location ? crashSites(crash.location) : [])
+          .filter((site) => site.file === file.path)
+          .map((site) => {
+            const line = Math.min(Math.max(1, site.line), model.getLineCount());
+            return {
+              severity: monaco.MarkerSeverity.Error,
+              message: crashHoverText(crash, label, site),
+              source: 'kernel',
+              startLineNumber: line,
+              startColumn: model.getLineFirstNonWhitespaceColumn(line) || 1,
+              endLineNumber: line,
+              endColumn: model.getLineMaxColumn(line),
+            };
+          }),
+      );
+      monaco.editor.setModelMarkers(model, MARKER_OWNER, markers);
     }
-  }, [files, crash]);
+  }, [files, crashes]);
 }

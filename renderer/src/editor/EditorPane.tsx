@@ -1,6 +1,7 @@
 import { useEffect, useImperativeHandle, useReducer, useRef, useState, type Ref } from 'react';
-import type { ApiDiagnostic, CheckedFindingInfo, CrashInfo, EditorFile, LabClient, WorkspaceInfo } from '../../../app/api';
-import { useCrashMarker } from '../crash/useCrashMarker';
+import type { ApiDiagnostic, CheckedFindingInfo, EditorFile, LabClient, WorkspaceInfo } from '../../../app/api';
+import type { ShownCrash } from '../crash/crashes';
+import { useCrashMarkers } from '../crash/useCrashMarker';
 import { useFindingMarkers } from '../checked/useFindingMarkers';
 import { errorData } from '../client/errors';
 import { useDebugGutter, type DebugGutter } from '../debug/useDebugGutter';
@@ -17,14 +18,15 @@ export interface EditorHandle {
   dirtyPaths(): EditorFile[];
   /** Shows a file at a line, e.g. from the Problems list. */
   reveal(file: string, line: number, column: number): void;
+  focus(): void;
 }
 
 interface Props {
   client: LabClient;
   workspace: WorkspaceInfo;
   diagnostics: ApiDiagnostic[];
-  /** The VM's kernel crash, marked at its line. */
-  crash?: CrashInfo;
+  /** Kernel crashes (the boot's, the grade's), marked at their lines. */
+  crashes: readonly ShownCrash[];
   /** What the checkers of a checked boot or grade reported, marked at their lines. */
   findings: readonly CheckedFindingInfo[];
   /** A file was saved with Ctrl/Cmd+S (the app builds then). */
@@ -35,7 +37,7 @@ interface Props {
   debug?: DebugGutter;
 }
 
-export function EditorPane({ client, workspace, diagnostics, crash, findings, onSaved, onError, handle, debug }: Props) {
+export function EditorPane({ client, workspace, diagnostics, crashes, findings, onSaved, onError, handle, debug }: Props) {
   const host = useRef<HTMLDivElement>(null);
   const [files, setFiles] = useState<EditorFiles | null>(null);
   const [active, setActive] = useState<EditorFile>('kshram.c');
@@ -104,7 +106,7 @@ export function EditorPane({ client, workspace, diagnostics, crash, findings, on
   useDebugGutter(editor, active, files?.files.get(active)?.model ?? null, debug);
 
   useDiagnosticMarkers(files, diagnostics);
-  useCrashMarker(files, crash);
+  useCrashMarkers(files, crashes);
   useFindingMarkers(files, findings);
 
   useImperativeHandle(
@@ -116,6 +118,7 @@ export function EditorPane({ client, workspace, diagnostics, crash, findings, on
         lsp.showHeader(undefined);
         revealFile(file, line, column);
       },
+      focus: () => editor.current?.focus(),
     }),
     [files, lsp.showHeader],
   );
@@ -143,7 +146,7 @@ export function EditorPane({ client, workspace, diagnostics, crash, findings, on
     <div className="editor-pane">
       <EditorTabs workspace={workspace} files={files} active={active} diagnostics={diagnostics} lsp={lsp} onSelect={(path) => (setActive(path), lsp.showHeader(undefined))} onDiscard={discard} />
       <EditorNotices files={files} active={active} lsp={lsp} restored={shownRestored} onKeepRestored={() => setRestored([])} onDiscard={discard} />
-      <div className="editor-host" ref={host} data-testid="editor" />
+      <div className="editor-host" ref={host} data-testid="editor" data-focus-first />
     </div>
   );
 }

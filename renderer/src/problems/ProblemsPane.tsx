@@ -1,11 +1,12 @@
-import type { ApiDiagnostic, ApiError, BuildOutcome, CheckedFindingInfo, CrashInfo } from '../../../app/api';
+import type { ApiDiagnostic, ApiError, BuildOutcome, CheckedFindingInfo } from '../../../app/api';
+import { crashSites, type ShownCrash } from '../crash/crashes';
 
 interface Props {
   building: boolean;
   build?: BuildOutcome;
   error?: ApiError;
-  /** The VM's kernel crash, listed first when it was decoded to a line. */
-  crash?: CrashInfo;
+  /** Kernel crashes (the boot's, the grade's), listed first at each line they lead to, labelled with where they came from. */
+  crashes: readonly ShownCrash[];
   /** A checked boot's or grade's checker reports: warnings at their lines, no points lost. */
   findings: readonly CheckedFindingInfo[];
   /** Files that have tabs: their problems are links. */
@@ -13,9 +14,24 @@ interface Props {
   onReveal(d: ApiDiagnostic): void;
 }
 
+/** A list entry that opens its line: by click, or by Enter or Space once it has the focus (Tab reaches it). */
+function opener(open: (() => void) | undefined): { onClick?: () => void; onKeyDown?: (e: { key: string; preventDefault(): void }) => void; tabIndex?: number; role?: string } {
+  if (!open) return {};
+  return {
+    onClick: open,
+    onKeyDown: (e) => {
+      if (e.key !== 'Enter' && e.key !== ' ') return;
+      e.preventDefault();
+      open();
+    },
+    tabIndex: 0,
+    role: 'button',
+  };
+}
+
 const ICON: Record<ApiDiagnostic['severity'], string> = { error: '✘', warning: '⚠', note: 'ℹ', info: 'ℹ' };
 
-export function ProblemsPane({ building, build, error, crash, findings, openable, onReveal }: Props) {
+export function ProblemsPane({ building, build, error, crashes, findings, openable, onReveal }: Props) {
   const errors = build?.diagnostics.filter((d) => d.severity === 'error').length ?? 0;
   const warnings = build?.diagnostics.filter((d) => d.severity === 'warning').length ?? 0;
   let summary;
@@ -38,23 +54,25 @@ export function ProblemsPane({ building, build, error, crash, findings, openable
     <div className="problems">
       <div className="problems-summary">{summary}</div>
       <ul>
-        {crash?.location && (
-          <li className="problem error link" data-testid="problem-crash" onClick={() => onReveal({ file: crash.location!.file, line: crash.location!.line, column: 1, severity: 'error', message: crash.summary })} title="Show in the editor">
-            <span className="problem-icon error">{ICON.error}</span>
-            <span className="problem-message">
-              {crash.summary}
-              {crash.task ? ` (while ${crash.task} was running)` : ''}
-            </span>
-            <span className="problem-where dim">
-              {crash.location.file}:{crash.location.line}
-            </span>
-          </li>
+        {crashes.flatMap(({ crash, label, origin }) =>
+          (crash.location ? crashSites(crash.location) : []).map((site, i) => (
+            <li key={`${origin}-${site.file}:${site.line}`} className="problem error link" data-testid="problem-crash" data-origin={origin} {...opener(() => onReveal({ file: site.file, line: site.line, column: 1, severity: 'error', message: crash.summary }))} title="Show in the editor">
+              <span className="problem-icon error">{ICON.error}</span>
+              <span className="problem-message">
+                <span className="problem-origin">{label}:</span> {i === 0 ? crash.summary : `${site.inlined} crashed inlined into ${site.function} here`}
+                {i === 0 && crash.task ? ` (while ${crash.task} was running)` : ''}
+              </span>
+              <span className="problem-where dim">
+                {site.file}:{site.line}
+              </span>
+            </li>
+          )),
         )}
         {findings.map((f, i) => {
           const at = f.location;
-          const message = `${f.label}: ${f.title} (checked run: a note, no points lost)`;
+          const message = `${f.label}: ${f.title}${f.explanation ? ` — ${f.explanation}` : ''} (checked run: a note, no points lost)`;
           return (
-            <li key={`checked-${i}`} className={`problem warning${at ? ' link' : ''}`} data-testid="problem-checked" data-kind={f.kind} onClick={at ? () => onReveal({ file: at.file, line: at.line, column: 1, severity: 'warning', message }) : undefined} title={at ? 'Show in the editor' : undefined}>
+            <li key={`checked-${i}`} className={`problem warning${at ? ' link' : ''}`} data-testid="problem-checked" data-kind={f.kind} {...opener(at && (() => onReveal({ file: at.file, line: at.line, column: 1, severity: 'warning', message })))} title={at ? 'Show in the editor' : undefined}>
               <span className="problem-icon warning">{ICON.warning}</span>
               <span className="problem-message">{message}</span>
               <span className="problem-where dim">{at ? `${at.file}:${at.line}` : 'not in your code'}</span>
@@ -64,7 +82,7 @@ export function ProblemsPane({ building, build, error, crash, findings, openable
         {build?.diagnostics.map((d, i) => {
           const link = openable.includes(d.file);
           return (
-            <li key={i} className={`problem ${d.severity}${link ? ' link' : ''}`} data-testid="problem" onClick={link ? () => onReveal(d) : undefined} title={link ? 'Show in the editor' : undefined}>
+            <li key={i} className={`problem ${d.severity}${link ? ' link' : ''}`} data-testid="problem" {...opener(link ? () => onReveal(d) : undefined)} title={link ? 'Show in the editor' : undefined}>
               <span className={`problem-icon ${d.severity}`}>{ICON[d.severity]}</span>
               <span className="problem-message">{d.message}</span>
               <span className="problem-where dim">
