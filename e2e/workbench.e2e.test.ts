@@ -101,6 +101,29 @@ describe('the workbench in Chromium, over web mode, on a real QEMU boot', () => 
     await page.getByText('the message persisted between runs').waitFor({ timeout: UI_MS });
     await screenshot(page, '11-graded');
 
+    // another workspace shows its own state: no grade, no build, not this one's console
+    const other = join(fx.tmp, 'other');
+    await page.getByTestId('workspace-button').click();
+    await page.getByTestId('create-path').fill(other);
+    await page.getByTestId('template-starter').click();
+    await page.getByTestId('create-button').click();
+    await page.getByTestId('workspace-dialog').waitFor({ state: 'detached', timeout: UI_MS });
+    await expect.poll(() => page.getByTestId('workspace-button').getAttribute('title'), { timeout: UI_MS }).toBe(other);
+    await expect.poll(() => page.getByTestId('grade-total').innerText(), { timeout: UI_MS }).not.toMatch(/^100/);
+    await expect.poll(() => terminalText(page), { timeout: UI_MS }).not.toMatch(/graded: 100\/100/);
+    await screenshot(page, '12-other-workspace');
+
+    // back to the first: its grade (100/100, not stale: the code is the graded code) and its console come back
+    await page.getByTestId('workspace-button').click();
+    await page.getByTestId('open-path').fill(dir);
+    await page.getByTestId('open-path').press('Enter');
+    await page.getByTestId('workspace-dialog').waitFor({ state: 'detached', timeout: UI_MS });
+    await expect.poll(() => page.getByTestId('grade-total').innerText(), { timeout: UI_MS }).toMatch(/^100\s*\/100$/);
+    expect(await page.getByTestId('check-item').count()).toBe(8);
+    await expect.poll(() => terminalText(page), { timeout: UI_MS }).toMatch(/graded: 100\/100/);
+    expect(await page.getByTestId('grade-stale').count()).toBe(0);
+    await screenshot(page, '13-back-to-first-workspace');
+
     expect(errors).toEqual([]);
     await fx.web.stop();
     fx.web = undefined;

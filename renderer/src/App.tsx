@@ -107,6 +107,7 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
     debug: () => (state.debug?.phase === 'stopped' ? void client.invoke('debug.control', { action: 'continue' }).catch(notifyError) : canRun && !grading && !isVmLive(vm.phase) && void actions.boot(true)),
     stop: () => isVmLive(vm.phase) && void actions.stop(),
     grade: () => canRun && !grading && void actions.grade(),
+    submit: () => !service.submitting && void submitToService(),
     terminal: () => showTab('terminal', true),
     problems: () => showTab('problems'),
     output: () => showTab('log'),

@@ -90,7 +90,7 @@ export function Toolbar(props: Props) {
         disabled={!workspace || noKit || props.submit.busy}
         data-testid="submit-button"
         aria-label="Submit to the course service"
-        title={props.submit.url ? `Save, build and submit your sources to the course service at ${props.submit.url}; its run shows in the Grade pane` : 'Submit to your course’s grading service: it needs the service’s address and your token first'}
+        title={withKeys(props.submit.url ? `Save, build and submit your sources to the course service at ${props.submit.url}; its run shows in the Grade pane` : 'Submit to your course’s grading service: it needs the service’s address and your token first', 'submit')}
       >
         {props.submit.busy ? <span className="spinner" /> : '⇪'} <span className="narrow-hide">Submit</span>
       </button>
