@@ -73,6 +73,8 @@ export interface BuildOutcome {
   elapsedMs: number;
   kit: string;
   finishedAt: number;
+  /** sourcesDigest() of the files built: a checked grade's notes go once code other than the graded is built. */
+  sourcesDigest?: string;
 }
 
 export type VmPhase = 'stopped' | 'building' | 'booting' | 'running' | 'crashed' | 'exited';

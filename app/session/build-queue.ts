@@ -1,7 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BuildOutcome } from '../api/contract.js';
+import { EDITOR_FILES, type BuildOutcome } from '../api/contract.js';
+import { sourcesDigest } from '../api/sources-digest.js';
 import { buildModule, type ModuleBuildResult } from '../build/module.js';
 import { selectToolchain } from '../build/select.js';
 import { toErrorData } from '../errors.js';
@@ -89,8 +90,9 @@ export class BuildQueue {
     try {
       const kit = await loadKit(this.target.kitName());
       const toolchain = await selectToolchain(kit);
+      const digest = await filesDigest(dir);
       const result = await buildModule({ dir, name: 'kshram', fallbackHeaders: [join(moduleDir, 'kshram.h')] }, { kit, toolchain, workDir: join(workDir, 'kshram') });
-      const outcome = this.built(toBuildOutcome(result, kit.name));
+      const outcome = this.built({ ...toBuildOutcome(result, kit.name), sourcesDigest: digest });
       kept = (await this.target.onModule?.(result, outcome.finishedAt, kit.name, remove).catch(() => false)) ?? false;
       return outcome;
     } catch (err) {
@@ -100,4 +102,10 @@ export class BuildQueue {
       if (!kept) await remove();
     }
   }
+}
+
+/** The digest of the workspace's files as the build reads them (a missing one counts as empty, as for a grade). */
+async function filesDigest(dir: string): Promise<string> {
+  const contents = new Map(await Promise.all(EDITOR_FILES.map(async (path) => [path, await readFile(join(dir, path), 'utf8').catch(() => '')] as const)));
+  return sourcesDigest((path) => contents.get(path) ?? '');
 }

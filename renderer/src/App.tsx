@@ -142,10 +142,12 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
   // the live crash's banner; the boot's crash (kept after a Stop or a Grade) and the last grade's in the editor and Problems
   const crash = vm.phase === 'crashed' ? vm.crash : undefined;
   const crashes = useMemo(() => shownCrashes(vm, state.grade?.result), [vm, state.grade?.result]);
-  // the running checked boot's findings, else the last checked grade's
-  const findings = vm.findings ?? state.grade?.result?.checked?.findings ?? NO_FINDINGS;
-  const problemCount = diagnostics.filter((d) => d.severity === 'error' || d.severity === 'warning').length + crashes.reduce((n, c) => n + (c.crash.location ? crashSites(c.crash.location).length : 0), 0) + findings.length;
   const gradeStale = useStaleGrade(workspace?.dir, state.grade);
+  // a checked grade's notes are of the graded code: once other code is built, they go (a new run says what is left)
+  const builtOther = gradeStale && !!state.build?.sourcesDigest && !!state.grade?.sourcesDigest && state.build.sourcesDigest !== state.grade.sourcesDigest;
+  // the running checked boot's findings, else the last checked grade's
+  const findings = vm.findings ?? (builtOther ? undefined : state.grade?.result?.checked?.findings) ?? NO_FINDINGS;
+  const problemCount = diagnostics.filter((d) => d.severity === 'error' || d.severity === 'warning').length + crashes.reduce((n, c) => n + (c.crash.location ? crashSites(c.crash.location).length : 0), 0) + findings.length;
   const debugLive = !!state.debug && state.debug.phase !== 'ended';
   const ackChars = info?.consoleAckChars ?? DEFAULT_ACK_CHARS;
 
