@@ -242,7 +242,7 @@ export function App({ client, transport }: { client: LabClient; transport: 'elec
               </Panel>
               <Separator className="separator-h" />
               <Panel defaultSize="42" minSize="12">
-                <BottomPanel tabs={tabs} active={bottom} onSelect={setBottom} vm={vm} bars={bars} status={<ModuleStatus vm={vm} onReload={() => void client.invoke('vm.reloadModule', {}).catch(notifyError)} />} pill={vm.phase === 'running' && vm.module && vm.kernelRelease ? `Linux ${vm.kernelRelease} (${vm.accel?.toUpperCase() ?? ''}) running` : undefined} />
+                <BottomPanel tabs={tabs} active={bottom} onSelect={setBottom} vm={vm} bars={bars} status={<ModuleStatus vm={vm} onReload={() => void client.invoke('vm.reloadModule', {}).catch(notifyError)} />} pill={vm.phase === 'running' && vm.module ? 'VM running' : undefined} />
               </Panel>
             </Group>
           </Panel>

@@ -31,7 +31,7 @@ interface Props {
   bars?: ReactNode;
   /** Before the VM's pill in the tab bar: which build of kshram.ko the guest runs. */
   status?: ReactNode;
-  /** The pill's text, when it says less than vm.message (the status says the rest). */
+  /** The pill's text, when it says less than vm.message (the status and the pill's tooltip say the rest). */
   pill?: string;
 }
 
@@ -54,7 +54,7 @@ export function BottomPanel({ tabs, active, onSelect, vm, bars, status, pill }: 
           ))}
         <div className="tabs-fill" />
         {status}
-        <span className={`vm-pill ${vm.phase}`} data-testid="vm-pill">
+        <span className={`vm-pill ${vm.phase}`} data-testid="vm-pill" title={vm.message}>
           {vm.phase === 'building' || vm.phase === 'booting' ? <span className="spinner" /> : null} {pill ?? vm.message}
         </span>
       </div>

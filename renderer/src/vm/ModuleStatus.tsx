@@ -21,16 +21,20 @@ export function ModuleStatus({ vm, onReload }: Props) {
   const { loaded, ready, reloading, lastReload } = module;
   const newer = loaded === undefined || ready > loaded;
   const failed = lastReload && !lastReload.ok ? lastReload : undefined;
+  const loadedText = loaded !== undefined ? `kshram.ko as built at ${time(loaded)} is loaded in the guest` : 'kshram.ko is not loaded in the guest';
   return (
     <span className={`module-status${newer ? ' newer' : ''}`} data-testid="module-status" data-loaded={loaded ?? ''} data-ready={ready} data-newer={newer}>
-      {loaded !== undefined ? (
-        <span title={`kshram.ko as built at ${time(loaded)} is loaded in the guest`}>
-          kshram.ko: build of <strong>{time(loaded)}</strong> loaded
-        </span>
-      ) : (
-        <span title="kshram.ko is not loaded in the guest">kshram.ko not loaded</span>
-      )}
-      {newer && loaded !== undefined && <span className="dim"> — a newer build ({time(ready)}) is ready</span>}
+      {/* the words give way (an ellipsis, the whole sentence in the tooltip); the button never does */}
+      <span className="module-text" title={newer && loaded !== undefined ? `${loadedText}; a newer build (${time(ready)}) is ready in /lib/kshram` : loadedText}>
+        {loaded !== undefined ? (
+          <>
+            kshram.ko: build of <strong>{time(loaded)}</strong> loaded
+          </>
+        ) : (
+          'kshram.ko not loaded'
+        )}
+        {newer && loaded !== undefined && <span className="dim"> — a newer build ({time(ready)}) is ready</span>}
+      </span>
       {newer && (
         <button className="small-button" onClick={onReload} disabled={reloading} data-testid="reload-module" title={`${loaded !== undefined ? 'rmmod kshram, then ' : ''}insmod the build of ${time(ready)} (/lib/kshram/kshram.ko in the guest)`}>
           {reloading ? <span className="spinner" /> : '⟳'} {loaded !== undefined ? 'Reload module' : 'Load module'}
