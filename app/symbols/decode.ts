@@ -211,7 +211,13 @@ export function firstOwnSite(frames: readonly DecodedFrame[]): (SourceSite & { m
     const at = chain.findIndex((s) => s.own && s.line);
     if (at < 0) continue;
     const site = chain[at]!;
-    const into = chain.slice(at + 1).flatMap((s) => (s.own && s.file && s.line ? [{ function: s.function, file: s.file, line: s.line }] : []));
+    const into: InlinedCall[] = [];
+    for (const call of chain.slice(at + 1)) {
+      if (!call.own || !call.file || !call.line) continue;
+      // gcc may list a function inlined into a copy of itself, the outer one at its first line: the call is the line that matters
+      if ((into.at(-1)?.function ?? site.function) === call.function) continue;
+      into.push({ function: call.function, file: call.file, line: call.line });
+    }
     return { function: site.function, file: site.file, line: site.line, ...(site.source ? { source: site.source } : {}), own: true, ...(frame.module ? { module: frame.module } : {}), ...(into.length ? { inlinedInto: into } : {}) };
   }
   return undefined;
