@@ -181,6 +181,14 @@ describe('a debug session in the workbench, in Chromium, under TCG', () => {
     await waitForTerminal(page, /RELOADED_2/, STOP_MS);
     await page.locator('[data-testid=debug-bar][data-phase=running]').waitFor({ timeout: UI_MS });
 
+    // a build during a debug boot stays out of the guest (gdb has the booted build's symbols); the status says when it runs
+    await lines.click();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type('// edited during the debug boot');
+    await page.keyboard.press('Control+s');
+    await page.getByTestId('module-held-back').waitFor({ timeout: STOP_MS });
+    expect(await page.getByTestId('reload-module').count()).toBe(0);
+
     await page.getByTestId('stop-button').click();
     await page.locator('[data-testid=vm-state][data-phase=stopped]').waitFor({ timeout: UI_MS });
     await page.getByTestId('debug-bar').waitFor({ state: 'detached', timeout: UI_MS });

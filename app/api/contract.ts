@@ -148,6 +148,8 @@ export interface GuestModuleInfo {
   reloading?: boolean;
   /** What the last Reload module did. */
   lastReload?: { ok: boolean; message: string; at: number };
+  /** A debug boot's newer build, kept out of the guest: gdb has the booted build's symbols (Debug again runs it). */
+  heldBack?: number;
 }
 
 export interface VmStatus {

@@ -48,6 +48,7 @@ export class GuestModule {
   private loadId: string | undefined;
   private reloading = false;
   private lastReload: GuestModuleInfo['lastReload'];
+  private heldBack: number | undefined;
   private delivering: Promise<unknown> = Promise.resolve();
   private disposed = false;
 
@@ -70,7 +71,14 @@ export class GuestModule {
       ready: this.readyBuild.builtAt,
       ...(this.reloading ? { reloading: true } : {}),
       ...(this.lastReload ? { lastReload: this.lastReload } : {}),
+      ...(this.heldBack !== undefined ? { heldBack: this.heldBack } : {}),
     };
+  }
+
+  /** A build the guest does not get (a debug boot's gdb knows the booted one): the student is told it exists. */
+  holdBack(builtAt: number): void {
+    this.heldBack = builtAt;
+    this.onChange();
   }
 
   get loaded(): boolean {

@@ -101,6 +101,11 @@ export class InteractiveGuest {
   async offerBuild(result: ModuleBuildResult, builtAt: number, kitName: string, dispose: () => Promise<void>): Promise<boolean> {
     const env = this.env;
     if (!this.guestModule || !env || env.kit.name !== kitName || this.current.phase !== 'running') return false;
+    // gdb reads the booted build's symbols: another build in the guest would put its breakpoints and lines in the wrong places
+    if (this.options.debug) {
+      if (result.ok) this.guestModule.holdBack(builtAt);
+      return false;
+    }
     return this.guestModule.offer(result, builtAt, env.kit, env.toolchain, dispose);
   }
 

@@ -21,6 +21,7 @@ export function ModuleStatus({ vm, onReload }: Props) {
   const { loaded, ready, reloading, lastReload } = module;
   const newer = loaded === undefined || ready > loaded;
   const failed = lastReload && !lastReload.ok ? lastReload : undefined;
+  const heldBack = module.heldBack !== undefined && module.heldBack > ready ? module.heldBack : undefined;
   const loadedText = loaded !== undefined ? `kshram.ko as built at ${time(loaded)} is loaded in the guest` : 'kshram.ko is not loaded in the guest';
   return (
     <span className={`module-status${newer ? ' newer' : ''}`} data-testid="module-status" data-loaded={loaded ?? ''} data-ready={ready} data-newer={newer}>
@@ -34,6 +35,12 @@ export function ModuleStatus({ vm, onReload }: Props) {
           'kshram.ko not loaded'
         )}
         {newer && loaded !== undefined && <span className="dim"> — a newer build ({time(ready)}) is ready</span>}
+        {heldBack !== undefined && (
+          <span className="dim" data-testid="module-held-back">
+            {' '}
+            — your build of {time(heldBack)} runs after Debug again (gdb knows this one)
+          </span>
+        )}
       </span>
       {newer && (
         <button className="small-button" onClick={onReload} disabled={reloading} data-testid="reload-module" title={`${loaded !== undefined ? 'rmmod kshram, then ' : ''}insmod the build of ${time(ready)} (/lib/kshram/kshram.ko in the guest)`}>
