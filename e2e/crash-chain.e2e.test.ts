@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { moduleDir } from '../app/paths.js';
-import { editorLines } from './clangd-ui.js';
+import { editorLines, orScreenshot } from './clangd-ui.js';
 import { e2eFixture, openPage, screenshot, startWebMode, waitForTerminal } from './harness.js';
 
 const BOOT_MS = 120_000;
@@ -70,7 +70,8 @@ describe('a crash in an inlined helper, in Chromium over web mode on a real QEMU
     // Grade: its crash comes beside the boot's (not instead), its evidence links the line, the clock counts one way
     const samples: number[] = [];
     await page.getByTestId('grade-button').click();
-    await page.getByTestId('cancel-grade-button').waitFor({ timeout: UI_MS });
+    // Grade first stops the crashed VM (its report decoded): seconds on a busy host
+    await orScreenshot(page, 'inlined-00-grade-did-not-start', page.getByTestId('cancel-grade-button').waitFor({ timeout: GUEST_MS }));
     const deadline = Date.now() + GRADE_MS;
     while ((await page.getByTestId('cancel-grade-button').count()) > 0 && Date.now() < deadline) {
       const s = await clockSeconds(page).catch(() => undefined);
