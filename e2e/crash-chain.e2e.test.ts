@@ -46,6 +46,8 @@ describe('a crash in an inlined helper, in Chromium over web mode on a real QEMU
     await editorLines(page).getByText('SPDX-License-Identifier').waitFor({ timeout: UI_MS });
     await page.getByTestId('boot-button').click();
     await waitForTerminal(page, /kshram:\/root# /, BOOT_MS);
+    // the boot is done once kshram.ko is loaded (the status says which build)
+    await page.locator('[data-testid=module-status][data-newer=false]').waitFor({ timeout: BOOT_MS });
     await page.getByTestId('terminal').click();
     await page.keyboard.type('check_msg\n');
 

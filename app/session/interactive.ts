@@ -286,9 +286,13 @@ export class InteractiveGuest {
     if (!result || vm.crashes.crash || !vm.running) return;
     // insmod's kernel messages printed over the first prompt: the shell draws it again below them
     if (!this.gdbSession?.guestStopped) await redrawPrompt(vm);
+    // a crash (a program the student started at the first prompt) or a Stop while the prompt was redrawn: that status stays
+    const over = (): boolean => this.stopped || !!vm.crashes.crash || !vm.running;
+    if (over()) return;
     if (result.status === 0) {
       await this.gdbSession?.syncModule(vm.agent).catch(() => undefined);
       await this.guestModule?.bootLoaded();
+      if (over()) return;
       this.setStatus({ ...base, phase: 'running', message: `${label} running, kshram.ko loaded`, moduleLoaded: true, ...(this.guestModule ? { module: this.guestModule.info } : {}) });
     } else {
       const why = result.timedOut ? 'it did not return' : result.output.trim() || `exit ${result.status}`;
