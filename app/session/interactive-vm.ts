@@ -103,12 +103,13 @@ export class InteractiveVm {
 
   async stop(): Promise<VmStatus> {
     const guest = this.guest;
+    // a crash stays (the editor's marker, Problems) until the next boot: a Grade or a Stop does not undo it
+    // (read before the stop: the guest's own status says "Stopped" once QEMU has gone)
+    const crash = guest?.status.phase === 'crashed' ? guest.status.crash : undefined;
     this.guest = undefined;
     this.dropRefresher();
     await guest?.stop();
     this.debug.ended();
-    // a crash stays (the editor's marker, Problems) until the next boot: a Grade or a Stop does not undo it
-    const crash = guest?.status.phase === 'crashed' ? guest.status.crash : undefined;
     if (guest) this.setStatus({ ...guest.status, phase: 'stopped', message: crash ? 'Stopped after a kernel crash' : 'Stopped', crash, findings: undefined, error: undefined, moduleLoaded: undefined, module: undefined });
     this.flow.attach(undefined);
     return this.vmStatus;
