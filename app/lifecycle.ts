@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { killAllChildren } from './process.js';
+import { killAllChildren, processAlive } from './process.js';
 
 /**
  * Whatever ends this process — a normal exit, an error, SIGTERM, SIGHUP,
@@ -73,20 +73,11 @@ function sweepStaleScopes(dir: string): void {
   }
   for (const name of names) {
     const pid = Number(new RegExp(`^${SCOPE_PREFIX}(\\d+)-`).exec(name)?.[1]);
-    if (!pid || pid === process.pid || alive(pid)) continue;
+    if (!pid || pid === process.pid || processAlive(pid)) continue;
     try {
       rmSync(join(dir, name), { recursive: true, force: true });
     } catch {
       // someone else's, or already gone
     }
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -137,6 +137,16 @@ export function killGroup(pid: number | undefined): void {
   }
 }
 
+/** True while a process with this pid exists (one of another user's, which we may not signal, counts). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** True when a program can be found on PATH. */
 export async function hasCommand(name: string): Promise<boolean> {
   try {

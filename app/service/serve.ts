@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LabError } from '../errors.js';
+import { processAlive } from '../process.js';
 import { startHttpFront, type HttpFront } from './http.js';
 import { startNcFront, type NcFront } from './nc.js';
 import { parseRedisUrl, redact, type RedisTarget } from './redis.js';
@@ -95,18 +96,9 @@ function lockDataDir(dataDir: string): () => void {
   } catch {
     // no lock
   }
-  if (holder && holder !== process.pid && alive(holder)) {
+  if (holder && holder !== process.pid && processAlive(holder)) {
     throw new LabError('BUSY', `Another kshram-lab serve (pid ${holder}) uses the data folder ${dataDir}.`, 'Stop it first, or give this one another --data folder.');
   }
   writeFileSync(file, `${process.pid}\n`);
   return () => rmSync(file, { force: true });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
