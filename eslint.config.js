@@ -78,6 +78,12 @@ export default tseslint.config(
       ],
     },
   },
+  // renderer/'s two pages share renderer/shared/ and never import each other (ARCHITECTURE.md, "Runtimes")
+  ...[
+    ['renderer/src/**', '^(\\.\\./)+service/', 'The workbench (renderer/src) never imports the service\'s pages; what both show lives in renderer/shared.'],
+    ['renderer/service/**', '^(\\.\\./)+src/', 'The service\'s pages never import the workbench (renderer/src); what both show lives in renderer/shared.'],
+    ['renderer/shared/**', '^(\\.\\./)+(src|service)/', 'renderer/shared is below both pages: it imports neither renderer/src nor renderer/service.'],
+  ].map(([files, regex, message]) => ({ files: [files], rules: { 'no-restricted-imports': ['error', { patterns: [{ regex, message }] }] } })),
   {
     files: ['main/preload/**/*.ts'],
     rules: {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../paths.js';
 
 /** The rules that make the layering; the type-aware rules are `npm run lint`'s job, not this test's. */
-const LAYERING_RULES = new Set(['@typescript-eslint/no-restricted-imports', 'no-restricted-globals', 'local/app-floors']);
+const LAYERING_RULES = new Set(['@typescript-eslint/no-restricted-imports', 'no-restricted-imports', 'no-restricted-globals', 'local/app-floors']);
 // the snippets below are files of no tsconfig: parsed without type information
 const eslint = new ESLint({ cwd: projectRoot, overrideConfig: { languageOptions: { parserOptions: { project: null } } }, ruleFilter: ({ ruleId }) => LAYERING_RULES.has(ruleId) });
 
@@ -20,6 +20,13 @@ describe('the layering rules (ARCHITECTURE.md)', () => {
     expect(await lint('app/x.ts', "import '../renderer/src/App';\n")).toEqual([expect.stringMatching(/app\/ imports only app\/ and packages/), expect.stringMatching(/never imports main\/ or renderer\//)]);
     expect(await lint('app/x.ts', 'export const t = document.title;\n')).toEqual([expect.stringMatching(/no-restricted-globals: .*no DOM/)]);
     expect(await lint('app/x.ts', "import { z } from 'zod';\nexport const s = z.string();\n")).toEqual([]);
+  });
+
+  it('keeps the workbench and the service pages apart, sharing renderer/shared', async () => {
+    expect(await lint('renderer/src/submit/x.tsx', "import { Header } from '../../service/src/common/Header';\nexport const h = Header;\n")).toEqual([expect.stringMatching(/workbench \(renderer\/src\) never imports/)]);
+    expect(await lint('renderer/service/src/ta/x.tsx', "import { App } from '../../../src/App';\nexport const a = App;\n")).toEqual([expect.stringMatching(/pages never import the workbench/)]);
+    expect(await lint('renderer/shared/grade/x.tsx', "import { App } from '../../src/App';\nexport const a = App;\n")).toEqual([expect.stringMatching(/imports neither/)]);
+    expect(await lint('renderer/src/submit/x.tsx', "import { Xterm } from '../../shared/terminal/Xterm';\nimport type { Me } from '../../../app/service/contract';\nexport const x = Xterm;\nexport type M = Me;\n")).toEqual([]);
   });
 
   it('lets the renderer see the engine only through the API types', async () => {
