@@ -117,7 +117,7 @@ describe('a submission reaches no host file, no stdin and no terminal through th
     // a crash on the student's own line is still placed there, quoted
     const oopsReport = entry('oops');
     expect(oopsReport.crash?.yourCode).toMatchObject({ file: 'kshram.c', source: 'memset(slot->buf, 0, KSHRAM_DEFAULT_SIZE);', own: true });
-    expect(oopsReport.items[2]!.summary).toMatch(/^your code: kshram\.c:\d+ `memset\(slot->buf, 0, KSHRAM_DEFAULT_SIZE\);` in kshram_alloc_slots — Kernel Oops/);
+    expect(oopsReport.items[2]!.summary).toMatch(/^your code: kshram\.c:\d+ `memset\(slot->buf, 0, KSHRAM_DEFAULT_SIZE\);` in kshram_alloc_slots, inlined into kshram_init at kshram\.c:\d+ — Kernel Oops/);
     // the folder's and the printk's escapes are shown, not sent
     const escaped = entry('esc\\e]0;X\\aname');
     expect(escaped.items[2]!.status).toBe('fail');
