@@ -45,7 +45,8 @@ export interface ReloadResult {
 export class GuestModule {
   private loadedBuild: GuestBuild | undefined;
   private readyBuild: GuestBuild;
-  private loadId: string | undefined;
+  /** The loaded module's sysfs identity as last read; null: not known (the guest did not answer). */
+  private loadId: string | undefined | null;
   private reloading = false;
   private lastReload: GuestModuleInfo['lastReload'];
   private heldBack: number | undefined;
@@ -141,7 +142,8 @@ export class GuestModule {
   async probe(): Promise<void> {
     if (this.disposed || this.reloading || this.held() || !this.vm.running || !this.vm.agent.ready) return;
     const id = await this.readLoadId();
-    if (id === this.loadId) return;
+    // no answer (the guest stopped at a breakpoint meanwhile, or ended) says nothing about the module
+    if (id === null || id === this.loadId) return;
     this.loadId = id;
     // a new load is of what /lib/kshram/kshram.ko held: the newest build handed over
     this.setLoaded(id ? this.readyBuild : undefined);
@@ -184,9 +186,11 @@ export class GuestModule {
     this.onChange();
   }
 
-  private async readLoadId(): Promise<string | undefined> {
+  /** The loaded module's sysfs identity, undefined when none is loaded, null when the guest did not answer. */
+  private async readLoadId(): Promise<string | undefined | null> {
     const out = await this.vm.agent.run(LOAD_ID_COMMAND, { timeoutMs: TIMEOUTS.probeMs }).catch(() => undefined);
-    const id = out?.output.trim();
-    return id && /^\d+$/.test(id) ? id : undefined;
+    if (!out || out.timedOut || out.status !== 0) return null;
+    const id = out.output.trim();
+    return /^\d+$/.test(id) ? id : undefined;
   }
 }
