@@ -1,8 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { moduleDir } from '../app/paths.js';
-import { e2eFixture, openPage, screenshot, startWebMode, terminalText, waitForTerminal } from './harness.js';
-import { cp } from 'node:fs/promises';
+import { e2eFixture, openPage, screenshot, startWebMode, terminalText, waitForTerminal, copyStudentModule } from './harness.js';
 
 /** A build and a TCG boot take ~10 s, far more on a busy host; these are the give-up points. */
 const BOOT_MS = 120_000;
@@ -18,7 +16,7 @@ describe('the console keys a terminal user expects, in Chromium over web mode on
 
   it('Ctrl+C ends the guest\'s program (sleep, a loop over /proc/kshram), Ctrl+Z stops it; the VM runs on', { timeout: 420_000 }, async () => {
     const dir = join(fx.tmp, 'lab05');
-    await cp(moduleDir, dir, { recursive: true, filter: (src) => !src.includes('/checks') && !src.includes('/hello') });
+    await copyStudentModule(dir);
     fx.web = await startWebMode([dir]);
     const { page, errors } = await openPage(fx.browser, fx.web.url);
     await page.locator('[data-testid=editor] .view-lines').getByText('SPDX-License-Identifier').waitFor({ timeout: UI_MS });

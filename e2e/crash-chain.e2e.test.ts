@@ -1,10 +1,9 @@
-import { cp, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { moduleDir } from '../app/paths.js';
 import { editorLines, orScreenshot } from './clangd-ui.js';
-import { e2eFixture, openPage, screenshot, startWebMode, waitForTerminal } from './harness.js';
+import { e2eFixture, openPage, screenshot, startWebMode, waitForTerminal, copyStudentModule } from './harness.js';
 
 const BOOT_MS = 120_000;
 const GRADE_MS = 240_000;
@@ -41,7 +40,7 @@ describe('a crash in an inlined helper, in Chromium over web mode on a real QEMU
 
   it('names both lines with links and markers, keeps the boot\'s crash beside the grade\'s, links the evidence, and counts one clock', { timeout: 600_000 }, async () => {
     const dir = join(fx.tmp, 'lab05');
-    await cp(moduleDir, dir, { recursive: true, filter: (src) => !src.includes('/checks') && !src.includes('/hello') });
+    await copyStudentModule(dir);
     const reference = await readFile(join(dir, 'kshram.c'), 'utf8');
     const source = reference.replace('return kshram_get_size(slot);', 'return kshram_get_size(NULL);');
     expect(source).not.toBe(reference);

@@ -2,12 +2,12 @@
  * What the end-to-end tests stand on: `kshram-lab web` started as a user
  * would start it, and Debian's Chromium driven by playwright-core.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
-import { projectRoot } from '../app/paths.js';
+import { moduleDir, projectRoot } from '../app/paths.js';
 import { spawnOwned } from '../test/owned.js';
 import { until } from '../test/until.js';
 
@@ -154,4 +154,13 @@ export function e2eFixture(tmpPrefix: string): E2eFixture {
     for (const end of ended) if (end.status === 'rejected') throw end.reason;
   });
   return fixture;
+}
+
+/**
+ * The reference module copied to `dir` as a student's folder holds it:
+ * the sources only, without the repository's checks/ and hello/.
+ */
+export async function copyStudentModule(dir: string): Promise<string> {
+  await cp(moduleDir, dir, { recursive: true, filter: (src) => !src.includes('/checks') && !src.includes('/hello') });
+  return dir;
 }

@@ -1,10 +1,8 @@
-import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { moduleDir } from '../app/paths.js';
 import { BUILD_MS, UI_MS, editorLines } from './clangd-ui.js';
-import { e2eFixture, openPage, screenshot, startWebMode } from './harness.js';
+import { e2eFixture, openPage, screenshot, startWebMode, copyStudentModule } from './harness.js';
 
 /** As much of the page's DOM as these checks read (the e2e code compiles without the DOM's types). */
 interface PageElement {
@@ -35,7 +33,7 @@ describe('the workbench by keyboard only, in Chromium over web mode', () => {
 
   it('has shortcuts (in tooltips and a help page), a way out of the editor and the terminal, F6 between parts, a focus ring, and codicons', { timeout: 240_000 }, async () => {
     const dir = join(fx.tmp, 'lab05');
-    await cp(moduleDir, dir, { recursive: true, filter: (src) => !src.includes('/checks') && !src.includes('/hello') });
+    await copyStudentModule(dir);
     fx.web = await startWebMode([dir]);
     const { page, errors } = await openPage(fx.browser, fx.web.url);
     await editorLines(page).getByText('SPDX-License-Identifier').waitFor({ timeout: UI_MS });

@@ -1,10 +1,9 @@
-import { cp, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { moduleDir } from '../app/paths.js';
 import { CLANGD_MS, completeKzal, editorLines, typeAtEnd } from './clangd-ui.js';
-import { e2eFixture, openPage, screenshot, startWebMode, terminalText, waitForTerminal } from './harness.js';
+import { e2eFixture, openPage, screenshot, startWebMode, terminalText, waitForTerminal, copyStudentModule } from './harness.js';
 
 /** A build and a TCG boot take ~10 s, far more on a busy host; these are the give-up points. */
 const BOOT_MS = 120_000;
@@ -28,7 +27,7 @@ describe('a rebuild reaches the running guest, in Chromium over web mode on a re
 
   it('boots to a clean prompt, says which build is loaded, hands a new build to the guest, reloads it in one click, follows typed loads, and a page reload keeps the console and clangd', { timeout: 600_000 }, async () => {
     const dir = join(fx.tmp, 'lab05');
-    await cp(moduleDir, dir, { recursive: true, filter: (src) => !src.includes('/checks') && !src.includes('/hello') });
+    await copyStudentModule(dir);
     fx.web = await startWebMode([dir]);
     const { page, errors } = await openPage(fx.browser, fx.web.url);
     await editorLines(page).getByText('SPDX-License-Identifier').waitFor({ timeout: UI_MS });

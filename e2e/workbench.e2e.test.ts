@@ -1,8 +1,8 @@
-import { cp, mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { moduleDir } from '../app/paths.js';
-import { e2eFixture, openPage, screenshot, startWebMode, terminalText, waitForMidGrade, waitForTerminal } from './harness.js';
+import { e2eFixture, openPage, screenshot, startWebMode, terminalText, waitForMidGrade, waitForTerminal, copyStudentModule } from './harness.js';
 
 /** Builds take ~2 s, a TCG boot ~5 s, a grade ~10 s; these are the give-up points. */
 const BUILD_MS = 60_000;
@@ -131,7 +131,7 @@ describe('the workbench in Chromium, over web mode, on a real QEMU boot', () => 
 
   it('says plainly when there is no kit and no QEMU, with the commands that fix it', { timeout: 120_000 }, async () => {
     const dir = join(fx.tmp, 'bare');
-    await cp(moduleDir, dir, { recursive: true, filter: (src) => !src.includes('/checks') && !src.includes('/hello') });
+    await copyStudentModule(dir);
     const empty = await mkdtemp(join(fx.tmp, 'empty-cache-'));
     fx.web = await startWebMode([dir], { KSHRAM_LAB_CACHE: empty, KSHRAM_LAB_QEMU: join(empty, 'no-such-qemu') });
     const { page, errors } = await openPage(fx.browser, fx.web.url);
