@@ -8,7 +8,7 @@ import type { Kit } from '../kit/kit.js';
 import { cacheDir } from '../paths.js';
 import { compatDisabled, finishCompat, prepareCompat, type CompatReport, type KernelVersion } from './compat.js';
 import { charColumns, GCC_BYTE_COLUMNS, parseDiagnostics, type Diagnostic } from './diagnostics.js';
-import { keepModObject, loadRecipe, modObjectsDir, readRecipe, recipeKey, recipeScript, saveRecipe } from './replay.js';
+import { keepModObject, loadRecipe, modObjectsDir, readRecipe, recipeKey, recipeScript, replaySummary, saveRecipe } from './replay.js';
 import { refusedPaths } from './sandbox.js';
 import type { RunResult } from '../process.js';
 import type { Toolchain } from './toolchain.js';
@@ -83,7 +83,7 @@ export async function buildModule(source: ModuleSource, options: ModuleBuildOpti
   const koPath = join(buildDir, `${source.name}.ko`);
   const key = options.replay === false ? undefined : await recipeKey({ kit: options.kit, toolchain: options.toolchain, name: source.name, buildDir, kcflags, mounts, kbuild, sources });
   const recipe = key === undefined ? undefined : await loadRecipe(key);
-  let result = recipe === undefined || key === undefined ? undefined : await replay(recipe, key, buildDir, koPath, options, mounts);
+  let result = recipe === undefined || key === undefined ? undefined : await replay(recipe, key, buildDir, source.name, options, mounts);
   const replayed = result !== undefined;
   if (result === undefined) {
     const command = ['make', '-C', options.kit.buildDirPath, `M=${buildDir}`, 'modules'];
@@ -114,22 +114,41 @@ export async function buildModule(source: ModuleSource, options: ModuleBuildOpti
 
 /**
  * Runs a recipe's commands in the build sandbox, from the kit's build
- * directory as make does. Its result when the module was made; otherwise
- * undefined, with whatever it left removed, so kbuild starts as on a
- * fresh copy (a compile error is then reported by kbuild itself).
+ * directory as make does. Its result when the module was made, its output
+ * kbuild-like lines (the recipe echoes them) and a last one saying it was
+ * a replay; otherwise undefined, with whatever it left removed, so kbuild
+ * starts as on a fresh copy (a compile error is then reported by kbuild
+ * itself, and its log is kbuild's alone).
  */
-async function replay(recipe: string, key: string, buildDir: string, koPath: string, options: ModuleBuildOptions, mounts: string[]): Promise<RunResult | undefined> {
+async function replay(recipe: string, key: string, buildDir: string, name: string, options: ModuleBuildOptions, mounts: string[]): Promise<RunResult | undefined> {
   const modObjects = modObjectsDir(key);
   const script = recipeScript(recipe, buildDir, modObjects);
   if (script === undefined) return undefined;
   await mkdir(modObjects, { recursive: true });
   const before = new Set(await readdir(buildDir));
+  const started = Date.now();
   const result = await options.toolchain.exec(['sh', '-c', script], { cwd: options.kit.buildDirPath, mounts: [...mounts, modObjects], writable: [buildDir], timeoutMs: MODULE_BUILD_TIMEOUT_MS });
-  if (result.code === 0 && !result.timedOut && existsSync(koPath)) return result;
+  if (result.code === 0 && !result.timedOut && existsSync(join(buildDir, `${name}.ko`))) {
+    // gcc writes the dependency file of what it compiles: without it, the kept object was copied
+    const reused = !existsSync(join(buildDir, `.${name}.mod.o.d`));
+    const output = result.output.endsWith('\n') || result.output === '' ? result.output : `${result.output}\n`;
+    return { ...result, output: `${output}${replaySummary(name, Date.now() - started, reused)}\n` };
+  }
   for (const name of await readdir(buildDir)) {
     if (!before.has(name)) await rm(join(buildDir, name), { recursive: true, force: true });
   }
   return undefined;
+}
+
+/** kbuild's short output (`  CC [M]  DIR/kshram.o`), and a replay's last line. */
+const STEP_LINE = /^ {2}[A-Z][A-Z0-9_]*(?: \[M\])? +\S|^Replayed kbuild's recorded commands/;
+
+/**
+ * The lines of a build's log that say what it did, without the compiler's
+ * messages (shown as diagnostics) or make's chatter: what the CLI prints.
+ */
+export function buildSteps(log: string): string[] {
+  return log.split('\n').filter((line) => STEP_LINE.test(line));
 }
 
 /**

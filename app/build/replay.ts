@@ -20,6 +20,10 @@ import type { Toolchain } from './toolchain.js';
 
 /** The targets kbuild makes for obj-m := NAME.o, in the order it makes them. */
 const TARGETS = (name: string): string[] => [`${name}.o`, `${name}.mod`, 'modules.order', 'Module.symvers', `${name}.mod.o`, `${name}.ko`];
+/** kbuild's short output for a target (its quiet_cmd_*), printed before the command as make does; none for the silent ones. */
+const QUIET_TAGS = (name: string): Record<string, string> => ({ [`${name}.o`]: 'CC [M] ', 'Module.symvers': 'MODPOST', [`${name}.mod.o`]: 'CC [M] ', [`${name}.ko`]: 'LD [M] ' });
+/** A module name the recipe can echo unquoted; kbuild's own names are no wilder. */
+const SAFE_NAME = /^[A-Za-z0-9_-]+$/;
 /** Stands for the build directory in a stored recipe (each build has its own). */
 const BUILD_DIR_MARK = '@KSHRAM_BUILD_DIR@';
 /** Stands for the folder of kept NAME.mod.o objects (modObjectsDir). */
@@ -27,7 +31,7 @@ const MOD_OBJECTS_MARK = '@KSHRAM_MOD_OBJECTS@';
 /** A build directory the recipe can name unquoted, as kbuild does. */
 const SHELL_SAFE_PATH = /^\/[A-Za-z0-9_./+-]+$/;
 /** Bump when the recipe's format or what it holds changes. */
-const RECIPE_VERSION = '3';
+const RECIPE_VERSION = '4';
 
 /** Where recipes are kept, one file per key. */
 export const recipeCacheDir = (): string => join(cacheDir(), 'rebuild');
@@ -72,7 +76,7 @@ export async function recipeKey(input: RecipeKeyInput): Promise<string | undefin
  * headers the source included, whose names the source chooses.
  */
 export async function readRecipe(buildDir: string, name: string): Promise<string | undefined> {
-  if (!SHELL_SAFE_PATH.test(buildDir)) return undefined;
+  if (!SHELL_SAFE_PATH.test(buildDir) || !SAFE_NAME.test(name)) return undefined;
   const steps: string[] = [];
   for (const target of TARGETS(name)) {
     const text = await readFile(join(buildDir, `.${target}.cmd`), 'utf8').catch(() => undefined);
@@ -82,12 +86,28 @@ export async function readRecipe(buildDir: string, name: string): Promise<string
     // make's escapes in .cmd files: $ as $$, # as $(pound)
     const command = first.replace(prefix, '').replaceAll('$(pound)', '#').replaceAll('$$', '$');
     if (command.includes(BUILD_DIR_MARK) || command.includes(MOD_OBJECTS_MARK)) return undefined;
-    const step = command.split(buildDir).join(BUILD_DIR_MARK);
+    const step = `${quietLine(name, target)}${command.split(buildDir).join(BUILD_DIR_MARK)}`;
     steps.push(target === `${name}.mod.o` ? reusedModObjectStep(name, step) : step);
     if (target === `${name}.o`) steps.push(symbolVersionsStep(name));
   }
   // as make runs each: sh -c 'set -e; COMMAND'
   return `${steps.map((step) => `(set -e; ${step})`).join(' &&\n')}\n`;
+}
+
+/**
+ * The line kbuild's short output shows for a target (`  CC [M]  DIR/NAME.o`),
+ * so a replayed build's log reads like kbuild's and a compiler warning
+ * follows the line of the step that gave it.
+ */
+function quietLine(name: string, target: string): string {
+  const tag = QUIET_TAGS(name)[target];
+  return tag === undefined ? '' : `echo '  ${tag} ${BUILD_DIR_MARK}/${target}'; `;
+}
+
+/** The line a replayed build's log ends with: what ran instead of kbuild, and how long it took. */
+export function replaySummary(name: string, elapsedMs: number, reusedModObject: boolean): string {
+  const reused = reusedModObject ? `, reused ${name}.mod.o (${name}.mod.c unchanged)` : '';
+  return `Replayed kbuild's recorded commands${reused} in ${(elapsedMs / 1000).toFixed(1)} s`;
 }
 
 /**

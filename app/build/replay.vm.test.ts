@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gradeSubmission } from '../grade/runner.js';
 import { loadKit, type Kit } from '../kit/kit.js';
-import { moduleDir } from '../paths.js';
+import { runOwned } from '../../test/owned.js';
+import { moduleDir, projectRoot } from '../paths.js';
 import { run } from '../process.js';
-import { buildModule, type ModuleBuildResult } from './module.js';
+import { buildModule, buildSteps, type ModuleBuildResult } from './module.js';
 import { NativeToolchain } from './toolchain.js';
 
 /** The sections whose bytes must not depend on how the module was built (debug info names the build folder). */
@@ -72,6 +73,9 @@ async function modinfo(ko: string): Promise<string> {
   return result.output.split('\n').filter((line) => !line.startsWith('filename:')).join('\n');
 }
 
+/** A replay's last line in the log (module.ts), the time in seconds. */
+const REPLAY_SUMMARY = /^Replayed kbuild's recorded commands(, reused kshram\.mod\.o \(kshram\.mod\.c unchanged\))? in \d+\.\d s$/;
+
 const located = (r: ModuleBuildResult) => r.diagnostics.map(({ file, line, column, severity, message }) => ({ file, line, column, severity, message }));
 
 describe('a rebuild replays the commands kbuild recorded', () => {
@@ -97,6 +101,13 @@ describe('a rebuild replays the commands kbuild recorded', () => {
     expect(existsSync(join(replayed.buildDir, '.kshram.mod.o.d'))).toBe(false);
     expect(kbuilt.replayed).toBe(false);
     expect(readdirSync(join(cache, 'rebuild', kept!))).toHaveLength(1);
+    // its log shows what ran as kbuild's short output does, kshram.mod.o copied rather than compiled
+    const dir = replayed.buildDir;
+    expect(buildSteps(replayed.log).slice(0, -1)).toEqual([`  CC [M]  ${dir}/kshram.o`, `  MODPOST ${dir}/Module.symvers`, `  LD [M]  ${dir}/kshram.ko`]);
+    expect(buildSteps(replayed.log).at(-1)).toMatch(REPLAY_SUMMARY);
+    expect(buildSteps(replayed.log).at(-1)).toContain('reused kshram.mod.o');
+    expect(buildSteps(kbuilt.log)).toContain(`  CC [M]  ${kbuilt.buildDir}/kshram.o`);
+    expect(buildSteps(kbuilt.log).join('\n')).not.toContain('Replayed');
     const [a, b] = [replayed.koPath!, kbuilt.koPath!];
     expect(await sectionTable(a)).toBe(await sectionTable(b));
     expect(await modinfo(a)).toBe(await modinfo(b));
@@ -116,6 +127,13 @@ describe('a rebuild replays the commands kbuild recorded', () => {
     expect(replayed.replayed).toBe(true);
     expect(located(replayed).length).toBeGreaterThan(0);
     expect(located(replayed)).toEqual(located(kbuilt));
+    // the compiler's own text is in the log too, after the step that gave it, as in kbuild's
+    const log = replayed.log.split('\n');
+    const compile = log.indexOf(`  CC [M]  ${replayed.buildDir}/kshram.o`);
+    const warning = log.findIndex((line) => line.includes("warning: unused variable 'unused'"));
+    expect(compile, replayed.log).toBeGreaterThanOrEqual(0);
+    expect(warning, replayed.log).toBeGreaterThan(compile);
+    expect(log.filter(Boolean).at(-1)).toMatch(REPLAY_SUMMARY);
   }, 120_000);
 
   it('leaves a failing build to kbuild, with its diagnostics', async () => {
@@ -124,6 +142,9 @@ describe('a rebuild replays the commands kbuild recorded', () => {
     const kbuilt = await build(dir, false);
     expect(replayed.ok).toBe(false);
     expect(replayed.replayed).toBe(false);
+    // kbuild's log alone: nothing of the replay that was given up
+    expect(replayed.log).not.toContain('Replayed');
+    expect(replayed.log).toContain(`  CC [M]  ${replayed.buildDir}/kshram.o`);
     expect(located(replayed)).toEqual(located(kbuilt));
     expect(located(replayed).some((d) => d.severity === 'error' && d.message.includes('undeclared_name'))).toBe(true);
   }, 120_000);
@@ -146,5 +167,21 @@ describe('a rebuild replays the commands kbuild recorded', () => {
     } finally {
       restoreCache();
     }
+  }, 120_000);
+});
+
+describe('kshram-lab build', () => {
+  it("prints a replayed rebuild's steps as it prints kbuild's", async () => {
+    const dir = await workspace('cli', '\nint kshram_cli_marker = 7;\n');
+    const cli = () => runOwned(process.execPath, [join(projectRoot, 'bin', 'kshram-lab.js'), 'build', dir, '--toolchain', 'native', '-o', join(work, 'cli.ko')], { env: { ...process.env, NO_COLOR: '1' } });
+    const first = await cli();
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/^ {2}CC \[M\] {2}\S+\/kshram\.o$/m);
+    // the same build again: the first left a recipe for it in the user's cache
+    const second = await cli();
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toMatch(/^ {2}CC \[M\] {2}\S+\/kshram\.o$/m);
+    expect(second.stderr).toMatch(/^ {2}LD \[M\] {2}\S+\/kshram\.ko$/m);
+    expect(second.stderr.split('\n')).toContainEqual(expect.stringMatching(REPLAY_SUMMARY));
   }, 120_000);
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pc from 'picocolors';
 import { formatDiagnostic } from '../build/diagnostics.js';
-import { buildModule } from '../build/module.js';
+import { buildModule, buildSteps } from '../build/module.js';
 import { selectToolchain } from '../build/select.js';
 import { LabError } from '../errors.js';
 import { DEFAULT_KIT, loadKit } from '../kit/kit.js';
@@ -33,6 +33,7 @@ export function buildCommand(): Command {
         const kit = await loadKit(flags.kit ?? DEFAULT_KIT);
         const toolchain = await selectToolchain(kit, flags.toolchain);
         const result = await buildModule({ dir: resolve(dir), name: 'kshram', fallbackHeaders: [join(moduleDir, 'kshram.h')] }, { kit, toolchain, compat: flags.compat, workDir: join(workDir, 'kshram') });
+        for (const step of buildSteps(result.log)) process.stderr.write(pc.dim(`${step}\n`));
         for (const note of result.compat.notes) process.stderr.write(pc.dim(`note: ${note}\n`));
         for (const diagnostic of result.diagnostics) process.stderr.write(`${formatDiagnostic(diagnostic)}\n`);
         if (!result.ok || !result.koPath) {
