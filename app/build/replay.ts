@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Kit } from '../kit/kit.js';
 import { cacheDir } from '../paths.js';
+import { pruneRecipes } from './recipe-prune.js';
 import type { Toolchain } from './toolchain.js';
 
 /**
@@ -161,11 +162,19 @@ export function recipeScript(recipe: string, buildDir: string, modObjects: strin
   return recipe.split(BUILD_DIR_MARK).join(buildDir).split(MOD_OBJECTS_MARK).join(modObjects);
 }
 
+/** The recipe of a key, marked as used now: pruneRecipes keeps the most recently used. */
 export async function loadRecipe(key: string): Promise<string | undefined> {
-  return readFile(join(recipeCacheDir(), `${key}.sh`), 'utf8').catch(() => undefined);
+  const path = join(recipeCacheDir(), `${key}.sh`);
+  const recipe = await readFile(path, 'utf8').catch(() => undefined);
+  if (recipe !== undefined) {
+    const now = new Date();
+    // pruned meanwhile: this build still has the text it read
+    await utimes(path, now, now).catch(() => undefined);
+  }
+  return recipe;
 }
 
-/** Keeps a recipe; written whole (rename) so a reader never sees half of one. */
+/** Keeps a recipe, written whole (rename) so a reader never sees half of one; prunes the old ones. */
 export async function saveRecipe(key: string, recipe: string): Promise<void> {
   const dir = recipeCacheDir();
   await mkdir(dir, { recursive: true });
@@ -176,6 +185,7 @@ export async function saveRecipe(key: string, recipe: string): Promise<void> {
   } finally {
     await rm(staging, { force: true });
   }
+  await pruneRecipes(dir);
 }
 
 function escapeRegExp(text: string): string {
