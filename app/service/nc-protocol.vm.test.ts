@@ -41,8 +41,9 @@ describe('the nc front speaks the course protocol', () => {
     expect(run.md5Line).toBe(`Received ${reference.length} bytes, md5 ${md5Of(reference)}`);
     // every line the server sent ends in \r\n: no bare \n anywhere
     expect(run.transcript.replace(/\r\n/g, '')).not.toContain('\n');
-    // the guest's console streamed before the verdict
-    expect(run.transcript).toMatch(/item 3: Load kshram\.ko/);
+    // the guest's console streamed before the verdict, the grader's lines among it, as plain text
+    expect(run.transcript).toMatch(/\r\n── grader: item 3: Load kshram\.ko: \/dev\/kshram0\.\.7 appear ──\r\n/);
+    expect(run.transcript).not.toContain('\x1b');
     for (let id = 1; id <= 8; id++) expect(run.transcript).toMatch(new RegExp(`\\[PASS\\] ${id}\\. `));
     expect(lines.filter(Boolean).at(-1)).toMatch(/^Score: 100\/100 \(Linux 6\.1\.\S+, debian-6\.1; graded in \d+\.\d s\)$/);
     expect(run.closed).toBe(true);
@@ -61,6 +62,8 @@ describe('the nc front speaks the course protocol', () => {
     expect(run.transcript).toMatch(new RegExp(`\\[FAIL\\] 3\\. Load kshram\\.ko: /dev/kshram0\\.\\.7 appear 0/10 - your code: kshram\\.c:${crashLine} in kshram_alloc_slots, inlined into kshram_init at kshram\\.c:\\d+ — Kernel Oops in kshram_init\\+0x`));
     expect(run.transcript).toMatch(/\[ -- \] 8\. /);
     expect(run.transcript.trimEnd().split('\r\n').at(-1)).toMatch(/^Score: 20\/100 /);
+    // the console around the Oops as plain text too
+    expect(run.transcript).not.toContain('\x1b');
     const stored = await eventually('the dropped client\'s grade', () => service.store().view(id)?.state === 'graded' && service.store().view(id), GRADE_MS);
     expect(stored).toMatchObject({ total: 20, firstFailure: { id: 3 } });
   }, GRADE_MS);

@@ -6,6 +6,7 @@ import { decodeBase64Strictly } from './base64.js';
 import type { GradeItemJson, GradeReportJson, LiveEvent, Me, ServiceError, SubmissionView } from './contract.js';
 import { MAX_UPLOAD_BYTES } from './contract.js';
 import { newChallenge, solves, type PowChallenge } from './pow.js';
+import { PlainTextStream, plainText } from './plain-text.js';
 import type { CourseService } from './service.js';
 import { tooLarge } from './upload.js';
 
@@ -21,9 +22,10 @@ import { tooLarge } from './upload.js';
  *           (the guest's console and the checklist) and a last line with the score as N/100
  *
  * Every line the server sends ends in \r\n (QEMU's console does, and the
- * course's script reads with r.newline = b'\r\n'). An nc submission
- * belongs to the client's address ("nc-10.0.0.7") unless its first upload
- * line is `token T` with a token from `kshram-lab token add`.
+ * course's script reads with r.newline = b'\r\n'), and all of it is plain
+ * text: no escape sequences, no control characters (plain-text.ts). An
+ * nc submission belongs to the client's address ("nc-10.0.0.7") unless its
+ * first upload line is `token T` with a token from `kshram-lab token add`.
  */
 
 export const CRLF = '\r\n';
@@ -102,6 +104,8 @@ class NcSession {
   private lineLimit = MAX_POW_LINE_CHARS;
   private watch: Disposable | undefined;
   private lastConsoleChar = '\n';
+  /** The guest's console without its escapes; a sequence cut between two events waits for its end. */
+  private readonly plainConsole = new PlainTextStream();
 
   constructor(
     private readonly service: CourseService,
@@ -118,8 +122,9 @@ class NcSession {
     });
   }
 
+  /** Everything leaves through here, as plain text (also a stage's detail or a refusal quoting the upload). */
   private send(text: string): void {
-    if (!this.closed) this.socket.write(text);
+    if (!this.closed) this.socket.write(plainText(text));
   }
 
   private line(text = ''): void {
@@ -322,8 +327,13 @@ class NcSession {
     }
   }
 
-  /** The guest's console as it printed it, with every line ending in \r\n. */
-  private console(text: string): void {
+  /** The guest's console as it printed it, less its escapes, with every line ending in \r\n. */
+  private console(raw: string): void {
+    this.consoleText(this.plainConsole.push(raw));
+  }
+
+  private consoleText(text: string): void {
+    if (!text) return;
     let out = '';
     for (const char of text) {
       out += char === '\n' && this.lastConsoleChar !== '\r' ? CRLF : char;
@@ -334,6 +344,7 @@ class NcSession {
 
   /** A line of the grader's own, on a line of its own even when the console was mid-line. */
   private grader(text: string): void {
+    this.consoleText(this.plainConsole.flush());
     if (this.lastConsoleChar !== '\n') this.send(CRLF);
     this.lastConsoleChar = '\n';
     this.line(`[kshram-lab] ${text}`);
@@ -341,6 +352,7 @@ class NcSession {
 
   private summary(result: GradeReportJson | undefined, error: ServiceError | undefined): void {
     if (!result) return this.refuse(error ?? { code: 'INTERNAL', message: 'the grade ended without a result' });
+    this.consoleText(this.plainConsole.flush());
     if (this.lastConsoleChar !== '\n') this.send(CRLF);
     this.line('');
     this.line('==== checklist ====');
