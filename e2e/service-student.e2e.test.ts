@@ -3,8 +3,11 @@
  * `kshram-lab serve` (private Redis, one worker, QEMU): sign in, upload
  * the reference by keyboard, wait in the queue and see 100/100 live, drop a crashing module
  * and see its item and line, the history with both, compare, the
- * permanent link, the refusals, sign out. At 1024×768, no console errors
- * but the refusals the test asks for, the token never in a URL.
+ * permanent link, the refusals (which take the earlier result off the
+ * page), sign out. At 1024×768, no console errors but the refusals the
+ * test asks for, the token never in a URL. The serve runs with the
+ * service's own rate limit, so the screenshots (docs/service-student.png
+ * is the mid-run one) say what a real deployment says.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -14,6 +17,7 @@ import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kitsDir, projectRoot } from '../app/paths.js';
+import { DEFAULT_RATE_LIMIT } from '../app/service/service.js';
 import { e2eFixture, screenshot, waitForMidGrade } from './harness.js';
 import { attributes, crashingSource, expectNoHorizontalScroll, referenceSource, GRADE_MS, screenshotBothSizes, signIn, SMALL_SCREEN, startServe, watchConsole, type ServeProcess } from './service-harness.js';
 
@@ -25,8 +29,8 @@ const run = promisify(execFile);
 const UI_MS = 20_000;
 /** Chromium logs a refused request as a console error; only the refusals this test asks for may appear. */
 const ASKED_REFUSAL = /Failed to load resource: the server responded with a status of (401|422|429)/;
-/** Submissions a student may make in an hour here: alice's two, a third, and the fourth refused. */
-const RATE_LIMIT = 3;
+/** The service's own limit (20 an hour), as a deployment has it: alice's two, 18 more, and the next refused. */
+const RATE_LIMIT = DEFAULT_RATE_LIMIT.submissions;
 
 interface PageDocument {
   querySelector(selector: string): { textContent: string | null; getAttribute(name: string): string | null } | null;
@@ -45,6 +49,14 @@ async function waitForResult(page: Page): Promise<string> {
     { timeout: GRADE_MS },
   );
   return (await page.textContent('[data-testid=grade-total]')) ?? '';
+}
+
+/** After a refusal: no run on the page to be read as the refused file's, the history one click away. */
+async function expectNoResultShown(page: Page): Promise<void> {
+  await page.waitForSelector('[data-testid=welcome]', { timeout: UI_MS });
+  expect(new URL(page.url()).pathname).toBe('/');
+  for (const part of ['submission-head', 'grade-total', 'check-item', 'crash', 'console']) expect(await page.locator(`[data-testid=${part}]`).count(), part).toBe(0);
+  expect(await page.textContent('[data-testid=refused-note]')).toContain('Nothing was graded for the refused file');
 }
 
 /** Presses Tab until `selector` has the focus (a keyboard user's way there), at most `max` times. */
@@ -68,7 +80,7 @@ describe('the student page on a real kshram-lab serve', () => {
   const submissions: string[] = [];
 
   beforeAll(async () => {
-    serve = await startServe(join(fixture.tmp, 'data'), [], { KSHRAM_LAB_RATE_LIMIT: `${RATE_LIMIT}/3600` });
+    serve = await startServe(join(fixture.tmp, 'data'));
     alice = await serve.token('alice');
     bob = await serve.token('bob');
     page = await fixture.browser.newPage({ viewport: SMALL_SCREEN });
@@ -109,8 +121,9 @@ describe('the student page on a real kshram-lab serve', () => {
 
     await page.waitForURL(/\/s\/[a-z0-9]{16}$/, { timeout: UI_MS });
     submissions.push(page.url().split('/').pop()!);
-    await page.waitForSelector('[data-testid=submission-head] .file-name', { timeout: UI_MS });
-    expect(await page.textContent('[data-testid=submission-head]')).toContain('kshram.c');
+    // the head shows … until the submission's view arrives
+    await page.locator('[data-testid=submission-head] .file-name', { hasText: 'kshram.c' }).waitFor({ timeout: UI_MS });
+    expect(await page.textContent('[data-testid=drop-zone]')).toContain(`${RATE_LIMIT} submissions per 60 min`);
     expect(await page.textContent('[data-testid=queue-position]', { timeout: UI_MS })).toMatch(/^waiting in the queue: (next in line|1 submission ahead of yours)$/);
 
     await waitForMidGrade(page, 3, GRADE_MS);
@@ -167,15 +180,23 @@ describe('the student page on a real kshram-lab serve', () => {
     expect(await page.getAttribute('[data-testid=permalink]', 'href')).toBe(`${serve.url}/s/${submissions[0]}`);
   });
 
-  it('refuses what it cannot grade in words, with what to do', async () => {
+  it('refuses what it cannot grade in words, with what to do, and shows no earlier result as its own', async () => {
+    // the first submission's 100/100 is on the page (its permanent link, above)
     await page.setInputFiles('[data-testid=file-input]', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('my notes') });
     const error = page.locator('[data-testid=upload-error]');
     expect(await error.textContent({ timeout: UI_MS })).toContain('“notes.txt” is not something the grader can take.');
     expect(await error.textContent()).toContain('Upload your kshram.ko');
+    await expectNoResultShown(page);
 
+    // refused by the service this time, after the earlier result was opened again from the history
+    const rows = page.locator('[data-testid=history-row]');
+    await rows.nth(1).locator('a').click();
+    expect(await waitForResult(page)).toBe('100/100');
     await page.setInputFiles('[data-testid=file-input]', { name: 'kshram.ko', mimeType: 'application/octet-stream', buffer: randomBytes(4096) });
     await page.waitForSelector('[data-testid=upload-error][data-code=MODULE_INVALID]', { timeout: UI_MS });
     expect(await error.textContent()).toContain('This file is not a kernel module');
+    await expectNoResultShown(page);
+    await screenshot(page, 'service-student-refused');
 
     await page.setInputFiles('[data-testid=file-input]', { name: 'kshram.tar.gz', mimeType: 'application/gzip', buffer: randomBytes(4096) });
     await page.waitForSelector('[data-testid=upload-error][data-code=SUBMISSION_INVALID]', { timeout: UI_MS });
@@ -186,7 +207,8 @@ describe('the student page on a real kshram-lab serve', () => {
     await page.waitForSelector('[data-testid=upload-error][data-code=TOO_LARGE]', { timeout: UI_MS });
     expect(await error.textContent()).toContain('The file is too large');
     expect(await error.textContent()).toContain('at most 8.0 MiB');
-    expect(await page.locator('[data-testid=history-row]').count()).toBe(2);
+    await expectNoResultShown(page);
+    expect(await rows.count()).toBe(2);
   });
 
   it.skipIf(!existsSync(join(kitsDir(), OTHER_KIT)))('says which kernel a .ko was built for when it is not the one graded on', async () => {
@@ -199,18 +221,24 @@ describe('the student page on a real kshram-lab serve', () => {
     expect(text).toContain('This kshram.ko was built for another kernel');
     expect(text).toMatch(/6\.12\./);
     expect(text).toMatch(/6\.1\.0-/);
+    await expectNoResultShown(page);
     await screenshot(page, 'service-student-wrong-kernel');
   });
 
   it('says when a student who submitted too often may submit again', async () => {
-    // the third of RATE_LIMIT is accepted (and graded meanwhile), the fourth refused
-    await serve.api(alice).submit(new Blob([`${await referenceSource()}\n/* third */\n`]), 'kshram.c');
-    await page.setInputFiles('[data-testid=file-input]', { name: 'kshram.c', mimeType: 'text/x-csrc', buffer: Buffer.from(`${await referenceSource()}\n/* fourth */\n`) });
+    // alice's two and these up to RATE_LIMIT are accepted (each a new file: the same one again is followed, not counted); the next is refused
+    const source = await referenceSource();
+    for (let n = 3; n <= RATE_LIMIT; n++) await serve.api(alice).submit(new Blob([`${source}\n/* submission ${n} */\n`]), 'kshram.c');
+    await page.setInputFiles('[data-testid=file-input]', { name: 'kshram.c', mimeType: 'text/x-csrc', buffer: Buffer.from(`${source}\n/* one too many */\n`) });
     const error = page.locator('[data-testid=upload-error][data-code=RATE_LIMITED]');
     await error.waitFor({ timeout: UI_MS });
     const text = (await error.textContent()) ?? '';
     expect(text).toContain('Too many submissions in a short time');
+    expect(text).toContain(`the limit is ${RATE_LIMIT}`);
     expect(text).toMatch(/Your next submission is accepted in \d/);
+    await expectNoResultShown(page);
+    // the history below counts what the refusal counted, also the ones sent from elsewhere
+    await page.waitForFunction((n) => (globalThis as unknown as { document: PageDocument }).document.querySelectorAll('[data-testid=history-row]').length === n, RATE_LIMIT, { timeout: UI_MS });
     await screenshot(page, 'service-student-rate-limited');
   });
 

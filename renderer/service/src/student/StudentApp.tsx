@@ -35,6 +35,15 @@ export function StudentApp({ client, me, info, live, liveStatus, signOut }: Sign
     if (state) refreshHistory();
   }, [state, position, refreshHistory]);
 
+  // a refused upload has no result: the one shown before would read as its result, so it goes
+  // (it stays one click away in the history below, fetched anew: a rate limit counts what nc or
+  // the workbench sent too)
+  const refuse = (error: ServiceError): void => {
+    setUploadError(error);
+    show(undefined);
+    refreshHistory();
+  };
+
   const upload = (file: File): void => {
     setUploading(true);
     setUploadError(undefined);
@@ -44,7 +53,7 @@ export function StudentApp({ client, me, info, live, liveStatus, signOut }: Sign
         show(submission.id);
         refreshHistory();
       })
-      .catch((err: unknown) => setUploadError(serviceErrorOf(err)))
+      .catch((err: unknown) => refuse(serviceErrorOf(err)))
       .finally(() => setUploading(false));
   };
 
@@ -54,11 +63,16 @@ export function StudentApp({ client, me, info, live, liveStatus, signOut }: Sign
     <div className="page student-page">
       <Header me={me} live={liveStatus} title="submit and watch your grade" links={links} onSignOut={signOut} />
       <main className="student-grid">
-        <UploadZone info={info} busy={uploading} error={uploadError} onDismissError={() => setUploadError(undefined)} onFile={upload} onRefused={setUploadError} />
+        <UploadZone info={info} busy={uploading} error={uploadError} onDismissError={() => setUploadError(undefined)} onFile={upload} onRefused={refuse} />
         {shown ? (
           <RunView id={shown} info={info} view={view} />
         ) : (
           <section className="area-run welcome dim" data-testid="welcome">
+            {uploadError && history?.length ? (
+              <p className="welcome-refused" data-testid="refused-note">
+                Nothing was graded for the refused file. Your earlier submissions and their results are below, under Your submissions.
+              </p>
+            ) : null}
             <p>Your run appears here as it happens: where your submission waits in the queue, then the guest's console and the checklist ticking against the {info.timeLimitMs / 1000} s limit.</p>
             <p>The course server grades items 3–8 from your kshram.ko; this service grades all eight the same way, from your kshram.ko or your source.</p>
           </section>
