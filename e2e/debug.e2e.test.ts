@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { moduleDir } from '../app/paths.js';
-import { e2eFixture, openPage, screenshot, startWebMode, terminalText, VIEWPORT, waitForTerminal } from './harness.js';
+import { e2eFixture, goToLine, openPage, screenshot, startWebMode, terminalText, VIEWPORT, waitForTerminal } from './harness.js';
 
 /** A TCG debug boot: build ~3 s, boot ~5 s, gdb attach and symbols ~2 s, all slower on a busy host. */
 const BOOT_MS = 150_000;
@@ -34,9 +34,7 @@ describe('a debug session in the workbench, in Chromium, under TCG', () => {
 
     // a breakpoint can be set before any boot: the workspace keeps it, hollow until a debug boot sets it in gdb
     await lines.click();
-    await page.keyboard.press('Control+g');
-    await page.keyboard.type(String(line));
-    await page.keyboard.press('Enter');
+    await goToLine(page, line);
     await lineNumber(page, line).click();
     const hollow = page.locator('[data-testid=editor] .debug-breakpoint.pending');
     await hollow.waitFor({ timeout: UI_MS });
@@ -162,9 +160,7 @@ describe('a debug session in the workbench, in Chromium, under TCG', () => {
     // a breakpoint on a line of kshram_init stops the next insmod there (init's code is gone: the hook maps it anew)
     const initLine = source.slice(0, source.indexOf('ret = alloc_chrdev_region(')).split('\n').length;
     await lines.click();
-    await page.keyboard.press('Control+g');
-    await page.keyboard.type(String(initLine));
-    await page.keyboard.press('Enter');
+    await goToLine(page, initLine);
     await lineNumber(page, initLine).click();
     await page.locator('[data-testid=editor] .debug-breakpoint').waitFor({ timeout: UI_MS });
     await page.getByTestId('terminal').click();

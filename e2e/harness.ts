@@ -6,7 +6,7 @@ import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { moduleDir, projectRoot } from '../app/paths.js';
 import { spawnOwned } from '../test/owned.js';
 import { until } from '../test/until.js';
@@ -89,6 +89,31 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(resultsDir, `${name}.png`);
   await page.screenshot({ path });
   return path;
+}
+
+/** Monaco's widget takes a moment to open and to close; a busy host makes the moment longer. */
+const GO_TO_LINE_MS = 15_000;
+
+/**
+ * Moves the editor's cursor to `line` with Ctrl+G, as a student would, and
+ * waits until the cursor is there. Keys typed before Monaco's quick input
+ * opens land in the source instead (a busy host opens it late): the number
+ * goes into the widget's own input once it shows, never into the file.
+ */
+export async function goToLine(page: Page, line: number): Promise<void> {
+  await page.keyboard.press('Control+g');
+  const widget = page.locator('.quick-input-widget:visible');
+  await widget.locator('input').waitFor({ timeout: GO_TO_LINE_MS });
+  // typed after Monaco's ":" prefix (fill would replace it, and the widget would look for something else)
+  await widget.locator('input').press('End');
+  await page.keyboard.type(String(line));
+  await expect.poll(() => widget.locator('input').inputValue(), { timeout: GO_TO_LINE_MS }).toBe(`:${line}`);
+  await page.keyboard.press('Enter');
+  await widget.waitFor({ state: 'hidden', timeout: GO_TO_LINE_MS });
+  await page
+    .locator('[data-testid=editor] .line-numbers.active-line-number')
+    .filter({ hasText: new RegExp(`^\\s*${line}\\s*$`) })
+    .waitFor({ timeout: GO_TO_LINE_MS });
 }
 
 /** The terminal's visible rows as text, one line per row. */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { CLANGD_MS, completeKzal, editorLines, typeAtEnd } from './clangd-ui.js';
-import { e2eFixture, openPage, screenshot, startWebMode, terminalText, waitForTerminal, copyStudentModule } from './harness.js';
+import { e2eFixture, goToLine, openPage, screenshot, startWebMode, terminalText, waitForTerminal, copyStudentModule } from './harness.js';
 
 /** A build and a TCG boot take ~10 s, far more on a busy host; these are the give-up points. */
 const BOOT_MS = 120_000;
@@ -45,9 +45,7 @@ describe('a rebuild reaches the running guest, in Chromium over web mode on a re
     const source = await readFile(join(dir, 'kshram.c'), 'utf8');
     const initLine = source.split('\n').findIndex((l) => l.includes('slots of %d bytes ready')) + 1;
     await editorLines(page).click();
-    await page.keyboard.press('Control+g');
-    await page.keyboard.type(String(initLine - 1));
-    await page.keyboard.press('Enter');
+    await goToLine(page, initLine - 1);
     await page.keyboard.press('End');
     await page.keyboard.insertText(`\n\tpr_info("${REBUILT.replace('kshram: ', '')}\\n");`);
     await page.keyboard.press('Control+s');

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { moduleDir } from '../app/paths.js';
-import { e2eFixture, openPage, type Dialogs, resultsDir, startWebMode, terminalText, waitForTerminal } from './harness.js';
+import { e2eFixture, goToLine, openPage, type Dialogs, resultsDir, startWebMode, terminalText, waitForTerminal } from './harness.js';
 
 /** Builds take ~3 s, a TCG boot ~5 s, a grade ~15 s on a busy machine; these are the give-up points. */
 const BUILD_MS = 60_000;
@@ -135,9 +135,7 @@ describe('what students hit in the same run, in Chromium over web mode on a real
     const lineNumber = source.split('\n').indexOf(TARGET_LINE) + 1;
     expect(lineNumber).toBeGreaterThan(0);
     await lines.click();
-    await page.keyboard.press('Control+g');
-    await page.keyboard.type(String(lineNumber));
-    await page.keyboard.press('Enter');
+    await goToLine(page, lineNumber);
     await page.keyboard.press('End');
     await page.keyboard.press('ArrowLeft');
     await page.keyboard.type(` + ${BROKEN}`);
