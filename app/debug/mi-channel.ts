@@ -110,8 +110,16 @@ export class MiChannel {
     let record: MiRecord | undefined;
     try {
       record = parseMiLine(line);
-    } catch {
-      return; // a record we cannot read is one we do not need
+    } catch (err) {
+      // an answer we cannot read still ends its command, at once: waiting out the timeout held up every command after it
+      const token = /^(\d+)\^/.exec(line)?.[1];
+      const waiting = token === undefined ? undefined : this.waiting.get(Number(token));
+      if (waiting) {
+        this.waiting.delete(Number(token));
+        clearTimeout(waiting.timer);
+        waiting.reject(new LabError('GDB_FAILED', `gdb's answer could not be read: ${(err as Error).message}`));
+      }
+      return; // any other record we cannot read is one we do not need
     }
     if (!record) return;
     if (record.kind !== '^') {

@@ -31,6 +31,15 @@ describe('GDB/MI records', () => {
     expect(record!.results.BreakpointTable).toEqual({ nr_rows: '1', body: [{ number: '1', type: 'breakpoint', pending: 'kshram.c:132' }, { number: '2', line: '140' }] });
   });
 
+  it("reads a breakpoint with commands: gdb 13 prints them as a tuple of bare values (the init hook's \"silent\")", () => {
+    const line =
+      '48^done,BreakpointTable={nr_rows="1",nr_cols="6",hdr=[{width="7",alignment="-1",col_name="number",colhdr="Num"}],body=[bkpt={number="2",type="breakpoint",disp="keep",enabled="y",addr="0xffffffff81138f40",thread-groups=["i1"],cond="*(unsigned long long *)($rdi + 24) == 0x6d617268736b",times="0",script={"silent"},original-location="*0xffffffff81138f40"}]}';
+    const record = parseMiLine(line)!;
+    expect(record.token).toBe(48);
+    const table = record.results.BreakpointTable as { body: Array<Record<string, unknown>> };
+    expect(table.body[0]).toMatchObject({ number: '2', script: { 0: 'silent' }, 'original-location': '*0xffffffff81138f40' });
+  });
+
   it('ignores stream records and the prompt, and refuses garbage with an error rather than a wrong record', () => {
     expect(parseMiLine('~"Breakpoint 1 at 0x1234\\n"')).toBeUndefined();
     expect(parseMiLine('(gdb) ')).toBeUndefined();

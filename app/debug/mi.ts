@@ -85,13 +85,21 @@ class Parser {
     throw new Error('MI: unterminated string');
   }
 
+  /**
+   * gdb 13 prints a breakpoint's commands as a tuple of bare values,
+   * `script={"silent"}`, even in MI3: those are kept by their position
+   * ("0", "1", …) rather than refused, or the whole record would be lost.
+   */
   private tuple(): MiTuple {
     const tuple: MiTuple = {};
     this.pos++;
-    while (this.peek() !== '}') {
+    for (let index = 0; this.peek() !== '}'; index++) {
       if (this.peek() === undefined) throw new Error('MI: unterminated tuple');
-      const [key, value] = this.result();
-      tuple[key] = value;
+      if (/["{[]/.test(this.peek()!)) tuple[String(index)] = this.value();
+      else {
+        const [key, value] = this.result();
+        tuple[key] = value;
+      }
       if (this.peek() === ',') this.pos++;
     }
     this.pos++;
