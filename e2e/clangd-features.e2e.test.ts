@@ -4,8 +4,8 @@ import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findClangd } from '../app/lsp/clangd.js';
 import { projectRoot } from '../app/paths.js';
-import { CLANGD_MS, clickWord, createStarter, editorLines, orScreenshot, typeAtEnd, UI_MS, waitForClangd, waitForClangdErrors } from './clangd-ui.js';
-import { e2eFixture, openPage, screenshot, startWebMode } from './harness.js';
+import { CLANGD_MS, clickWord, completeKzal, createStarter, editorLines, orScreenshot, suggestRow, typeAtEnd, UI_MS, waitForClangd, waitForClangdErrors } from './clangd-ui.js';
+import { e2eFixture, openPage, screenshot, startWebMode, VIEWPORT } from './harness.js';
 
 /** A student's helper calling kshram_open twice: with the definition and the fops entry, four references. */
 const CALLS_OPEN_TWICE = 'static int kshram_twice(struct inode *i, struct file *f) { return kshram_open(i, f) + kshram_open(i, f); }';
@@ -16,6 +16,8 @@ const BADLY_INDENTED = ['static int kshram_ugly(int x)', '{', '    if (x)', '  r
 const KERNEL_STYLE = 'static int kshram_ugly(int x)\n{\n\tif (x)\n\t\treturn x + 1;\n\treturn 0;\n}';
 /** Functions of the starter's kshram.c the outline must list, and the one the student adds. */
 const STARTER_FUNCTIONS = ['kshram_open', 'kshram_release', 'kshram_ioctl', 'kshram_mmap', 'kshram_proc_show', 'kshram_init', 'kshram_exit'];
+/** A laptop's screen and a small one (an old projector's): the suggest list must show kzalloc whole on both. */
+const SCREENS = [VIEWPORT, { width: 1024, height: 768 }];
 
 const peek = (page: Page) => page.locator('.peekview-widget:visible');
 const quickInput = (page: Page) => page.locator('.quick-input-widget:visible');
@@ -41,6 +43,43 @@ describe.skipIf(!(await findClangd()))("clangd's navigation, quick fixes and for
     // valid C: clangd has parsed the new text once it reports no error again
     await waitForClangdErrors(page, 0);
   }, 180_000);
+
+  // first, on a fresh page: after the references and outline tests, completion here got "No suggestions" and clangd kept stale
+  // errors in 2 of 3 runs (not understood yet; the lead has the report)
+  it("completion shows kzalloc's whole parameter list and return type, on a laptop's screen and a small one, and inserts placeholders", { timeout: 180_000 }, async () => {
+    await typeAtEnd(page, ['static void *kshram_zeroed(void) { return kzal']);
+    for (const screen of SCREENS) {
+      await page.setViewportSize(screen);
+      await completeKzal(page);
+      // a hovered row makes room for its read-more arrow by cutting its return type: the mouse is elsewhere, as while typing
+      await page.mouse.move(0, 0);
+      const whole = { name: 'kzalloc', parameters: '(size_t size, gfp_t flags)', returnType: 'void *', cut: [] };
+      await orScreenshot(page, `clangd-failed-completion-${screen.width}`, expect.poll(() => suggestRow(page, 'kzalloc'), { timeout: UI_MS }).toEqual(whole));
+      // a longer one in the same list: the list grows to fit it
+      await expect(suggestRow(page, 'devm_kzalloc')).resolves.toEqual({ name: 'devm_kzalloc', parameters: '(struct device *dev, size_t size, gfp_t gfp)', returnType: 'void *', cut: [] });
+      await screenshot(page, `clangd-16-completion-${screen.width}x${screen.height}`);
+    }
+    // the details pane (Ctrl+Space again) declares it whole, above the kernel-doc
+    await page.keyboard.press('Control+Space');
+    const details = page.locator('.suggest-details:visible');
+    await orScreenshot(page, 'clangd-failed-completion-details', details.locator('.header', { hasText: 'void *kzalloc(size_t size, gfp_t flags)' }).waitFor({ timeout: UI_MS }));
+    await details.getByText(/allocate memory/).first().waitFor({ timeout: UI_MS });
+    await screenshot(page, 'clangd-17-completion-details');
+    await page.keyboard.press('Control+Space'); // closed again: Monaco remembers the pane for the next list
+    await page.setViewportSize(VIEWPORT);
+    // accepted, it is still a snippet: the parameters are placeholders, Tab goes from one to the next
+    await page.keyboard.press('Enter');
+    await editorLines(page).getByText(/return\skzalloc\(size_t\ssize,\sgfp_t\sflags\)/).waitFor({ timeout: UI_MS });
+    // (not the arguments of the signature help's test below: each finds its own line)
+    await page.keyboard.type('128');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('GFP_ATOMIC');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('End');
+    await page.keyboard.insertText('; }');
+    await editorLines(page).getByText(/return\skzalloc\(128,\sGFP_ATOMIC\);\s}/).waitFor({ timeout: UI_MS });
+    await orScreenshot(page, 'clangd-failed-completion-accepted', waitForClangdErrors(page, 0));
+  });
 
   it("references (Shift+F12) of a function list every line that uses it", { timeout: 120_000 }, async () => {
     await clickWord(page, 'kshram_open(struct');

@@ -77,6 +77,36 @@ export async function completeKzal(page: Page): Promise<void> {
   }
 }
 
+/** What one row of Monaco's suggest list shows: its name, parameters and return type, and which of them it cuts short (an ellipsis). */
+export interface SuggestRow {
+  name: string;
+  parameters: string;
+  returnType: string;
+  cut: string[];
+}
+
+/** The little of the DOM `suggestRow` reads in the page (this side is typechecked without the DOM). */
+interface RowElement {
+  querySelector(selector: string): { textContent: string | null; scrollWidth: number; clientWidth: number; getClientRects(): ArrayLike<unknown> } | null;
+}
+
+/** Reads the suggest list's row for `name` (its label exactly) from the DOM, with what is cut: text wider than its box, or not drawn at all. */
+export async function suggestRow(page: Page, name: string): Promise<SuggestRow> {
+  const row = page.locator('.suggest-widget .monaco-list-row').filter({ has: page.locator('.monaco-icon-label').getByText(name, { exact: true }) }).first();
+  await row.waitFor({ timeout: UI_MS });
+  return row.evaluate((element) => {
+    const el = element as unknown as RowElement;
+    const parts = { name: '.monaco-icon-label', parameters: '.signature-label', returnType: '.details-label' } as const;
+    const out = { name: '', parameters: '', returnType: '', cut: [] as string[] };
+    for (const [key, selector] of Object.entries(parts) as Array<[keyof typeof parts, string]>) {
+      const part = el.querySelector(selector);
+      out[key] = part?.textContent ?? '';
+      if (part && out[key] && (part.scrollWidth > part.clientWidth || part.getClientRects().length === 0)) out.cut.push(key);
+    }
+    return out;
+  });
+}
+
 /** Runs `step`, and on failure keeps a screenshot named `name` before failing. */
 export async function orScreenshot<T>(page: Page, name: string, step: Promise<T>): Promise<T> {
   try {

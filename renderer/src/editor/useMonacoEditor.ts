@@ -1,6 +1,15 @@
 import { useEffect, useRef, type RefObject } from 'react';
 import { monaco, THEME } from './monaco';
 
+/** Monaco 0.57 implements suggest.fitWidthToDetails (editorOptions.js) but its editor.api.d.ts does not declare it yet. */
+interface SuggestOptions extends monaco.editor.ISuggestOptions {
+  fitWidthToDetails?: boolean;
+}
+const SUGGEST: SuggestOptions = {
+  // the list grows (up to the editor's width) to show a kernel function's whole parameter list
+  fitWidthToDetails: true,
+};
+
 /** The editor's look and the kernel's style: tabs, eight wide, a ruler at 80. */
 const OPTIONS: monaco.editor.IStandaloneEditorConstructionOptions = {
   theme: THEME,
@@ -15,6 +24,7 @@ const OPTIONS: monaco.editor.IStandaloneEditorConstructionOptions = {
   renderWhitespace: 'selection',
   rulers: [80],
   fixedOverflowWidgets: true,
+  suggest: SUGGEST,
 };
 
 /**

@@ -4,6 +4,7 @@
  */
 import { CompletionItemKind, DiagnosticSeverity, DiagnosticTag, InsertTextFormat, MarkupContent, SymbolKind, type CompletionItem, type Diagnostic, type DocumentSymbol, type Location, type LocationLink, type MarkedString, type Position, type Range, type SymbolInformation, type TextEdit } from 'vscode-languageserver-protocol';
 import { monaco } from '../monaco';
+import { completionText } from './completion-label';
 
 export const toPosition = (p: monaco.IPosition): Position => ({ line: p.lineNumber - 1, character: p.column - 1 });
 
@@ -47,13 +48,13 @@ export function toCompletion(item: CompletionItem, defaultRange: monaco.IRange):
   const edit = item.textEdit;
   const range = !edit ? defaultRange : 'range' in edit ? toMonacoRange(edit.range) : { insert: toMonacoRange(edit.insert), replace: toMonacoRange(edit.replace) };
   const snippet = item.insertTextFormat === InsertTextFormat.Snippet;
+  const { label, detail } = completionText(item);
   return {
-    // clangd puts a bullet or space before labels to align them; the name is what a user reads
-    label: { label: item.label.trim(), detail: item.labelDetails?.detail, description: item.labelDetails?.description },
+    label,
     kind: COMPLETION_KINDS[item.kind ?? CompletionItemKind.Text] ?? monaco.languages.CompletionItemKind.Text,
-    detail: item.detail,
+    detail,
     documentation: item.documentation === undefined ? undefined : toMarkdown(item.documentation)[0],
-    insertText: edit?.newText ?? item.insertText ?? item.label.trim(),
+    insertText: edit?.newText ?? item.insertText ?? label.label,
     insertTextRules: snippet ? monaco.languages.CompletionItemInsertTextRule.InsertAsSnippet : undefined,
     filterText: item.filterText,
     sortText: item.sortText,
