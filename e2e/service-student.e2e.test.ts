@@ -123,7 +123,7 @@ describe('the student page on a real kshram-lab serve', () => {
     submissions.push(page.url().split('/').pop()!);
     // the head shows … until the submission's view arrives
     await page.locator('[data-testid=submission-head] .file-name', { hasText: 'kshram.c' }).waitFor({ timeout: UI_MS });
-    expect(await page.textContent('[data-testid=drop-zone]')).toContain(`${RATE_LIMIT} submissions per 60 min`);
+    expect(await page.textContent('[data-testid=drop-zone]')).toContain(`${RATE_LIMIT} submissions per hour`);
     expect(await page.textContent('[data-testid=queue-position]', { timeout: UI_MS })).toMatch(/^waiting in the queue: (next in line|1 submission ahead of yours)$/);
 
     await waitForMidGrade(page, 3, GRADE_MS);

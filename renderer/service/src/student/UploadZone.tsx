@@ -14,6 +14,14 @@ interface Props {
 }
 
 /** What the browser's picker offers (it matches on the last suffix; .tar.gz is checked below). */
+/** The rate limit's window as a student reads it: "per hour", "per 2 hours", "per 15 min". */
+function per(windowMs: number): string {
+  const minutes = Math.round(windowMs / 60_000);
+  if (minutes === 60) return 'per hour';
+  if (minutes % 60 === 0) return `per ${minutes / 60} hours`;
+  return `per ${minutes} min`;
+}
+
 const PICKER_ACCEPT = '.ko,.c,.gz,.tgz,.tar,.zip';
 
 /** Refuses here what the service would refuse for its name or size, in the same words. */
@@ -74,7 +82,7 @@ export function UploadZone({ info, busy, error, onDismissError, onFile, onRefuse
           </button>
         </p>
         <p className="dim small">
-          Graded on {info.kit} (Linux {info.kernelRelease}); a <code>.ko</code> must be built for exactly that kernel. At most {bytes(info.maxUploadBytes)}, {info.rateLimit.submissions} submissions per {Math.round(info.rateLimit.windowMs / 60_000)} min.
+          Graded on {info.kit} (Linux {info.kernelRelease}); a <code>.ko</code> must be built for exactly that kernel. At most {bytes(info.maxUploadBytes)}, {info.rateLimit.submissions} submissions {per(info.rateLimit.windowMs)}.
         </p>
         <input
           ref={input}
