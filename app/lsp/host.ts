@@ -49,6 +49,8 @@ export class LspHost {
   private status: LspStatus = { state: 'off', generation: 0 };
   /** The running clangd has had its initialize request. */
   private initialized = false;
+  /** The editor's messages, one after the other (see send). */
+  private forwarding: Promise<void> = Promise.resolve();
   private disposed = false;
 
   constructor(
@@ -155,8 +157,24 @@ export class LspHost {
     }
   }
 
-  /** One JSON-RPC message from the editor to clangd, checked first. */
-  async send(generation: number, text: string): Promise<void> {
+  /**
+   * One JSON-RPC message from the editor to clangd, checked first. Messages
+   * reach clangd in the order they were sent, whatever their checks take:
+   * each API call runs on its own, and a file's check (a realpath on libuv's
+   * thread pool) can finish after the next message's. clangd takes every
+   * didChange as the file's new text, so two swapped full-text changes leave
+   * it on the older text until the next edit: stale errors, completions for
+   * the wrong line (a burst of changes, such as Monaco's one per character
+   * of an insert, swapped that way on a busy machine).
+   */
+  send(generation: number, text: string): Promise<void> {
+    const turn = this.forwarding.then(() => this.forward(generation, text));
+    // a refused message is the sender's error; the next one still goes
+    this.forwarding = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async forward(generation: number, text: string): Promise<void> {
     const process = this.clangd;
     if (!process || generation !== this.generation) return; // a message for a clangd that is gone: dropped
     let message: Message;
@@ -182,6 +200,8 @@ export class LspHost {
         throw new LabError('PATH_OUTSIDE_WORKSPACE', `${uri.slice(0, 200)} is outside the workspace and the kit's headers.`, 'The editor only opens the workspace\'s files and the kit\'s headers.');
       }
     }
+    // clangd may have been replaced while the paths were checked
+    if (process !== this.clangd) return;
     if (TRACE) console.error(`lsp -> ${text.slice(0, 300)}`);
     process.send(message);
   }

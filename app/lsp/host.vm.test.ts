@@ -16,7 +16,7 @@ interface Reply {
   id?: number;
   method?: string;
   result?: unknown;
-  error?: { message: string };
+  error?: { code?: number; message: string };
   params?: unknown;
 }
 
@@ -162,5 +162,60 @@ describe.skipIf(!haveClangd)('clangd compiles with our command only', () => {
     expect(messages.join('\n')).not.toMatch(/was applied|were applied/);
     // kernel headers are included for their side effects: clangd's unused-include hint is not passed on
     expect(messages.join('\n')).not.toContain('unused-includes');
+  });
+});
+
+/** Changes sent in one go, as Monaco sends one per character of an insert; rounds of them, since a swap is a matter of timing. */
+const BURST = 200;
+const ROUNDS = 25;
+/** LSP's RequestCancelled error code, and an id the bare client's own (counting from 1) never reaches. */
+const REQUEST_CANCELLED = -32800;
+const CANCELLED_ID = 1_000_000;
+
+describe.skipIf(!haveClangd)("the editor's messages reach clangd in the order sent", () => {
+  let tmp: string;
+  let host: LspHost | undefined;
+  afterAll(async () => {
+    await host?.dispose();
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('a cancel reaches clangd after its request; after a burst of full-text changes clangd has the last text, round after round', { timeout: 180_000 }, async () => {
+    tmp = await mkdtemp(join(tmpdir(), 'kshram-lsp-order-'));
+    const workspace = await createWorkspace(join(tmp, 'ws'), 'starter');
+    const replies: Reply[] = [];
+    let generation = 0;
+    host = new LspHost('debian-6.1', { onMessage: (gen, message) => gen === generation && replies.push(message as Reply), onStatus: () => undefined });
+    await host.setWorkspace(workspace.dir);
+    generation = (await host.start()).generation;
+    const lsp = client(host, replies, () => generation);
+    await lsp.request('initialize', { processId: null, rootUri: null, capabilities: { textDocument: { documentSymbol: { hierarchicalDocumentSymbolSupport: true } } } });
+    await lsp.notify('initialized', {});
+    const uri = pathToFileURL(join(workspace.dir, 'kshram.c')).href;
+    await lsp.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'c', version: 1, text: '#include <linux/fs.h>\n#include <linux/slab.h>\nint v_1;\n' } });
+    // a request, then its cancel (no file in it), as Monaco cancels a completion when typing goes on: clangd is
+    // still parsing the headers when both arrive, so it answers "cancelled" (the cancel first: the whole answer, later)
+    const asked = host.send(generation, JSON.stringify({ jsonrpc: '2.0', id: CANCELLED_ID, method: 'textDocument/documentSymbol', params: { textDocument: { uri } } }));
+    const cancel = host.send(generation, JSON.stringify({ jsonrpc: '2.0', method: '$/cancelRequest', params: { id: CANCELLED_ID } }));
+    await Promise.all([asked, cancel]);
+    await expect.poll(() => replies.find((r) => r.id === CANCELLED_ID && !r.method), { timeout: REPLY_MS }).toBeDefined();
+    expect(replies.find((r) => r.id === CANCELLED_ID && !r.method)?.error?.code).toBe(REQUEST_CANCELLED);
+
+    // each version declares a variable named after it: clangd's outline says which text it holds
+    const textOf = (version: number): string => `int v_${version};\n`;
+    let version = 1;
+    const held: string[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const sent: Promise<void>[] = [];
+      for (let i = 0; i < BURST; i++) {
+        version++;
+        sent.push(lsp.notify('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [{ text: textOf(version) }] }));
+      }
+      await Promise.all(sent);
+      const symbols = (await lsp.request('textDocument/documentSymbol', { textDocument: { uri } })) as Array<{ name: string }>;
+      held.push(symbols.map((s) => s.name).join());
+    }
+    // one entry per round: the last text of that round, never an earlier one
+    expect(held).toEqual(Array.from({ length: ROUNDS }, (_, round) => `v_${1 + (round + 1) * BURST}`));
   });
 });
