@@ -44,43 +44,6 @@ describe.skipIf(!(await findClangd()))("clangd's navigation, quick fixes and for
     await waitForClangdErrors(page, 0);
   }, 180_000);
 
-  // first, on a fresh page: after the references and outline tests, completion here got "No suggestions" and clangd kept stale
-  // errors in 2 of 3 runs (not understood yet; the lead has the report)
-  it("completion shows kzalloc's whole parameter list and return type, on a laptop's screen and a small one, and inserts placeholders", { timeout: 180_000 }, async () => {
-    await typeAtEnd(page, ['static void *kshram_zeroed(void) { return kzal']);
-    for (const screen of SCREENS) {
-      await page.setViewportSize(screen);
-      await completeKzal(page);
-      // a hovered row makes room for its read-more arrow by cutting its return type: the mouse is elsewhere, as while typing
-      await page.mouse.move(0, 0);
-      const whole = { name: 'kzalloc', parameters: '(size_t size, gfp_t flags)', returnType: 'void *', cut: [] };
-      await orScreenshot(page, `clangd-failed-completion-${screen.width}`, expect.poll(() => suggestRow(page, 'kzalloc'), { timeout: UI_MS }).toEqual(whole));
-      // a longer one in the same list: the list grows to fit it
-      await expect(suggestRow(page, 'devm_kzalloc')).resolves.toEqual({ name: 'devm_kzalloc', parameters: '(struct device *dev, size_t size, gfp_t gfp)', returnType: 'void *', cut: [] });
-      await screenshot(page, `clangd-16-completion-${screen.width}x${screen.height}`);
-    }
-    // the details pane (Ctrl+Space again) declares it whole, above the kernel-doc
-    await page.keyboard.press('Control+Space');
-    const details = page.locator('.suggest-details:visible');
-    await orScreenshot(page, 'clangd-failed-completion-details', details.locator('.header', { hasText: 'void *kzalloc(size_t size, gfp_t flags)' }).waitFor({ timeout: UI_MS }));
-    await details.getByText(/allocate memory/).first().waitFor({ timeout: UI_MS });
-    await screenshot(page, 'clangd-17-completion-details');
-    await page.keyboard.press('Control+Space'); // closed again: Monaco remembers the pane for the next list
-    await page.setViewportSize(VIEWPORT);
-    // accepted, it is still a snippet: the parameters are placeholders, Tab goes from one to the next
-    await page.keyboard.press('Enter');
-    await editorLines(page).getByText(/return\skzalloc\(size_t\ssize,\sgfp_t\sflags\)/).waitFor({ timeout: UI_MS });
-    // (not the arguments of the signature help's test below: each finds its own line)
-    await page.keyboard.type('128');
-    await page.keyboard.press('Tab');
-    await page.keyboard.type('GFP_ATOMIC');
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('End');
-    await page.keyboard.insertText('; }');
-    await editorLines(page).getByText(/return\skzalloc\(128,\sGFP_ATOMIC\);\s}/).waitFor({ timeout: UI_MS });
-    await orScreenshot(page, 'clangd-failed-completion-accepted', waitForClangdErrors(page, 0));
-  });
-
   it("references (Shift+F12) of a function list every line that uses it", { timeout: 120_000 }, async () => {
     await clickWord(page, 'kshram_open(struct');
     await page.keyboard.press('Shift+F12');
@@ -113,6 +76,46 @@ describe.skipIf(!(await findClangd()))("clangd's navigation, quick fixes and for
     const starter = await readFile(join(projectRoot, 'resources', 'templates', 'starter', 'kshram.c'), 'utf8');
     const mmapLine = starter.split('\n').findIndex((l) => l.startsWith('static int kshram_mmap(')) + 1;
     await expect.poll(() => cursorLine(page), { timeout: UI_MS }).toBe(String(mmapLine));
+  });
+
+  // after the references and outline tests, as a student goes on typing once they have looked around: here the insert's
+  // changes (Monaco sends one per character) once reached clangd out of order, and it kept an older text (stale errors,
+  // "No suggestions") until the next edit
+  it("completion shows kzalloc's whole parameter list and return type, on a laptop's screen and a small one, and inserts placeholders", { timeout: 180_000 }, async () => {
+    await typeAtEnd(page, ['static void *kshram_zeroed(void) { return kzal']);
+    // clangd's errors are of this text: 'kzal' undeclared, no ';' after it, no '}' at the end
+    await orScreenshot(page, 'clangd-failed-completion-stale-errors', waitForClangdErrors(page, 3));
+    for (const screen of SCREENS) {
+      await page.setViewportSize(screen);
+      await completeKzal(page);
+      // a hovered row makes room for its read-more arrow by cutting its return type: the mouse is elsewhere, as while typing
+      await page.mouse.move(0, 0);
+      const whole = { name: 'kzalloc', parameters: '(size_t size, gfp_t flags)', returnType: 'void *', cut: [] };
+      await orScreenshot(page, `clangd-failed-completion-${screen.width}`, expect.poll(() => suggestRow(page, 'kzalloc'), { timeout: UI_MS }).toEqual(whole));
+      // a longer one in the same list: the list grows to fit it
+      await expect(suggestRow(page, 'devm_kzalloc')).resolves.toEqual({ name: 'devm_kzalloc', parameters: '(struct device *dev, size_t size, gfp_t gfp)', returnType: 'void *', cut: [] });
+      await screenshot(page, `clangd-16-completion-${screen.width}x${screen.height}`);
+    }
+    // the details pane (Ctrl+Space again) declares it whole, above the kernel-doc
+    await page.keyboard.press('Control+Space');
+    const details = page.locator('.suggest-details:visible');
+    await orScreenshot(page, 'clangd-failed-completion-details', details.locator('.header', { hasText: 'void *kzalloc(size_t size, gfp_t flags)' }).waitFor({ timeout: UI_MS }));
+    await details.getByText(/allocate memory/).first().waitFor({ timeout: UI_MS });
+    await screenshot(page, 'clangd-17-completion-details');
+    await page.keyboard.press('Control+Space'); // closed again: Monaco remembers the pane for the next list
+    await page.setViewportSize(VIEWPORT);
+    // accepted, it is still a snippet: the parameters are placeholders, Tab goes from one to the next
+    await page.keyboard.press('Enter');
+    await editorLines(page).getByText(/return\skzalloc\(size_t\ssize,\sgfp_t\sflags\)/).waitFor({ timeout: UI_MS });
+    // (not the arguments of the signature help's test below: each finds its own line)
+    await page.keyboard.type('128');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('GFP_ATOMIC');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('End');
+    await page.keyboard.insertText('; }');
+    await editorLines(page).getByText(/return\skzalloc\(128,\sGFP_ATOMIC\);\s}/).waitFor({ timeout: UI_MS });
+    await orScreenshot(page, 'clangd-failed-completion-accepted', waitForClangdErrors(page, 0));
   });
 
   it("signature help follows the arguments as they are typed", { timeout: 120_000 }, async () => {
