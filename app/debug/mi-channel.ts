@@ -113,12 +113,7 @@ export class MiChannel {
     } catch (err) {
       // an answer we cannot read still ends its command, at once: waiting out the timeout held up every command after it
       const token = /^(\d+)\^/.exec(line)?.[1];
-      const waiting = token === undefined ? undefined : this.waiting.get(Number(token));
-      if (waiting) {
-        this.waiting.delete(Number(token));
-        clearTimeout(waiting.timer);
-        waiting.reject(new LabError('GDB_FAILED', `gdb's answer could not be read: ${(err as Error).message}`));
-      }
+      this.take(token === undefined ? undefined : Number(token))?.reject(new LabError('GDB_FAILED', `gdb's answer could not be read: ${(err as Error).message}`));
       return; // any other record we cannot read is one we do not need
     }
     if (!record) return;
@@ -126,11 +121,18 @@ export class MiChannel {
       this.recordEmitter.fire(record);
       return;
     }
-    const waiting = record.token === undefined ? undefined : this.waiting.get(record.token);
+    const waiting = this.take(record.token);
     if (!waiting) return;
-    this.waiting.delete(record.token!);
-    clearTimeout(waiting.timer);
     if (record.klass === 'error') waiting.reject(new LabError('GDB_ERROR', typeof record.results.msg === 'string' ? record.results.msg : 'gdb refused the command.'));
     else waiting.resolve(record);
+  }
+
+  /** The command waiting for the answer with `token`, no longer waiting (its timer stopped). */
+  private take(token: number | undefined): Waiting | undefined {
+    const waiting = token === undefined ? undefined : this.waiting.get(token);
+    if (!waiting) return undefined;
+    this.waiting.delete(token!);
+    clearTimeout(waiting.timer);
+    return waiting;
   }
 }
