@@ -19,6 +19,7 @@ import { readModuleSections, type SectionMap } from '../symbols/sections.js';
 import { gdbSymbolFile } from './symbol-file.js';
 import { SymbolLoader } from './symbol-loader.js';
 import { VISIBLE_PHASE, type DebugStop, type Hold } from './hold.js';
+import { OneAtATime } from '../one-at-a-time.js';
 
 /** gdb starts and opens the MI terminal within a second; a busy host may take longer. */
 const GDB_START_MS = 20_000;
@@ -75,7 +76,7 @@ export class GdbSession {
   private readonly symbols: SymbolLoader | undefined;
   private readonly hook: InitHook | undefined;
   private readonly inspector: Inspector;
-  private busy: Promise<unknown> = Promise.resolve();
+  private readonly busy = new OneAtATime();
   private pollTimer: NodeJS.Timeout | undefined;
   /** Console output until the owner first takes it (gdb prints before anyone listens). */
   private startup: string | undefined = '';
@@ -350,9 +351,7 @@ export class GdbSession {
 
   /** One engine operation at a time: two would interleave interrupts and continues. */
   private serialize<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.busy.then(work, work);
-    this.busy = next.catch(() => undefined);
-    return next;
+    return this.busy.run(work);
   }
 
   /**

@@ -7,6 +7,7 @@ import { loadKit } from '../kit/kit.js';
 import { CLANGD_INSTALL_HINT, ClangdProcess, findClangd } from './clangd.js';
 import { MAIN_FILE, writeCompileDatabase } from './compile-commands.js';
 import { confinedPath, urisIn } from './confine.js';
+import { OneAtATime } from '../one-at-a-time.js';
 
 /** KSHRAM_LAB_LSP_TRACE=1 prints every message to and from clangd on stderr (for debugging the editor). */
 const TRACE = !!process.env.KSHRAM_LAB_LSP_TRACE;
@@ -50,7 +51,7 @@ export class LspHost {
   /** The running clangd has had its initialize request. */
   private initialized = false;
   /** The editor's messages, one after the other (see send). */
-  private forwarding: Promise<void> = Promise.resolve();
+  private readonly forwarding = new OneAtATime();
   private disposed = false;
 
   constructor(
@@ -168,10 +169,8 @@ export class LspHost {
    * of an insert, swapped that way on a busy machine).
    */
   send(generation: number, text: string): Promise<void> {
-    const turn = this.forwarding.then(() => this.forward(generation, text));
     // a refused message is the sender's error; the next one still goes
-    this.forwarding = turn.catch(() => undefined);
-    return turn;
+    return this.forwarding.run(() => this.forward(generation, text));
   }
 
   private async forward(generation: number, text: string): Promise<void> {
